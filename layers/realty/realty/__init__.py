@@ -1,0 +1,3 @@
+"""RealtyForYou shared layer: the domain packages every function imports."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,48 @@
+"""The API's TOKEN authorizer: who is calling, with which role, for the whole API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from realty.auth import cognito
+from realty.auth.tokens import bearer_token, verify_access_token
+from realty.core.errors import Unauthorized
+from realty.users import service as users
+from realty.users import store as user_store
+from realty.users.models import Identity, UserStatus
+
+
+def authorize(authorization_header: str | None, method_arn: str) -> dict[str, Any]:
+    token = bearer_token(authorization_header)
+    claims = verify_access_token(token)
+    identity = user_store.get_identity(str(claims["sub"])) or _first_sight(str(claims["sub"]), token)
+    if identity.status is not UserStatus.ACTIVE:
+        raise Unauthorized("this account is disabled")
+    if identity.signed_out_at is not None and int(claims["iat"]) <= identity.signed_out_at:
+        raise Unauthorized("this session was signed out")
+    return _allow(identity, method_arn)
+
+
+def _first_sight(cognito_sub: str, token: str) -> Identity:
+    attributes = cognito.get_user_attributes(access_token=token)
+    user = users.provision_user(
+        cognito_sub=cognito_sub,
+        email=attributes.get("email", ""),
+        full_name=attributes.get("name", ""),
+        role=users.self_service_role(attributes.get("custom:role")),
+    )
+    return Identity(user_id=user.id, role=user.role, email=user.email, status=user.status)
+
+
+def _allow(identity: Identity, method_arn: str) -> dict[str, Any]:
+    # The result is cached per token for every route, so the policy covers the whole API stage.
+    arn_prefix, _, api_path = method_arn.partition("/")
+    stage = api_path.split("/", 1)[0]
+    return {
+        "principalId": identity.user_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": f"{arn_prefix}/{stage}/*/*"}],
+        },
+        "context": {"user_id": identity.user_id, "role": identity.role.value, "email": identity.email},
+    }

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from realty.users.models import FullName
+
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterRequest(_Request):
+    email: EmailStr
+    password: Password
+    full_name: FullName
+    role: Literal["buyer", "realtor"] = Field(description="admin accounts are never self-registered")
+
+
+class ConfirmRequest(_Request):
+    email: EmailStr
+    code: Code
+
+
+class LoginRequest(_Request):
+    email: EmailStr
+    password: Password
+
+
+class RefreshRequest(_Request):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=8192)]
+
+
+class PasswordResetRequest(_Request):
+    email: EmailStr
+
+
+class PasswordResetConfirmRequest(_Request):
+    email: EmailStr
+    code: Code
+    new_password: Password
+
+
+class RegistrationAttributes(BaseModel):
+    email: str
+    role: str
+    confirmed: bool
+    code_delivery_medium: str | None = None
+    code_delivery_destination: str | None = None
+
+
+class TokenAttributes(BaseModel):
+    access_token: str
+    id_token: str
+    refresh_token: str | None = Field(default=None, description="absent on refresh: keep the one you have")
+    expires_in: int
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name, not a secret
+
+
+class MessageAttributes(BaseModel):
+    message: str

@@ -1,0 +1,78 @@
+"""Account flows. Cognito holds credentials; the users table holds the canonical role."""
+
+from __future__ import annotations
+
+from realty.auth import cognito
+from realty.auth.models import (
+    ConfirmRequest,
+    LoginRequest,
+    MessageAttributes,
+    PasswordResetConfirmRequest,
+    PasswordResetRequest,
+    RefreshRequest,
+    RegisterRequest,
+    RegistrationAttributes,
+    TokenAttributes,
+)
+from realty.core import clock, ids
+from realty.core.auth import Caller
+from realty.core.envelope import Resource
+from realty.users import service as users
+
+
+def register(request: RegisterRequest) -> Resource[RegistrationAttributes]:
+    email = request.email.lower()
+    response = cognito.sign_up(email=email, password=request.password, full_name=request.full_name, role=request.role)
+    delivery = response.get("CodeDeliveryDetails") or {}
+    attributes = RegistrationAttributes(
+        email=email,
+        role=request.role,
+        confirmed=bool(response.get("UserConfirmed")),
+        code_delivery_medium=delivery.get("DeliveryMedium"),
+        code_delivery_destination=delivery.get("Destination"),
+    )
+    # The user record is created on the first signed-in request (the authorizer), once confirmed.
+    return Resource[RegistrationAttributes](id=ids.new_id(), type="registration", attributes=attributes)
+
+
+def confirm(request: ConfirmRequest) -> Resource[MessageAttributes]:
+    cognito.confirm_sign_up(email=request.email.lower(), code=request.code)
+    return _message("email confirmed; you can sign in now")
+
+
+def login(request: LoginRequest) -> Resource[TokenAttributes]:
+    return _session(cognito.password_login(email=request.email.lower(), password=request.password))
+
+
+def refresh(request: RefreshRequest) -> Resource[TokenAttributes]:
+    return _session(cognito.refresh(refresh_token=request.refresh_token))
+
+
+def logout(caller: Caller, access_token: str) -> Resource[MessageAttributes]:
+    cognito.global_sign_out(access_token=access_token)
+    users.record_sign_out(caller.user_id, int(clock.now().timestamp()))
+    return _message("signed out on every device")
+
+
+def request_password_reset(request: PasswordResetRequest) -> Resource[MessageAttributes]:
+    cognito.forgot_password(email=request.email.lower())
+    return _message("if an account exists for this email, a reset code is on its way")
+
+
+def confirm_password_reset(request: PasswordResetConfirmRequest) -> Resource[MessageAttributes]:
+    cognito.confirm_forgot_password(email=request.email.lower(), code=request.code, new_password=request.new_password)
+    return _message("password changed; sign in with the new password")
+
+
+def _session(result: dict[str, object]) -> Resource[TokenAttributes]:
+    attributes = TokenAttributes(
+        access_token=str(result["AccessToken"]),
+        id_token=str(result["IdToken"]),
+        refresh_token=str(result["RefreshToken"]) if result.get("RefreshToken") else None,
+        expires_in=int(str(result.get("ExpiresIn", 3600))),
+    )
+    return Resource[TokenAttributes](id=ids.new_id(), type="session", attributes=attributes)
+
+
+def _message(text: str) -> Resource[MessageAttributes]:
+    return Resource[MessageAttributes](id=ids.new_id(), type="message", attributes=MessageAttributes(message=text))

@@ -1,0 +1,69 @@
+"""Cognito access-token verification (signature, kid, exp, iss, token_use, client_id)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jwt
+from jwt import PyJWKClient
+
+from realty.core.config import get_settings
+from realty.core.errors import Unauthorized
+
+_ALGORITHMS = ["RS256"]
+
+
+class JwksUnavailable(RuntimeError):
+    """The key set could not be fetched: our fault, not the caller's, so not a 401."""
+
+
+@cache
+def jwks_client() -> PyJWKClient:
+    """One JWKS client per container: keys are fetched once and reused across invocations."""
+    settings = get_settings()
+    return PyJWKClient(
+        settings.jwks_url, cache_keys=True, lifespan=3600, timeout=int(max(1, settings.jwks_timeout_seconds))
+    )
+
+
+def bearer_token(header: str | None) -> str:
+    scheme, _, token = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <access token>'")
+    return token.strip()
+
+
+def verify_access_token(token: str) -> dict[str, Any]:
+    settings = get_settings()
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as error:
+        raise Unauthorized("the access token is malformed") from error
+    # Pin the algorithm before looking at keys: refuses `alg: none` and HS256-with-the-public-key.
+    if header.get("alg") not in _ALGORITHMS or not isinstance(header.get("kid"), str):
+        raise Unauthorized("the access token is not signed the way Cognito signs")
+    try:
+        signing_key = jwks_client().get_signing_key(header["kid"])
+    except jwt.PyJWKClientConnectionError as error:
+        raise JwksUnavailable("could not fetch the user pool's signing keys") from error
+    except jwt.PyJWKClientError as error:
+        raise Unauthorized("the access token was not signed by this user pool") from error
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            signing_key.key,
+            algorithms=_ALGORITHMS,
+            issuer=settings.issuer,
+            options={"require": ["exp", "iat", "iss", "sub", "token_use", "client_id"], "verify_aud": False},
+            leeway=5,
+        )
+    except jwt.ExpiredSignatureError as error:
+        raise Unauthorized("the access token has expired") from error
+    except jwt.InvalidTokenError as error:
+        raise Unauthorized("the access token is invalid") from error
+    if claims.get("token_use") != "access":
+        raise Unauthorized("an access token is required, not an ID token")
+    if claims.get("client_id") != settings.user_pool_client_id:
+        raise Unauthorized("the access token was issued to another app")
+    return claims

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: settings, errors, envelope, ids, clock, pagination, auth context, audit."""

@@ -1,0 +1,163 @@
+"""The REST resolver every API function uses, with the one mapping from errors to the envelope.
+
+A handler module does `app = create_app()`, declares routes, and ends with
+`lambda_handler = make_handler(app)`. Routes return `respond(...)` / `respond_page(...)`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from realty.core.config import get_settings
+from realty.core.envelope import ErrorItem, error_body, meta
+from realty.core.errors import AppError, BadRequest, PayloadTooLarge
+
+logger = Logger()
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def create_app() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(
+        enable_validation=True,
+        # A response that fails its own model is our bug, not the client's (Powertools#5888).
+        response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+    )
+    _register_error_handlers(app)
+    return app
+
+
+def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        rejection = _body_rejection(event)
+        if rejection is not None:
+            return _proxy_error(event, rejection)
+        return app.resolve(event, context)
+
+    return lambda_handler
+
+
+def request_id(app: APIGatewayRestResolver) -> str | None:
+    context = app.current_event.raw_event.get("requestContext") or {}
+    value = context.get("requestId")
+    return str(value) if value else None
+
+
+def respond(app: APIGatewayRestResolver, data: Any, *, status: int = 200) -> Response[Any]:
+    """The success envelope around one resource (or any data)."""
+    body = {"success": True, "data": _dump(data), "meta": meta(request_id(app))}
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def respond_page(
+    app: APIGatewayRestResolver, items: Sequence[Any], *, limit: int, next_cursor: str | None
+) -> Response[Any]:
+    page_meta = meta(request_id(app)) | {"pagination": {"limit": limit, "next_cursor": next_cursor}}
+    body = {"success": True, "data": [_dump(item) for item in items], "meta": page_meta}
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _dump(data: Any) -> Any:
+    return data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+
+
+def error_response(app: APIGatewayRestResolver, status: int, errors: list[ErrorItem]) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(error_body(errors, request_id(app))),
+    )
+
+
+def _body_rejection(event: dict[str, Any]) -> AppError | None:
+    """Oversized and non-JSON bodies are refused before routing and validation look at them."""
+    body = event.get("body")
+    if not body or str(event.get("httpMethod", "")).upper() not in _BODY_METHODS:
+        return None
+    limit = get_settings().max_body_bytes
+    if len(body) > limit:
+        return PayloadTooLarge(f"the request body is over {limit} bytes")
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and content_type != "application/json":
+        return BadRequest("the request body must be JSON (Content-Type: application/json)")
+    return None
+
+
+def _proxy_error(event: dict[str, Any], error: AppError) -> dict[str, Any]:
+    request = (event.get("requestContext") or {}).get("requestId")
+    item = ErrorItem(code=error.code, message=error.message, field=error.field)
+    return {
+        "statusCode": int(error.status),
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(error_body([item], request)),
+        "isBase64Encoded": False,
+    }
+
+
+def _register_error_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(AppError)
+    def handle_app_error(error: AppError) -> Response[Any]:
+        if error.status >= 500:
+            logger.warning("request failed upstream", extra={"code": error.code})
+        return error_response(app, error.status, [ErrorItem(code=error.code, message=error.message, field=error.field)])
+
+    @app.exception_handler(RequestValidationError)
+    def handle_validation_error(error: RequestValidationError) -> Response[Any]:
+        details = list(error.errors())
+        if any(d.get("type") == "json_invalid" for d in details):
+            return error_response(
+                app, 400, [ErrorItem(code="BAD_REQUEST", message="the request body is not valid JSON")]
+            )
+        if any(_is_whole_body(d) for d in details):
+            return error_response(
+                app, 400, [ErrorItem(code="BAD_REQUEST", message="the request body must be a JSON object")]
+            )
+        return error_response(app, 422, [_validation_item(d) for d in details])
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def handle_content_type(_: RequestUnsupportedContentType) -> Response[Any]:
+        return error_response(app, 400, [ErrorItem(code="BAD_REQUEST", message="the request body must be JSON")])
+
+    @app.not_found
+    def handle_not_found(_: NotFoundError) -> Response[Any]:
+        return error_response(app, 404, [ErrorItem(code="NOT_FOUND", message="no such route")])
+
+    @app.exception_handler(Exception)
+    def handle_unexpected(error: Exception) -> Response[Any]:
+        logger.exception("unhandled error")
+        return error_response(
+            app, 500, [ErrorItem(code="INTERNAL_ERROR", message="the service failed to answer, retry later")]
+        )
+
+
+def _is_whole_body(detail: dict[str, Any]) -> bool:
+    """True when the body itself is missing or not an object (as opposed to one field being wrong)."""
+    return tuple(detail.get("loc") or ()) == ("body",)
+
+
+def _validation_item(detail: dict[str, Any]) -> ErrorItem:
+    # loc is ("body"|"query"|"path"|"header", field, nested...); the field path is what a client can fix.
+    field = ".".join(str(part) for part in tuple(detail.get("loc") or ())[1:]) or None
+    kind = detail.get("type", "")
+    if kind == "missing":
+        message = f"{field} is required"
+    elif kind == "extra_forbidden":
+        message = f"{field} is not an allowed field"
+    else:
+        message = f"{field}: {detail.get('msg', 'is invalid')}"
+    return ErrorItem(code="VALIDATION_ERROR", message=message, field=field)

@@ -1,0 +1,58 @@
+"""The append-only audit trail: one immutable item per mutation.
+
+Where the change itself is a DynamoDB write, put `audit_action(...)` into the same
+TransactWriteItems; otherwise (Cognito, S3, Chime...) call `record(...)` after the change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from realty.core import clock, ids
+from realty.core.aws import client
+from realty.core.config import get_settings
+from realty.core.dynamo import to_item
+
+# Never copied into the audit trail, whatever a caller passes in `details`.
+_REDACTED_KEYS = {"password", "new_password", "code", "token", "access_token", "refresh_token", "id_token", "phone"}
+
+
+def audit_item(
+    *, actor_id: str, action: str, resource_type: str, resource_id: str, details: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    audit_id = ids.new_id()
+    created_at = clock.now_iso()
+    order = f"{created_at}#{audit_id}"
+    safe_details = {k: v for k, v in (details or {}).items() if k not in _REDACTED_KEYS}
+    return {
+        "PK": "AUDIT",
+        "SK": order,
+        "GSI1PK": f"ACTOR#{actor_id}",
+        "GSI1SK": order,
+        "GSI2PK": f"RESOURCE#{resource_type}#{resource_id}",
+        "GSI2SK": order,
+        "id": audit_id,
+        "actor_id": actor_id,
+        "action": action,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "details": safe_details,
+        "created_at": created_at,
+    }
+
+
+def audit_action(**kwargs: Any) -> dict[str, Any]:
+    """A TransactWriteItems `Put` of one audit item (never overwrites: audit items are immutable)."""
+    return {
+        "Put": {
+            "TableName": get_settings().audit_table,
+            "Item": to_item(audit_item(**kwargs)),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+
+def record(**kwargs: Any) -> None:
+    """Write one audit item on its own, for changes that are not DynamoDB writes."""
+    put = audit_action(**kwargs)["Put"]
+    client("dynamodb").put_item(**put)

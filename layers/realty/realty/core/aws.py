@@ -1,0 +1,32 @@
+"""boto3 clients created lazily, once per container, with timeouts and standard retries.
+
+Factories rather than module-level clients: a client built before an emulator starts is never
+mocked (moto#3502), and functions that never touch a service never pay for its client.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"mode": "standard", "max_attempts": 3},
+)
+
+
+@cache
+def client(service: str) -> Any:
+    from realty.core.config import get_settings
+
+    session: Any = boto3.session.Session()
+    return session.client(service, region_name=get_settings().region, config=_CONFIG)
+
+
+def reset_clients() -> None:
+    """Drop every cached client (tests start a fresh emulator per case)."""
+    client.cache_clear()

@@ -1,0 +1,64 @@
+"""Settings read once per container from the environment the template sets."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    stage: str = "dev"
+    region: str = "us-east-1"
+    main_table: str = "realty-main"
+    audit_table: str = "realty-audit"
+    idempotency_table: str = "realty-idempotency"
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    cursor_secret_arn: str = ""
+    kms_key_id: str = ""
+    sender_email: str = "no-reply@realtyforyou.example"
+    jwks_url_override: str = Field(default="", description="local stack only: where the pool's JWKS is served")
+    jwks_timeout_seconds: float = 2.0
+    max_body_bytes: int = 64 * 1024
+    api_version: str = "1.0"
+
+    @property
+    def issuer(self) -> str:
+        # Cognito (and moto's emulation of it) always names the real regional host in `iss`.
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.jwks_url_override or f"{self.issuer}/.well-known/jwks.json"
+
+    @classmethod
+    def from_environ(cls, environ: os._Environ[str] | dict[str, str] = os.environ) -> Settings:
+        env = environ.get
+        defaults = cls()
+        return cls(
+            stage=env("STAGE", defaults.stage),
+            region=env("AWS_REGION") or env("AWS_DEFAULT_REGION") or defaults.region,
+            main_table=env("MAIN_TABLE", defaults.main_table),
+            audit_table=env("AUDIT_TABLE", defaults.audit_table),
+            idempotency_table=env("IDEMPOTENCY_TABLE", defaults.idempotency_table),
+            user_pool_id=env("USER_POOL_ID", ""),
+            user_pool_client_id=env("USER_POOL_CLIENT_ID", ""),
+            cursor_secret_arn=env("CURSOR_SECRET_ARN", ""),
+            kms_key_id=env("KMS_KEY_ID", ""),
+            sender_email=env("SENDER_EMAIL", defaults.sender_email),
+            jwks_url_override=env("COGNITO_JWKS_URL", ""),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_environ()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()

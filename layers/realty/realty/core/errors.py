@@ -1,0 +1,84 @@
+"""Domain errors. Services raise these; `realty.core.api` maps them to the envelope in one place."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+
+class AppError(Exception):
+    status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
+    code: str = "INTERNAL_ERROR"
+    default_message: str = "the service failed to answer, retry later"
+
+    def __init__(self, message: str | None = None, *, field: str | None = None, code: str | None = None):
+        self.message = message or self.default_message
+        self.field = field
+        if code:
+            self.code = code
+        super().__init__(self.message)
+
+
+class BadRequest(AppError):
+    status = HTTPStatus.BAD_REQUEST
+    code = "BAD_REQUEST"
+    default_message = "the request is malformed"
+
+
+class Unauthorized(AppError):
+    status = HTTPStatus.UNAUTHORIZED
+    code = "UNAUTHORIZED"
+    default_message = "a valid access token is required"
+
+
+class PaymentRequired(AppError):
+    status = HTTPStatus.PAYMENT_REQUIRED
+    code = "PAYMENT_REQUIRED"
+    default_message = "this feature needs an active pro subscription"
+
+
+class Forbidden(AppError):
+    status = HTTPStatus.FORBIDDEN
+    code = "FORBIDDEN"
+    default_message = "your role may not call this route"
+
+
+class NotFound(AppError):
+    status = HTTPStatus.NOT_FOUND
+    code = "NOT_FOUND"
+    default_message = "no such object"
+
+
+class Conflict(AppError):
+    status = HTTPStatus.CONFLICT
+    code = "CONFLICT"
+    default_message = "the request conflicts with the current state"
+
+
+class PayloadTooLarge(AppError):
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    code = "PAYLOAD_TOO_LARGE"
+    default_message = "the request body is too large"
+
+
+class ValidationFailed(AppError):
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "VALIDATION_ERROR"
+    default_message = "a field is invalid"
+
+
+class RateLimited(AppError):
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    code = "RATE_LIMITED"
+    default_message = "too many requests, retry later"
+
+
+class UpstreamError(AppError):
+    status = HTTPStatus.BAD_GATEWAY
+    code = "UPSTREAM_ERROR"
+    default_message = "an upstream service failed, retry later"
+
+
+class NotConfigured(AppError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    code = "NOT_CONFIGURED"
+    default_message = "this feature is not configured on this deployment"

@@ -1,0 +1,1 @@
+"""Users: the canonical record of who someone is and which role they hold."""

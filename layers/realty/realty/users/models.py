@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from realty.core.auth import Role
+
+E164_PATTERN = re.compile(r"^\+[1-9]\d{6,14}$")
+
+FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    DELETED = "deleted"
+
+
+class User(BaseModel):
+    """A user as stored; never returned as-is (see `UserAttributes`)."""
+
+    id: str
+    email: str
+    full_name: str
+    role: Role
+    cognito_sub: str
+    status: UserStatus = UserStatus.ACTIVE
+    phone_ciphertext: str | None = None
+    avatar_url: str | None = None
+    signed_out_at: int | None = None
+    created_at: str
+    updated_at: str
+
+
+class Identity(BaseModel):
+    """What the authorizer needs about a Cognito subject, in one GetItem."""
+
+    user_id: str
+    role: Role
+    email: str
+    status: UserStatus = UserStatus.ACTIVE
+    signed_out_at: int | None = None
+
+
+class UserAttributes(BaseModel):
+    email: str
+    full_name: str
+    role: Role
+    phone: str | None = None
+    avatar_url: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class UpdateProfileRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: FullName | None = None
+    phone: str | None = Field(default=None, description="E.164, e.g. +14155550123; empty string removes it")
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return value
+        compact = re.sub(r"[\s\-().]", "", value)
+        if not E164_PATTERN.match(compact):
+            raise ValueError("phone must be in E.164 format, e.g. +14155550123")
+        return compact

@@ -1,0 +1,127 @@
+"""DynamoDB access for users: the profile item and the identity item keyed by Cognito `sub`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from realty.core.audit import audit_action
+from realty.core.aws import client
+from realty.core.config import get_settings
+from realty.core.dynamo import conflicts_as, from_item, key, to_item
+from realty.users.models import Identity, User
+
+
+def _user_key(user_id: str) -> dict[str, Any]:
+    return key(f"USER#{user_id}", "PROFILE")
+
+
+def _identity_key(cognito_sub: str) -> dict[str, Any]:
+    return key(f"IDENTITY#{cognito_sub}", "IDENTITY")
+
+
+def _user_item(user: User) -> dict[str, Any]:
+    order = f"{user.created_at}#{user.id}"
+    return {
+        "PK": f"USER#{user.id}",
+        "SK": "PROFILE",
+        "GSI1PK": f"ROLE#{user.role.value}",
+        "GSI1SK": order,
+        "GSI2PK": "USERS",
+        "GSI2SK": order,
+        "entity": "user",
+        **user.model_dump(mode="json"),
+    }
+
+
+def _identity_item(user: User) -> dict[str, Any]:
+    identity = Identity(
+        user_id=user.id, role=user.role, email=user.email, status=user.status, signed_out_at=user.signed_out_at
+    )
+    return {
+        "PK": f"IDENTITY#{user.cognito_sub}",
+        "SK": "IDENTITY",
+        "entity": "identity",
+        **identity.model_dump(mode="json"),
+    }
+
+
+def get_identity(cognito_sub: str) -> Identity | None:
+    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=_identity_key(cognito_sub))
+    item = response.get("Item")
+    return Identity.model_validate(from_item(item)) if item else None
+
+
+def get_user(user_id: str) -> User | None:
+    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=_user_key(user_id))
+    item = response.get("Item")
+    return User.model_validate(from_item(item)) if item else None
+
+
+def create_user(user: User) -> None:
+    """User and identity together; the identity's condition makes a second creation for one `sub` fail."""
+    table = get_settings().main_table
+    with conflicts_as("this identity already has a user", "this user already exists", None):
+        client("dynamodb").transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": to_item(_identity_item(user)),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": to_item(_user_item(user)),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                audit_action(
+                    actor_id=user.id,
+                    action="user.created",
+                    resource_type="user",
+                    resource_id=user.id,
+                    details={"role": user.role.value},
+                ),
+            ]
+        )
+
+
+def save_user(user: User, *, expected_updated_at: str, audit: dict[str, Any]) -> None:
+    """Replace the user and its identity, if nobody changed the user since it was read."""
+    table = get_settings().main_table
+    with conflicts_as("the user was changed by another request, retry", None, None):
+        client("dynamodb").transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": to_item(_user_item(user)),
+                        "ConditionExpression": "updated_at = :expected",
+                        "ExpressionAttributeValues": {":expected": {"S": expected_updated_at}},
+                    }
+                },
+                {"Put": {"TableName": table, "Item": to_item(_identity_item(user))}},
+                audit,
+            ]
+        )
+
+
+def encrypt_phone(user_id: str, phone: str) -> str:
+    """Phone numbers are PII: encrypted with the data key, bound to their owner by encryption context."""
+    import base64
+
+    response = client("kms").encrypt(
+        KeyId=get_settings().kms_key_id, Plaintext=phone.encode(), EncryptionContext={"user_id": user_id}
+    )
+    return base64.b64encode(response["CiphertextBlob"]).decode()
+
+
+def decrypt_phone(user_id: str, ciphertext: str) -> str:
+    import base64
+
+    response = client("kms").decrypt(
+        CiphertextBlob=base64.b64decode(ciphertext), EncryptionContext={"user_id": user_id}
+    )
+    return bytes(response["Plaintext"]).decode()

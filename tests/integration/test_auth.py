@@ -1,0 +1,171 @@
+"""The auth function against emulated Cognito and DynamoDB, end to end through the authorizer."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.api import FakeLambdaContext, call, load_function
+
+PASSWORD = "Correct-Horse-2026!"
+
+
+def _authorize(token: str) -> dict:
+    event = {
+        "type": "TOKEN",
+        "authorizationToken": f"Bearer {token}",
+        "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/api/v1/auth/me",
+    }
+    return load_function("authorizer").lambda_handler(event, FakeLambdaContext())
+
+
+class _Session:
+    """A caller as the authorizer describes them, for `call(..., caller=...)`."""
+
+    def __init__(self, policy: dict) -> None:
+        from realty.core.auth import Caller, Role
+
+        context = policy["context"]
+        self.caller = Caller(user_id=context["user_id"], role=Role(context["role"]), email=context["email"])
+
+
+def _register_and_login(email: str = "new.buyer@example.com", role: str = "buyer") -> dict:
+    registered = call(
+        "POST",
+        "/api/v1/auth/register",
+        body={"email": email, "password": PASSWORD, "full_name": "Nia Buyer", "role": role},
+    )
+    assert registered.status == 201, registered.body
+    confirmed = call("POST", "/api/v1/auth/confirm", body={"email": email, "code": "123456"})
+    assert confirmed.status == 200, confirmed.body
+    login = call("POST", "/api/v1/auth/login", body={"email": email, "password": PASSWORD})
+    assert login.status == 200, login.body
+    return login.data["attributes"]
+
+
+def test_register_confirm_login_me_update_logout(aws, jwks_server):
+    tokens = _register_and_login(role="realtor")
+    assert set(tokens) >= {"access_token", "id_token", "refresh_token", "expires_in"}
+
+    policy = _authorize(tokens["access_token"])
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert policy["policyDocument"]["Statement"][0]["Resource"].endswith("abc123/dev/*/*")
+    session = _Session(policy)
+    assert session.caller.role.value == "realtor"
+
+    me = call("GET", "/api/v1/auth/me", caller=session.caller)
+    assert me.status == 200
+    assert me.data["type"] == "user"
+    assert me.data["attributes"]["role"] == "realtor"
+    assert me.data["attributes"]["full_name"] == "Nia Buyer"
+    assert "cognito_sub" not in me.data["attributes"]
+
+    updated = call(
+        "PUT", "/api/v1/auth/me", caller=session.caller, body={"full_name": "Nia Realtor", "phone": "+1 415 555 0123"}
+    )
+    assert updated.status == 200, updated.body
+    assert updated.data["attributes"]["phone"] == "+14155550123"
+    again = call("GET", "/api/v1/auth/me", caller=session.caller)
+    assert again.data["attributes"]["full_name"] == "Nia Realtor"
+    assert again.data["attributes"]["phone"] == "+14155550123"
+
+    refreshed = call("POST", "/api/v1/auth/refresh", body={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status == 200
+    assert refreshed.data["attributes"]["access_token"]
+
+    out = call(
+        "POST",
+        "/api/v1/auth/logout",
+        caller=session.caller,
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert out.status == 200, out.body
+    revoked = call("POST", "/api/v1/auth/refresh", body={"refresh_token": tokens["refresh_token"]})
+    assert revoked.status == 401
+
+
+def test_first_sight_creates_the_user_once_with_the_registered_role(aws, jwks_server):
+    tokens = _register_and_login(email="twice@example.com", role="realtor")
+    first = _authorize(tokens["access_token"])
+    second = _authorize(tokens["access_token"])
+    assert first["context"]["user_id"] == second["context"]["user_id"]
+    assert first["context"]["role"] == "realtor"
+
+
+def test_registering_as_admin_is_a_validation_error(aws):
+    result = call(
+        "POST",
+        "/api/v1/auth/register",
+        body={"email": "sneaky@example.com", "password": PASSWORD, "full_name": "S", "role": "admin"},
+    )
+    assert result.status == 422
+    assert result.body["errors"][0]["field"] == "role"
+
+
+def test_duplicate_email_is_a_conflict(aws):
+    body = {"email": "dup@example.com", "password": PASSWORD, "full_name": "D", "role": "buyer"}
+    assert call("POST", "/api/v1/auth/register", body=body).status == 201
+    second = call("POST", "/api/v1/auth/register", body=body)
+    assert second.status == 409
+    assert second.body["errors"][0]["field"] == "email"
+
+
+def test_weak_password_names_the_password_field(aws):
+    result = call(
+        "POST",
+        "/api/v1/auth/register",
+        body={"email": "weak@example.com", "password": "short", "full_name": "W", "role": "buyer"},
+    )
+    assert result.status == 422
+    assert result.body["errors"][0]["field"] == "password"
+
+
+def test_wrong_password_and_unknown_email_answer_the_same(aws):
+    _register_and_login(email="known@example.com")
+    wrong = call("POST", "/api/v1/auth/login", body={"email": "known@example.com", "password": "Wrong-Pass-2026!"})
+    unknown = call("POST", "/api/v1/auth/login", body={"email": "nobody@example.com", "password": "Wrong-Pass-2026!"})
+    assert wrong.status == unknown.status == 401
+    assert wrong.body["errors"][0]["message"] == unknown.body["errors"][0]["message"]
+
+
+def test_unconfirmed_user_gets_user_not_confirmed(aws):
+    call(
+        "POST",
+        "/api/v1/auth/register",
+        body={"email": "later@example.com", "password": PASSWORD, "full_name": "L", "role": "buyer"},
+    )
+    result = call("POST", "/api/v1/auth/login", body={"email": "later@example.com", "password": PASSWORD})
+    assert result.status == 403
+    assert result.error_codes == ["USER_NOT_CONFIRMED"]
+
+
+@pytest.mark.parametrize(
+    ("raw_body", "content_type", "status", "code"),
+    [
+        ("{not json", "application/json", 400, "BAD_REQUEST"),
+        ("[1, 2]", "application/json", 400, "BAD_REQUEST"),
+        ("email=a@b.c", "application/x-www-form-urlencoded", 400, "BAD_REQUEST"),
+        ('{"email": "a@example.com", "password": "x", "extra": 1}', "application/json", 422, "VALIDATION_ERROR"),
+        ('{"email": "not-an-email", "password": "x"}', "application/json", 422, "VALIDATION_ERROR"),
+        ('{"email": "a@example.com"}', "application/json", 422, "VALIDATION_ERROR"),
+        ('{"email": "a@example.com", "password": "' + "x" * 70000 + '"}', "application/json", 413, "PAYLOAD_TOO_LARGE"),
+    ],
+)
+def test_bad_bodies_get_a_clear_4xx(aws, raw_body, content_type, status, code):
+    result = call("POST", "/api/v1/auth/login", raw_body=raw_body, headers={"Content-Type": content_type})
+    assert result.status == status, result.body
+    assert result.body["success"] is False
+    assert result.error_codes[0] == code
+    if status == 422:
+        assert result.body["errors"][0]["field"] in {"extra", "email", "password"}
+
+
+def test_password_reset_does_not_reveal_accounts(aws):
+    unknown = call("POST", "/api/v1/auth/password-reset/request", body={"email": "ghost@example.com"})
+    assert unknown.status == 202
+
+
+def test_phone_must_be_e164(aws, make_user):
+    caller = make_user("buyer")
+    result = call("PUT", "/api/v1/auth/me", caller=caller, body={"phone": "555-0123"})
+    assert result.status == 422
+    assert result.body["errors"][0]["field"] == "phone"

@@ -1,0 +1,147 @@
+"""The TOKEN authorizer: every forged, stale or misused token is a 401, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.support.api import FakeLambdaContext, call, load_function
+from tests.support.aws import moto_private_jwk, moto_public_jwks
+
+PASSWORD = "Correct-Horse-2026!"
+METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/api/v1/auth/me"
+
+
+def authorize(header: str | None) -> dict:
+    event = {"type": "TOKEN", "methodArn": METHOD_ARN}
+    if header is not None:
+        event["authorizationToken"] = header
+    return load_function("authorizer").lambda_handler(event, FakeLambdaContext())
+
+
+def assert_rejected(header: str | None) -> None:
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorize(header)
+
+
+@pytest.fixture
+def tokens(aws, jwks_server):
+    email = "valid@example.com"
+    call("POST", "/api/v1/auth/register", body={"email": email, "password": PASSWORD, "full_name": "V", "role": "buyer"})
+    call("POST", "/api/v1/auth/confirm", body={"email": email, "code": "000000"})
+    issued = call("POST", "/api/v1/auth/login", body={"email": email, "password": PASSWORD}).data["attributes"]
+    authorize(f"Bearer {issued['access_token']}")  # first sight: the user record exists from here on
+    return issued
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _moto_key():
+    return jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(moto_private_jwk()))
+
+
+def resign(token: str, *, key=None, kid: str = "dummy", **changes) -> str:
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims.update(changes)
+    return jwt.encode(claims, key or _moto_key(), algorithm="RS256", headers={"kid": kid})
+
+
+def test_a_valid_access_token_is_allowed_with_the_callers_role(tokens):
+    policy = authorize(f"Bearer {tokens['access_token']}")
+    assert policy["context"]["role"] == "buyer"
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+
+
+def test_the_key_set_is_fetched_once_per_container(tokens, jwks_server):
+    for _ in range(5):
+        authorize(f"Bearer {tokens['access_token']}")
+    assert jwks_server.hits == 1
+
+
+def test_resigned_token_with_the_pool_key_is_accepted(tokens):
+    # Proves the forgeries below fail for the reason they test, not because re-signing is broken.
+    authorize(f"Bearer {resign(tokens['access_token'])}")
+
+
+def test_missing_header(tokens):
+    assert_rejected(None)
+    assert_rejected("")
+
+
+def test_not_a_bearer_token(tokens):
+    assert_rejected(f"Basic {tokens['access_token']}")
+    assert_rejected("Bearer")
+
+
+def test_malformed_jwt(tokens):
+    assert_rejected("Bearer not.a.jwt")
+    assert_rejected("Bearer abc")
+
+
+def test_alg_none(tokens):
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    unsigned = f"{_b64(json.dumps({'alg': 'none', 'kid': 'dummy'}).encode())}.{_b64(json.dumps(claims).encode())}."
+    assert_rejected(f"Bearer {unsigned}")
+
+
+def test_hs256_signed_with_the_public_key(tokens):
+    public = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(moto_public_jwks()["keys"][0]))
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    signing_input = f"{_b64(json.dumps({'alg': 'HS256', 'kid': 'dummy'}).encode())}.{_b64(json.dumps(claims).encode())}"
+    signature = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
+    assert_rejected(f"Bearer {signing_input}.{_b64(signature)}")
+
+
+def test_unknown_kid(tokens):
+    assert_rejected(f"Bearer {resign(tokens['access_token'], kid='rotated-away')}")
+
+
+def test_bad_signature(tokens):
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert_rejected(f"Bearer {resign(tokens['access_token'], key=stranger)}")
+
+
+def test_tampered_payload(tokens):
+    header, payload, signature = tokens["access_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["sub"] = "someone-else"
+    assert_rejected(f"Bearer {header}.{_b64(json.dumps(claims).encode())}.{signature}")
+
+
+def test_expired(tokens):
+    past = int(time.time()) - 3600
+    assert_rejected(f"Bearer {resign(tokens['access_token'], exp=past, iat=past - 3600)}")
+
+
+def test_wrong_issuer(tokens):
+    iss = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_SomeoneElse"
+    assert_rejected(f"Bearer {resign(tokens['access_token'], iss=iss)}")
+
+
+def test_id_token_in_place_of_an_access_token(tokens):
+    assert_rejected(f"Bearer {tokens['id_token']}")
+
+
+def test_wrong_client_id(tokens):
+    assert_rejected(f"Bearer {resign(tokens['access_token'], client_id='another-app')}")
+
+
+def test_a_signed_out_session_is_refused(tokens):
+    policy = authorize(f"Bearer {tokens['access_token']}")
+    from realty.core.auth import Caller, Role
+
+    caller = Caller(user_id=policy["context"]["user_id"], role=Role.BUYER, email="valid@example.com")
+    call("POST", "/api/v1/auth/logout", caller=caller, headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert_rejected(f"Bearer {tokens['access_token']}")
+

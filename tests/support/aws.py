@@ -1,0 +1,151 @@
+"""The emulated AWS account of a test, built from template.yaml's own resource definitions."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from tests.support.env import TEST_ENV
+from tests.support.template import resources, template
+
+REGION = TEST_ENV["AWS_REGION"]
+
+
+def _env_refs() -> dict[str, str]:
+    """env var -> logical id, for every `VAR: !Ref Resource` a function is given."""
+    refs: dict[str, str] = {}
+    blocks = [template()["Globals"]["Function"].get("Environment", {})]
+    blocks += [f["Properties"].get("Environment", {}) for f in resources("AWS::Serverless::Function").values()]
+    for block in blocks:
+        for name, value in (block.get("Variables") or {}).items():
+            if isinstance(value, dict) and value.get("Ref") in template()["Resources"]:
+                refs[name] = value["Ref"]
+    return refs
+
+
+def _table(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
+    name = os.environ.get(env_name) or f"realty-test-{logical_id.lower()}"
+    kwargs: dict[str, Any] = {
+        "TableName": name,
+        "KeySchema": props["KeySchema"],
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    client = boto3.client("dynamodb", region_name=REGION)
+    client.create_table(**kwargs)
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+    return name
+
+
+def _user_pool(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
+    client = boto3.client("cognito-idp", region_name=REGION)
+    schema = [s for s in props.get("Schema", []) if s["Name"] not in {"email", "name"}]
+    pool = client.create_user_pool(
+        PoolName=f"realty-test-{logical_id.lower()}",
+        UsernameAttributes=props.get("UsernameAttributes", []),
+        AutoVerifiedAttributes=props.get("AutoVerifiedAttributes", []),
+        Policies=props["Policies"],
+        Schema=schema,
+    )["UserPool"]
+    return str(pool["Id"])
+
+
+def _user_pool_client(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
+    client = boto3.client("cognito-idp", region_name=REGION)
+    pool_id = created[props["UserPoolId"]["Ref"]]
+    response = client.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName=props.get("ClientName", logical_id) if isinstance(props.get("ClientName"), str) else logical_id,
+        ExplicitAuthFlows=props["ExplicitAuthFlows"],
+        GenerateSecret=False,
+        ReadAttributes=props.get("ReadAttributes", []),
+        WriteAttributes=props.get("WriteAttributes", []),
+    )
+    return str(response["UserPoolClient"]["ClientId"])
+
+
+def _kms_key(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
+    return str(boto3.client("kms", region_name=REGION).create_key(Description=logical_id)["KeyMetadata"]["KeyId"])
+
+
+def _secret(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
+    value = os.urandom(32).hex()
+    response = boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name=f"realty-test-{logical_id.lower()}", SecretString=value
+    )
+    return str(response["ARN"])
+
+
+def _bucket(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
+    name = f"realty-test-{logical_id.lower()}"
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=name)
+    return name
+
+
+def _queue(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
+    response = boto3.client("sqs", region_name=REGION).create_queue(QueueName=f"realty-test-{logical_id.lower()}")
+    return str(response["QueueUrl"])
+
+
+_PROVISIONERS: dict[str, Callable[[str, dict[str, Any], str, dict[str, str]], str]] = {
+    "AWS::DynamoDB::Table": _table,
+    "AWS::Cognito::UserPool": _user_pool,
+    "AWS::Cognito::UserPoolClient": _user_pool_client,
+    "AWS::KMS::Key": _kms_key,
+    "AWS::SecretsManager::Secret": _secret,
+    "AWS::S3::Bucket": _bucket,
+    "AWS::SQS::Queue": _queue,
+}
+
+
+def provision() -> dict[str, str]:
+    """Create every resource a function's environment refers to, and point the environment at it.
+
+    Must run inside `mock_aws`. Returns logical id -> physical id.
+    """
+    refs = _env_refs()
+    all_resources = template()["Resources"]
+    created: dict[str, str] = {}
+    # Dependencies first: a client needs its pool.
+    needed = set(refs.values())
+    for name in list(needed):
+        props = all_resources[name].get("Properties", {})
+        if isinstance(props.get("UserPoolId"), dict):
+            needed.add(props["UserPoolId"]["Ref"])
+    order = sorted(needed, key=lambda n: all_resources[n]["Type"] != "AWS::Cognito::UserPool")
+    env_for = {logical: env for env, logical in refs.items()}
+    for logical_id in order:
+        resource = all_resources[logical_id]
+        make = _PROVISIONERS.get(resource["Type"])
+        if make is None:
+            continue
+        created[logical_id] = make(logical_id, resource.get("Properties", {}), env_for.get(logical_id, ""), created)
+    for env_name, logical_id in refs.items():
+        if logical_id in created:
+            os.environ[env_name] = created[logical_id]
+    return created
+
+
+def moto_public_jwks() -> dict[str, Any]:
+    """The key set moto's Cognito signs with (it ships the key pair as package data)."""
+    import gzip
+    from importlib.resources import files
+
+    data = files("moto.cognitoidp").joinpath("resources/jwks-public.json.gz").read_bytes()
+    return dict(json.loads(gzip.decompress(data)))
+
+
+def moto_private_jwk() -> dict[str, Any]:
+    import gzip
+    from importlib.resources import files
+
+    data = files("moto.cognitoidp").joinpath("resources/jwks-private.json.gz").read_bytes()
+    return dict(json.loads(gzip.decompress(data)))
