@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from realty.core.config import get_settings
 from realty.core.envelope import ErrorItem, error_body, meta
 from realty.core.errors import AppError, BadRequest, PayloadTooLarge
+from realty.core.metrics import metrics
 
 logger = Logger()
 
@@ -42,6 +43,7 @@ def create_app() -> APIGatewayRestResolver:
 
 def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+    @metrics.log_metrics(raise_on_empty_metrics=False)
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         rejection = _body_rejection(event)
         if rejection is not None:
