@@ -35,7 +35,9 @@ def assert_rejected(header: str | None) -> None:
 @pytest.fixture
 def tokens(aws, jwks_server):
     email = "valid@example.com"
-    call("POST", "/api/v1/auth/register", body={"email": email, "password": PASSWORD, "full_name": "V", "role": "buyer"})
+    call(
+        "POST", "/api/v1/auth/register", body={"email": email, "password": PASSWORD, "full_name": "V", "role": "buyer"}
+    )
     call("POST", "/api/v1/auth/confirm", body={"email": email, "code": "000000"})
     issued = call("POST", "/api/v1/auth/login", body={"email": email, "password": PASSWORD}).data["attributes"]
     authorize(f"Bearer {issued['access_token']}")  # first sight: the user record exists from here on
@@ -144,4 +146,3 @@ def test_a_signed_out_session_is_refused(tokens):
     caller = Caller(user_id=policy["context"]["user_id"], role=Role.BUYER, email="valid@example.com")
     call("POST", "/api/v1/auth/logout", caller=caller, headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert_rejected(f"Bearer {tokens['access_token']}")
-
