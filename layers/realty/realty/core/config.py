@@ -21,6 +21,19 @@ class Settings(BaseModel):
     cursor_secret_arn: str = ""
     kms_key_id: str = ""
     sender_email: str = "no-reply@realtyforyou.example"
+    media_bucket: str = ""
+    recordings_bucket: str = ""
+    media_base_url: str = Field(default="", description="public base URL of processed media (CDN); empty: presigned")
+    stripe_secret_arn: str = ""
+    openai_secret_arn: str = ""
+    tour_processing_state_machine_arn: str = ""
+    scheduler_group: str = "default"
+    scheduler_role_arn: str = ""
+    scheduler_dlq_arn: str = ""
+    reminders_function_arn: str = ""
+    chime_media_region: str = "us-east-1"
+    booking_min_lead_minutes: int = 60
+    booking_max_days_ahead: int = 90
     jwks_url_override: str = Field(default="", description="local stack only: where the pool's JWKS is served")
     jwks_timeout_seconds: float = 2.0
     max_body_bytes: int = 64 * 1024
@@ -50,6 +63,19 @@ class Settings(BaseModel):
             cursor_secret_arn=env("CURSOR_SECRET_ARN", ""),
             kms_key_id=env("KMS_KEY_ID", ""),
             sender_email=env("SENDER_EMAIL", defaults.sender_email),
+            media_bucket=env("MEDIA_BUCKET", ""),
+            recordings_bucket=env("RECORDINGS_BUCKET", ""),
+            media_base_url=env("MEDIA_BASE_URL", ""),
+            stripe_secret_arn=env("STRIPE_SECRET_ARN", ""),
+            openai_secret_arn=env("OPENAI_SECRET_ARN", ""),
+            tour_processing_state_machine_arn=env("TOUR_PROCESSING_STATE_MACHINE_ARN", ""),
+            scheduler_group=env("SCHEDULER_GROUP", defaults.scheduler_group),
+            scheduler_role_arn=env("SCHEDULER_ROLE_ARN", ""),
+            scheduler_dlq_arn=env("SCHEDULER_DLQ_ARN", ""),
+            reminders_function_arn=env("REMINDERS_FUNCTION_ARN", ""),
+            chime_media_region=env("CHIME_MEDIA_REGION", defaults.chime_media_region),
+            booking_min_lead_minutes=int(env("BOOKING_MIN_LEAD_MINUTES", str(defaults.booking_min_lead_minutes))),
+            booking_max_days_ahead=int(env("BOOKING_MAX_DAYS_AHEAD", str(defaults.booking_max_days_ahead))),
             jwks_url_override=env("COGNITO_JWKS_URL", ""),
         )
 
