@@ -53,6 +53,9 @@ TOUR_TRANSITIONS: dict[TourStatus, frozenset[TourStatus]] = {
 
 def ensure_transition(current: StrEnum, target: StrEnum) -> None:
     """Raise a 409 unless `current -> target` is allowed for its kind (booking or tour)."""
+    if type(current) is not type(target):
+        # StrEnums compare equal to their values ("completed" is both kinds): never mix them up.
+        raise TypeError(f"{type(current).__name__} cannot move to a {type(target).__name__}")
     table: dict[StrEnum, frozenset[StrEnum]]
     if isinstance(current, BookingStatus):
         kind, table = "booking", BOOKING_TRANSITIONS  # type: ignore[assignment]
