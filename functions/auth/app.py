@@ -32,7 +32,7 @@ Tokens = Response[Envelope[Resource[TokenAttributes]]]
 Profile = Response[Envelope[Resource[UserAttributes]]]
 
 
-@app.post("/api/v1/auth/register", summary="Create a buyer or realtor account", tags=["auth"])
+@app.post("/api/v1/auth/register", summary="Create a buyer or realtor account", tags=["auth"], status_code=201)
 def register(body: RegisterRequest) -> Response[Envelope[Resource[RegistrationAttributes]]]:
     return respond(app, service.register(body), status=201)
 
@@ -52,7 +52,7 @@ def refresh(body: RefreshRequest) -> Tokens:
     return respond(app, service.refresh(body))
 
 
-@app.post("/api/v1/auth/password-reset/request", summary="Email a password reset code", tags=["auth"])
+@app.post("/api/v1/auth/password-reset/request", summary="Email a password reset code", tags=["auth"], status_code=202)
 def request_password_reset(body: PasswordResetRequest) -> Message:
     return respond(app, service.request_password_reset(body), status=202)
 

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import re
-import sys
 import uuid
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from tests.support.template import ROOT, resources
+from tools.functions import ROOT, load_function
+from tools.template import ApiRoute, api_routes
 
 
 @dataclass
@@ -31,50 +27,8 @@ class FakeLambdaContext:
         return 10_000
 
 
-def load_function(directory: str) -> ModuleType:
-    """functions/<directory>/app.py as a module of its own (every function's module is called app)."""
-    name = f"functions_{directory}_app"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "functions" / directory / "app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-@dataclass(frozen=True)
-class Route:
-    function_dir: str
-    method: str
-    path: str
-    public: bool
-
-
-@cache
-def template_routes() -> tuple[Route, ...]:
-    routes = []
-    for function in resources("AWS::Serverless::Function").values():
-        props = function["Properties"]
-        directory = Path(props["CodeUri"]).name
-        for event in (props.get("Events") or {}).values():
-            if event["Type"] != "Api":
-                continue
-            auth = event["Properties"].get("Auth") or {}
-            routes.append(
-                Route(
-                    directory,
-                    event["Properties"]["Method"].upper(),
-                    event["Properties"]["Path"],
-                    auth.get("Authorizer") == "NONE",
-                )
-            )
-    return tuple(routes)
-
-
-def _match(path: str, method: str) -> tuple[Route, dict[str, str]]:
-    for route in template_routes():
+def _match(path: str, method: str) -> tuple[ApiRoute, dict[str, str]]:
+    for route in api_routes():
         pattern = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", route.path) + "$"
         found = re.match(pattern, path)
         if found and route.method == method:

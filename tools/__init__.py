@@ -1,0 +1,1 @@
+"""Repository tooling shared by tests, the local stack and benchmarks (never deployed)."""
