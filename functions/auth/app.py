@@ -18,9 +18,8 @@ from realty.auth.models import (
     RegistrationAttributes,
     TokenAttributes,
 )
-from realty.auth.tokens import bearer_token
 from realty.core.api import create_app, make_handler, respond
-from realty.core.auth import current_caller
+from realty.core.auth import bearer_token, current_caller
 from realty.core.envelope import Envelope, Resource
 from realty.users import service as users
 from realty.users.models import UpdateProfileRequest, UserAttributes

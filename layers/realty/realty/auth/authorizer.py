@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from realty.auth import cognito
-from realty.auth.tokens import bearer_token, verify_access_token
+from realty.auth.tokens import verify_access_token
+from realty.core.auth import bearer_token
 from realty.core.errors import Unauthorized
 from realty.users import service as users
 from realty.users import store as user_store

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from realty.core.types import Email
 from realty.users.models import FullName
 
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
@@ -15,19 +16,19 @@ class _Request(BaseModel):
 
 
 class RegisterRequest(_Request):
-    email: EmailStr
+    email: Email
     password: Password
     full_name: FullName
     role: Literal["buyer", "realtor"] = Field(description="admin accounts are never self-registered")
 
 
 class ConfirmRequest(_Request):
-    email: EmailStr
+    email: Email
     code: Code
 
 
 class LoginRequest(_Request):
-    email: EmailStr
+    email: Email
     password: Password
 
 
@@ -36,11 +37,11 @@ class RefreshRequest(_Request):
 
 
 class PasswordResetRequest(_Request):
-    email: EmailStr
+    email: Email
 
 
 class PasswordResetConfirmRequest(_Request):
-    email: EmailStr
+    email: Email
     code: Code
     new_password: Password
 

@@ -27,13 +27,6 @@ def jwks_client() -> PyJWKClient:
     )
 
 
-def bearer_token(header: str | None) -> str:
-    scheme, _, token = (header or "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("the Authorization header must be 'Bearer <access token>'")
-    return token.strip()
-
-
 def verify_access_token(token: str) -> dict[str, Any]:
     settings = get_settings()
     try:

@@ -41,3 +41,10 @@ def require_role(app: APIGatewayRestResolver, *roles: Role) -> Caller:
     if caller.role not in roles:
         raise Forbidden(f"this route is for {' or '.join(r.value for r in roles)} accounts")
     return caller
+
+
+def bearer_token(header: str | None) -> str:
+    scheme, _, token = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <access token>'")
+    return token.strip()

@@ -17,6 +17,8 @@ _CONFIG = Config(
     read_timeout=5,
     retries={"mode": "standard", "max_attempts": 3},
 )
+# Presigned S3 URLs and POSTs must be SigV4: objects in SSE-KMS buckets refuse anything else.
+_S3_CONFIG = _CONFIG.merge(Config(signature_version="s3v4"))
 
 
 @cache
@@ -24,7 +26,8 @@ def client(service: str) -> Any:
     from realty.core.config import get_settings
 
     session: Any = boto3.session.Session()
-    return session.client(service, region_name=get_settings().region, config=_CONFIG)
+    config = _S3_CONFIG if service == "s3" else _CONFIG
+    return session.client(service, region_name=get_settings().region, config=config)
 
 
 def reset_clients() -> None:
