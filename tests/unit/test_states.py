@@ -13,8 +13,8 @@ def test_every_status_has_a_row(table):
 @pytest.mark.parametrize(
     ("current", "target"),
     # Two lists, not one merged dict: "completed" is both a booking and a tour status.
-    [(c, t) for c, targets in BOOKING_TRANSITIONS.items() for t in targets]
-    + [(c, t) for c, targets in TOUR_TRANSITIONS.items() for t in targets],
+    [(c, t) for c, targets in BOOKING_TRANSITIONS.items() for t in sorted(targets)]
+    + [(c, t) for c, targets in TOUR_TRANSITIONS.items() for t in sorted(targets)],
 )
 def test_allowed_transitions_pass(current, target):
     ensure_transition(current, target)
