@@ -1,0 +1,95 @@
+"""Demo data for the local stack: three users who can sign in, then whatever later capabilities add.
+
+Cognito users are created with the admin APIs (confirmed, verified email, permanent password),
+so they sign in with USER_PASSWORD_AUTH straight away. Their user records are written by the
+app's own `realty.users.service.provision_user`, never as hand-written items, so the stored
+shape is always the one the code expects.
+
+Capabilities append to `seed_hooks` (properties, a demo tour, a sample recording); each hook gets
+the `SeedContext` with the demo users, runs after them, and should be idempotent enough to run
+once per fresh start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("local.seed")
+
+DEMO_PASSWORD = "Demo-Pass-2026!"  # noqa: S105 - the published password of the local demo users
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    full_name: str
+    role: str
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("admin@example.com", "Ada Admin", "admin"),
+    DemoUser("realtor@example.com", "Riley Realtor", "realtor"),
+    DemoUser("buyer@example.com", "Blake Buyer", "buyer"),
+)
+
+
+@dataclass(frozen=True)
+class SeededUser:
+    email: str
+    role: str
+    cognito_sub: str
+    user_id: str
+
+
+@dataclass
+class SeedContext:
+    """What seed hooks can use: AWS clients, the resolved stack, and the demo users by role."""
+
+    client: Callable[[str], Any]
+    refs: dict[str, Any]
+    users: dict[str, SeededUser] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SeedHook = Callable[[SeedContext], None]
+
+seed_hooks: list[SeedHook] = []
+
+
+def create_cognito_user(cognito: Any, pool_id: str, user: DemoUser, password: str = DEMO_PASSWORD) -> str:
+    """A confirmed user with a permanent password; returns the Cognito `sub`."""
+    created = cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=user.email,
+        UserAttributes=[
+            {"Name": "email", "Value": user.email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": user.full_name},
+            {"Name": "custom:role", "Value": user.role},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=user.email, Password=password, Permanent=True)
+    attributes = {item["Name"]: item["Value"] for item in created["User"]["Attributes"]}
+    return attributes["sub"]
+
+
+def seed_demo_users(context: SeedContext, pool_id: str) -> None:
+    from realty.users.service import provision_user
+
+    cognito = context.client("cognito-idp")
+    for user in DEMO_USERS:
+        sub = create_cognito_user(cognito, pool_id, user)
+        record = provision_user(cognito_sub=sub, email=user.email, full_name=user.full_name, role=user.role)
+        context.users[user.role] = SeededUser(email=user.email, role=user.role, cognito_sub=sub, user_id=record.id)
+        log.info("seeded %s (%s) as user %s", user.email, user.role, record.id)
+
+
+def run_seed(context: SeedContext, pool_id: str) -> None:
+    seed_demo_users(context, pool_id)
+    for hook in seed_hooks:
+        log.info("seed hook %s", getattr(hook, "__qualname__", hook))
+        hook(context)

@@ -1,0 +1,265 @@
+"""Wires the local stack together: moto, the template's resources, handlers, events, API, seed.
+
+Start order matters: moto first (its port goes into `AWS_ENDPOINT_URL`), then resources from
+the template, then the functions' environment (it names those resources), then event sources
+and the outbox, then demo data (it runs the app's own code), and the API last, so the ready
+line means every piece answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+import urllib.request
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from local.docs import DocsSite
+from local.events import EventSourceContext, SchedulerPoller, Service, wire_event_sources
+from local.gateway import ApiGateway, GatewayServer, build_gateway
+from local.lambdas import LocalFunctions, build_function_specs, install_lambda_invoke_router, split_environment
+from local.outbox import Outbox
+from local.provision import Provisioned, provision
+from local.seed import DEMO_PASSWORD, DEMO_USERS, SeedContext, run_seed
+from local.template import DEFAULT_STACK_NAME, REGION, Resolver, Template, load_template
+
+log = logging.getLogger("local.stack")
+
+READY_MESSAGE = "RealtyForYou local stack ready on"
+USER_POOL_TYPE = "AWS::Cognito::UserPool"
+SENDER_VARIABLES = ("SENDER_EMAIL",)
+
+
+@dataclass
+class StackSettings:
+    repo_root: Path
+    api_port: int = 3000
+    moto_port: int = 5005
+    host: str = "127.0.0.1"
+    outbox_dir: Path = Path(".local/outbox")
+    seed: bool = True
+    stack_name: str = DEFAULT_STACK_NAME
+    parameter_overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def template_path(self) -> Path:
+        return self.repo_root / "template.yaml"
+
+    @property
+    def layer_dir(self) -> Path:
+        return self.repo_root / "layers" / "realty"
+
+
+def _process_environment() -> dict[str, str]:
+    """What every handler sees regardless of the template: fake credentials, region, local flags."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "REALTY_LOCAL": "1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        # EMF metric lines for every request would drown the console.
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+
+
+class LocalStack:
+    def __init__(self, settings: StackSettings) -> None:
+        self.settings = settings
+        self._moto: Any = None
+        self.moto_url = ""
+        self.api_url = ""
+        self.template: Template | None = None
+        self.resolver: Resolver | None = None
+        self.resources: dict[str, Provisioned] = {}
+        self.functions: LocalFunctions | None = None
+        self.gateway: ApiGateway | None = None
+        self._server: GatewayServer | None = None
+        self._server_thread: threading.Thread | None = None
+        self._services: list[Service] = []
+        self._uninstall_router: Any = None
+        self.seed_context: SeedContext | None = None
+
+    # ------------------------------------------------------------ start
+
+    def start(self) -> None:
+        self._prepare_process()
+        self._start_moto()
+        self._provision()
+        self._load_functions()
+        self._start_event_sources()
+        if self.settings.seed:
+            self._seed()
+        self._start_gateway()
+
+    def _prepare_process(self) -> None:
+        # The one place that puts the layer on sys.path: handlers never do, deployed code gets it from the layer.
+        layer = str(self.settings.layer_dir)
+        if layer not in sys.path:
+            sys.path.insert(0, layer)
+        os.environ.update(_process_environment())
+        os.environ.pop("POWERTOOLS_DEV", None)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # Metrics are disabled locally; Powertools still warns on every flush of an empty set.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._moto = ThreadedMotoServer(ip_address=self.settings.host, port=self.settings.moto_port, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+        os.environ["AWS_ENDPOINT_URL"] = self.moto_url
+        # moto's Step Functions interpreter builds its own clients against localhost:$MOTO_PORT.
+        os.environ["MOTO_PORT"] = str(port)
+        self._moto_config({"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
+
+    def _moto_config(self, config: Mapping[str, Any]) -> None:
+        request = urllib.request.Request(
+            f"{self.moto_url}/moto-api/config",
+            data=json.dumps(config).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
+    def _provision(self) -> None:
+        self.template = load_template(self.settings.template_path)
+        self.resolver = Resolver(
+            self.template,
+            stack_name=self.settings.stack_name,
+            parameter_overrides=dict(self.settings.parameter_overrides),
+        )
+        self.resources = provision(self.resolver, endpoint_url=self.moto_url)
+        created = sum(1 for item in self.resources.values() if item.created)
+        log.info("provisioned %d resources from %s", created, self.settings.template_path.name)
+
+    def _load_functions(self) -> None:
+        assert self.template is not None and self.resolver is not None
+        specs = build_function_specs(self.template, self.resolver)
+        globals_env = self.resolver.resolve(
+            ((self.template.globals.get("Function") or {}).get("Environment") or {}).get("Variables") or {}
+        )
+        shared, overrides = split_environment(specs, {key: str(value) for key, value in globals_env.items()})
+        os.environ.update(shared)
+        pool_id = self.user_pool_id
+        if pool_id:
+            os.environ["COGNITO_JWKS_URL"] = f"{self.moto_url}/{pool_id}/.well-known/jwks.json"
+        self._verify_senders(shared, overrides)
+        self.functions = LocalFunctions(specs, overrides)
+        self._uninstall_router = install_lambda_invoke_router(self.functions)
+
+    @property
+    def user_pool_id(self) -> str | None:
+        assert self.template is not None
+        for logical_id, _ in self.template.resources_of_type(USER_POOL_TYPE):
+            if logical_id in self.resources:
+                return str(self.resources[logical_id].ref)
+        return None
+
+    def _verify_senders(self, shared: Mapping[str, str], overrides: Mapping[str, Mapping[str, str]]) -> None:
+        """SES refuses mail from unverified identities; verify the senders' domains, as a deploy runbook would."""
+        addresses = {shared[name] for name in SENDER_VARIABLES if name in shared}
+        addresses |= {env[name] for env in overrides.values() for name in SENDER_VARIABLES if name in env}
+        sesv2 = _client("sesv2", self.moto_url)
+        for domain in sorted({address.rsplit("@", 1)[-1] for address in addresses if "@" in address}):
+            sesv2.create_email_identity(EmailIdentity=domain)
+
+    def _start_event_sources(self) -> None:
+        assert self.functions is not None and self.resolver is not None
+        context = EventSourceContext(
+            functions=self.functions, resolver=self.resolver, client=lambda service: _client(service, self.moto_url)
+        )
+        self._services = [
+            *wire_event_sources(context),
+            SchedulerPoller(context),
+            Outbox(self.settings.outbox_dir),
+        ]
+        for service in self._services:
+            service.start()
+
+    def _seed(self) -> None:
+        assert self.resolver is not None
+        pool_id = self.user_pool_id
+        if pool_id is None:
+            log.warning("the template has no user pool; skipping demo users")
+            return
+        self.seed_context = SeedContext(
+            client=lambda service: _client(service, self.moto_url), refs=dict(self.resolver.refs)
+        )
+        run_seed(self.seed_context, pool_id)
+
+    def _start_gateway(self) -> None:
+        assert self.template is not None and self.resolver is not None and self.functions is not None
+        docs = DocsSite(openapi_path=self.settings.repo_root / "docs" / "openapi.json")
+        self.gateway = build_gateway(self.template, self.resolver, self.functions, docs)
+        self._server = GatewayServer((self.settings.host, self.settings.api_port), self.gateway)
+        host, port = self._server.server_address[:2]
+        self.api_url = f"http://{host!s}:{port}"
+        self.gateway.base_url = self.api_url
+        self._server_thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="gateway", daemon=True
+        )
+        self._server_thread.start()
+
+    # ------------------------------------------------------------ stop
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._server_thread is not None:
+            self._server_thread.join(timeout=5)
+        for service in reversed(self._services):
+            service.stop()
+        if self._uninstall_router is not None:
+            self._uninstall_router()
+        if self._moto is not None:
+            self._moto.stop()
+
+    # ------------------------------------------------------------ banner
+
+    def banner(self) -> str:
+        api = f"{self.api_url}/api/v1"
+        logins = "\n".join(f"    {user.email:<22} {user.role}" for user in DEMO_USERS)
+        return f"""
+  RealtyForYou local stack
+  ------------------------
+  API        {api}
+  Docs       {self.api_url}/docs
+  moto       {self.moto_url}   (AWS_ENDPOINT_URL for the AWS CLI / boto3)
+  Outbox     {self.settings.outbox_dir.resolve()}   (every email sent, as .eml)
+
+  Demo logins (password {DEMO_PASSWORD}):
+{logins}
+
+  Try it:
+    TOKEN=$(curl -s -X POST {api}/auth/login -H 'Content-Type: application/json' \\
+      -d '{{"email": "buyer@example.com", "password": "{DEMO_PASSWORD}"}}' \\
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["attributes"]["access_token"])')
+    curl -s {api}/auth/me -H "Authorization: Bearer $TOKEN"
+
+  Ctrl-C stops everything; state is in memory and starts fresh next time.
+"""
+
+    def ready_line(self) -> str:
+        return f"{READY_MESSAGE} {self.api_url}"
+
+
+@cache
+def _client(service: str, endpoint_url: str) -> Any:
+    import boto3
+
+    session: Any = boto3.session.Session()  # Any: boto3-stubs only type literal service names
+    return session.client(service, endpoint_url=endpoint_url, region_name=REGION)

@@ -1,0 +1,146 @@
+"""The local stack end to end, over HTTP: health, demo logins, the account lifecycle, API Gateway rules."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.e2e.conftest import LocalStackProcess
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+DEMO_PASSWORD = "Demo-Pass-2026!"
+
+
+def assert_error_envelope(body: dict[str, object], code: str) -> None:
+    assert body["success"] is False
+    errors = body["errors"]
+    assert isinstance(errors, list) and errors[0]["code"] == code
+    assert isinstance(body["meta"], dict) and body["meta"]["request_id"]
+
+
+def login(stack: LocalStackProcess, email: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    reply = stack.request("POST", "/api/v1/auth/login", {"email": email, "password": password})
+    assert reply.status == 200, reply.body
+    attributes: dict[str, str] = reply.json["data"]["attributes"]
+    return attributes
+
+
+def test_health_answers_in_the_envelope(local_stack: LocalStackProcess) -> None:
+    reply = local_stack.request("GET", "/api/v1/health")
+
+    assert reply.status == 200
+    assert reply.json["success"] is True
+    assert reply.json["data"]["type"] == "health"
+    assert reply.json["meta"]["request_id"]
+
+
+@pytest.mark.parametrize(
+    ("email", "role"),
+    [("admin@example.com", "admin"), ("realtor@example.com", "realtor"), ("buyer@example.com", "buyer")],
+)
+def test_demo_users_sign_in_and_see_their_role(local_stack: LocalStackProcess, email: str, role: str) -> None:
+    tokens = login(local_stack, email)
+
+    me = local_stack.request("GET", "/api/v1/auth/me", token=tokens["access_token"])
+
+    assert {"access_token", "id_token", "refresh_token", "expires_in"} <= set(tokens)
+    assert me.status == 200, me.body
+    assert me.json["data"]["type"] == "user"
+    assert me.json["data"]["attributes"]["email"] == email
+    assert me.json["data"]["attributes"]["role"] == role
+
+
+def test_account_lifecycle(local_stack: LocalStackProcess) -> None:
+    email = f"new-{uuid.uuid4().hex[:8]}@example.com"
+    password = "Another-Pass-2026!"
+
+    registered = local_stack.request(
+        "POST",
+        "/api/v1/auth/register",
+        {"email": email, "password": password, "full_name": "Nia New", "role": "realtor"},
+    )
+    assert registered.status == 201, registered.body
+    assert registered.json["data"]["attributes"]["email"] == email
+
+    confirmed = local_stack.request("POST", "/api/v1/auth/confirm", {"email": email, "code": "123456"})
+    assert confirmed.status == 200, confirmed.body
+
+    tokens = login(local_stack, email, password)
+    me = local_stack.request("GET", "/api/v1/auth/me", token=tokens["access_token"])
+    assert me.status == 200, me.body
+    assert me.json["data"]["attributes"]["role"] == "realtor"
+    assert me.json["data"]["attributes"]["full_name"] == "Nia New"
+
+    refreshed = local_stack.request("POST", "/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status == 200, refreshed.body
+    assert refreshed.json["data"]["attributes"]["access_token"]
+
+    logged_out = local_stack.request("POST", "/api/v1/auth/logout", token=tokens["access_token"])
+    assert logged_out.status == 200, logged_out.body
+    assert logged_out.json["success"] is True
+
+    revoked = local_stack.request("POST", "/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    assert revoked.status == 401
+    assert_error_envelope(revoked.json, "UNAUTHORIZED")
+
+
+def test_registering_as_admin_is_refused(local_stack: LocalStackProcess) -> None:
+    reply = local_stack.request(
+        "POST",
+        "/api/v1/auth/register",
+        {"email": "sneaky@example.com", "password": "Sneaky-Pass-2026!", "full_name": "S", "role": "admin"},
+    )
+
+    assert reply.status == 422
+    assert_error_envelope(reply.json, "VALIDATION_ERROR")
+
+
+def test_missing_token_is_401_from_the_gateway(local_stack: LocalStackProcess) -> None:
+    reply = local_stack.request("GET", "/api/v1/auth/me")
+
+    assert reply.status == 401
+    assert_error_envelope(reply.json, "UNAUTHORIZED")
+    assert reply.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+
+
+def test_garbage_token_is_401(local_stack: LocalStackProcess) -> None:
+    reply = local_stack.request("GET", "/api/v1/auth/me", token="not-a-jwt")
+
+    assert reply.status == 401
+    assert_error_envelope(reply.json, "UNAUTHORIZED")
+
+
+def test_unknown_route_is_404_envelope(local_stack: LocalStackProcess) -> None:
+    reply = local_stack.request("GET", "/api/v1/nowhere")
+
+    assert reply.status == 404
+    assert_error_envelope(reply.json, "NOT_FOUND")
+
+
+def test_cors_preflight_is_answered_without_auth(local_stack: LocalStackProcess) -> None:
+    reply = local_stack.request(
+        "OPTIONS",
+        "/api/v1/auth/me",
+        headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "GET"},
+    )
+
+    assert reply.status == 200
+    assert reply.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert "GET" in reply.headers["Access-Control-Allow-Methods"]
+    assert "Authorization" in reply.headers["Access-Control-Allow-Headers"]
+
+
+def test_docs_serve_swagger_ui_from_local_assets(local_stack: LocalStackProcess) -> None:
+    page = local_stack.request("GET", "/docs")
+    script = local_stack.request("GET", "/docs/swagger-ui-bundle.js")
+    document = local_stack.request("GET", "/docs/openapi.json")
+
+    assert page.status == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert b"swagger-ui" in page.body and b"cdn" not in page.body.lower()
+    assert script.status == 200 and len(script.body) > 100_000
+    assert document.status in (200, 404)
+    if document.status == 200:
+        assert document.json["servers"] == [{"url": local_stack.base_url, "description": "local stack"}]
