@@ -69,6 +69,7 @@ _POWERTOOLS_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError", "Response
 _ERROR_DESCRIPTIONS = {
     "400": "BAD_REQUEST: the body is not JSON, or a cursor is invalid",
     "401": "UNAUTHORIZED: missing, expired or forged token",
+    "402": "PAYMENT_REQUIRED: the feature needs an active pro subscription",
     "403": "FORBIDDEN: this role may not call the route",
     "404": "NOT_FOUND: no such object, or not the caller's",
     "409": "CONFLICT: invalid state transition, taken slot, duplicate",
@@ -92,7 +93,9 @@ def _error_schemas() -> dict[str, Any]:
 def _document_errors(operation: dict[str, Any], *, has_body: bool) -> None:
     """Every error a route can answer is the error envelope; list the statuses a client must handle."""
     # Public routes answer 401/403/409 too (wrong password, unconfirmed account, taken email).
-    codes = {"400", "401", "403", "404", "409", "422", "429", "500", "502", "503"} | ({"413"} if has_body else set())
+    codes = {"400", "401", "402", "403", "404", "409", "422", "429", "500", "502", "503"} | (
+        {"413"} if has_body else set()
+    )
     responses = operation.setdefault("responses", {})
     for code in sorted(codes):
         responses[code] = {

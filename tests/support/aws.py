@@ -27,6 +27,28 @@ def _env_refs() -> dict[str, str]:
     return refs
 
 
+def _env_arns() -> dict[str, str]:
+    """env var -> logical id, for every `VAR: !GetAtt Resource.Arn` a function is given."""
+    arns: dict[str, str] = {}
+    blocks = [f["Properties"].get("Environment", {}) for f in resources("AWS::Serverless::Function").values()]
+    for block in blocks:
+        for name, value in (block.get("Variables") or {}).items():
+            target = value.get("Fn::GetAtt") if isinstance(value, dict) else None
+            if isinstance(target, list) and target[1:] == ["Arn"] and target[0] in template()["Resources"]:
+                arns[name] = target[0]
+    return arns
+
+
+# What `!GetAtt X.Arn` names in the emulated account, for resources tests never call themselves
+# (a role Scheduler would assume, a dead-letter queue, a function Scheduler would invoke).
+_FAKE_ARNS = {
+    "AWS::IAM::Role": "arn:aws:iam::{account}:role/realty-test-{name}",
+    "AWS::SQS::Queue": "arn:aws:sqs:{region}:{account}:realty-test-{name}",
+    "AWS::Serverless::Function": "arn:aws:lambda:{region}:{account}:function:realty-test-{name}",
+    "AWS::Lambda::Function": "arn:aws:lambda:{region}:{account}:function:realty-test-{name}",
+}
+
+
 def _table(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
     name = os.environ.get(env_name) or f"realty-test-{logical_id.lower()}"
     kwargs: dict[str, Any] = {
@@ -77,7 +99,9 @@ def _kms_key(logical_id: str, props: dict[str, Any], env_name: str, created: dic
 
 
 def _secret(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
-    value = os.urandom(32).hex()
+    # A secret the template creates with a literal value (a placeholder) starts with it, as deployed.
+    literal = props.get("SecretString")
+    value = literal if isinstance(literal, str) else os.urandom(32).hex()
     response = boto3.client("secretsmanager", region_name=REGION).create_secret(
         Name=f"realty-test-{logical_id.lower()}", SecretString=value
     )
@@ -95,6 +119,19 @@ def _queue(logical_id: str, props: dict[str, Any], env_name: str, created: dict[
     return str(response["QueueUrl"])
 
 
+def _schedule_group(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
+    name = f"realty-test-{logical_id.lower()}"
+    boto3.client("scheduler", region_name=REGION).create_schedule_group(Name=name)
+    return name
+
+
+def _state_machine(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
+    # The template's own definition, substitutions applied, upstream retry waits shortened for tests.
+    from tests.support.stepfunctions import create_state_machine
+
+    return create_state_machine(logical_id)
+
+
 _PROVISIONERS: dict[str, Callable[[str, dict[str, Any], str, dict[str, str]], str]] = {
     "AWS::DynamoDB::Table": _table,
     "AWS::Cognito::UserPool": _user_pool,
@@ -103,6 +140,8 @@ _PROVISIONERS: dict[str, Callable[[str, dict[str, Any], str, dict[str, str]], st
     "AWS::SecretsManager::Secret": _secret,
     "AWS::S3::Bucket": _bucket,
     "AWS::SQS::Queue": _queue,
+    "AWS::Serverless::StateMachine": _state_machine,
+    "AWS::Scheduler::ScheduleGroup": _schedule_group,
 }
 
 
@@ -131,6 +170,10 @@ def provision() -> dict[str, str]:
     for env_name, logical_id in refs.items():
         if logical_id in created:
             os.environ[env_name] = created[logical_id]
+    for env_name, logical_id in _env_arns().items():
+        pattern = _FAKE_ARNS.get(all_resources[logical_id]["Type"])
+        if pattern:
+            os.environ[env_name] = pattern.format(region=REGION, account="123456789012", name=logical_id.lower())
     return created
 
 

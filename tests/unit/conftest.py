@@ -4,5 +4,5 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _no_network(socket_disabled):
-    yield
+def _no_network(socket_disabled: None) -> None:
+    """Every unit test runs with sockets disabled."""

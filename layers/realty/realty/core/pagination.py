@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from realty.core.config import get_settings
@@ -34,13 +35,19 @@ def _signing_key() -> bytes:
     arn = get_settings().cursor_secret_arn
     if not arn:
         raise NotConfigured("pagination is not configured (CURSOR_SECRET_ARN)")
-    from aws_lambda_powertools.utilities import parameters
-
     from realty.core.aws import client
 
     # Cached for an hour per container: one Secrets Manager call, not one per list request.
-    secret = parameters.get_secret(arn, max_age=3600, boto3_client=client("secretsmanager"))
+    secret = _secrets_provider(client("secretsmanager")).get(arn, max_age=3600)
     return str(secret).encode()
+
+
+@cache
+def _secrets_provider(secrets_client: Any) -> Any:
+    """One caching provider per client (`get_secret(boto3_client=...)` would pass the client to the API call)."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider(boto3_client=secrets_client)
 
 
 def _b64(data: bytes) -> str:

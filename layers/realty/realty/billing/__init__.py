@@ -1,0 +1,1 @@
+"""Billing: realtor subscriptions through Stripe, and the entitlements they grant."""
