@@ -4,7 +4,7 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from realty.core.auth import Role
 
@@ -29,6 +29,7 @@ class User(BaseModel):
     status: UserStatus = UserStatus.ACTIVE
     phone_ciphertext: str | None = None
     avatar_url: str | None = None
+    avatar_key: str | None = Field(default=None, description="media bucket key of the avatar; URLs are made on read")
     signed_out_at: int | None = None
     created_at: str
     updated_at: str
@@ -69,3 +70,23 @@ class UpdateProfileRequest(BaseModel):
         if not E164_PATTERN.match(compact):
             raise ValueError("phone must be in E.164 format, e.g. +14155550123")
         return compact
+
+
+class AdminUserAttributes(UserAttributes):
+    """What an admin sees of a user: the profile plus whether the account is still active."""
+
+    status: UserStatus
+
+
+class AdminUpdateUserRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: FullName | None = None
+    role: Role | None = None
+
+    @field_validator("full_name", "role")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be null")
+        return value

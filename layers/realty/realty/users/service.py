@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+from dataclasses import dataclass
+
 from realty.core import clock, ids
-from realty.core.audit import audit_action
+from realty.core.audit import audit_action, record
 from realty.core.auth import Caller, Role
 from realty.core.envelope import Resource
-from realty.core.errors import Conflict, NotFound
+from realty.core.errors import Conflict, NotConfigured, NotFound
+from realty.core.pagination import decode_cursor, encode_cursor
+from realty.media import store as media
+from realty.media.models import ImageUploadRequest, UploadAttributes
 from realty.users import store
-from realty.users.models import UpdateProfileRequest, User, UserAttributes, UserStatus
+from realty.users.models import (
+    AdminUpdateUserRequest,
+    AdminUserAttributes,
+    UpdateProfileRequest,
+    User,
+    UserAttributes,
+    UserStatus,
+)
 
 SELF_SERVICE_ROLES = (Role.BUYER, Role.REALTOR)
 
@@ -60,11 +73,20 @@ def to_resource(user: User, *, reveal_phone: bool) -> Resource[UserAttributes]:
         full_name=user.full_name,
         role=user.role,
         phone=phone,
-        avatar_url=user.avatar_url,
+        avatar_url=_avatar_url(user),
         created_at=user.created_at,
         updated_at=user.updated_at,
     )
     return Resource[UserAttributes](id=user.id, type="user", attributes=attributes)
+
+
+def _avatar_url(user: User) -> str | None:
+    if not user.avatar_key:
+        return user.avatar_url
+    # A function not given the media bucket shows no avatar rather than failing the whole request.
+    with suppress(NotConfigured):
+        return media.url_for(user.avatar_key)
+    return None
 
 
 def _active_user(user_id: str) -> User:
@@ -111,3 +133,146 @@ def record_sign_out(user_id: str, signed_out_at: int) -> None:
         actor_id=user_id, action="user.signed_out", resource_type="user", resource_id=user_id, details={}
     )
     store.save_user(updated, expected_updated_at=user.updated_at, audit=audit)
+
+
+# ---------------------------------------------------------------- administration
+
+
+@dataclass(frozen=True)
+class UserPage:
+    items: list[Resource[AdminUserAttributes]]
+    next_cursor: str | None
+
+
+def to_admin_resource(user: User, *, reveal_phone: bool) -> Resource[AdminUserAttributes]:
+    """An admin's view: the profile (phone only where asked for) and the account status."""
+    profile = to_resource(user, reveal_phone=reveal_phone).attributes
+    attributes = AdminUserAttributes(**profile.model_dump(), status=user.status)
+    return Resource[AdminUserAttributes](id=user.id, type="user", attributes=attributes)
+
+
+def _any_user(user_id: str) -> User:
+    user = store.get_user(user_id)
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def _changeable_user(user_id: str) -> User:
+    user = _any_user(user_id)
+    if user.status is UserStatus.DELETED:
+        raise Conflict("the user is deleted")
+    return user
+
+
+def list_users(*, role: Role | None, limit: int, cursor: str | None) -> UserPage:
+    """Every user (deleted ones included, with their status), newest first; phones are not decrypted."""
+    scope = f"users|role={role.value if role else '*'}"
+    users, last_key = store.query_users(role, limit=limit, start_key=decode_cursor(cursor, scope))
+    return UserPage(
+        items=[to_admin_resource(u, reveal_phone=False) for u in users], next_cursor=encode_cursor(last_key, scope)
+    )
+
+
+def admin_get_user(user_id: str) -> Resource[AdminUserAttributes]:
+    """Admins may read a user's phone number (decrypted for this one read)."""
+    return to_admin_resource(_any_user(user_id), reveal_phone=True)
+
+
+def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequest) -> Resource[AdminUserAttributes]:
+    """Rename a user or change their role; user and identity items change in one transaction."""
+    user = _changeable_user(user_id)
+    changes = request.model_dump(exclude_unset=True)
+    changed = sorted(name for name, value in changes.items() if value != getattr(user, name))
+    if not changed:
+        return to_admin_resource(user, reveal_phone=True)
+    if "role" in changed and user.id == caller.user_id:
+        raise Conflict("you cannot change your own role; ask another admin", field="role")
+    updated = user.model_copy(update={name: changes[name] for name in changed} | {"updated_at": clock.now_iso()})
+    details: dict[str, object] = {"changed_fields": changed}
+    action = "user.updated"
+    if "role" in changed:
+        action = "user.role_changed"
+        details["role"] = {"from": user.role.value, "to": updated.role.value}
+    audit = audit_action(
+        actor_id=caller.user_id, action=action, resource_type="user", resource_id=user.id, details=details
+    )
+    store.save_user(updated, expected_updated_at=user.updated_at, audit=audit)
+    return to_admin_resource(updated, reveal_phone=True)
+
+
+def admin_delete_user(caller: Caller, user_id: str) -> Resource[AdminUserAttributes]:
+    """Disable sign-in at Cognito, sign out everywhere, and mark the record deleted (the authorizer refuses it)."""
+    user = _changeable_user(user_id)
+    if user.id == caller.user_id:
+        raise Conflict("you cannot delete your own account; ask another admin")
+    # Cognito first: if the record write then fails, a retry finds the user still active and redoes both.
+    store.disable_sign_in(user.email)
+    stamp = clock.now()
+    deleted = user.model_copy(
+        update={"status": UserStatus.DELETED, "updated_at": clock.iso(stamp), "signed_out_at": int(stamp.timestamp())}
+    )
+    audit = audit_action(
+        actor_id=caller.user_id, action="user.deleted", resource_type="user", resource_id=user.id, details={}
+    )
+    store.save_user(deleted, expected_updated_at=user.updated_at, audit=audit)
+    return to_admin_resource(deleted, reveal_phone=False)
+
+
+def avatar_upload_key(user_id: str, upload_id: str) -> str:
+    return f"uploads/avatars/{user_id}/{upload_id}"
+
+
+def avatar_key(user_id: str, upload_id: str) -> str:
+    return f"media/avatars/{user_id}/{upload_id}.jpg"
+
+
+def request_avatar_upload(caller: Caller, user_id: str, request: ImageUploadRequest) -> Resource[UploadAttributes]:
+    """A presigned POST for a new avatar; the images function makes it the user's avatar once processed."""
+    user = _changeable_user(user_id)
+    upload_id = ids.new_id()
+    upload = media.presigned_upload(
+        key=avatar_upload_key(user.id, upload_id), content_type=request.content_type, uploaded_by=caller.user_id
+    )
+    # Nothing is written to the table until the image is processed; the grant itself is audited.
+    record(
+        actor_id=caller.user_id,
+        action="user.avatar_upload_requested",
+        resource_type="user",
+        resource_id=user.id,
+        details={"upload_id": upload_id},
+    )
+    attributes = UploadAttributes(
+        image_id=upload_id,
+        url=upload.url,
+        fields=upload.fields,
+        expires_at=upload.expires_at,
+        max_bytes=media.UPLOAD_MAX_BYTES,
+        content_type=request.content_type,
+    )
+    return Resource[UploadAttributes](id=upload_id, type="image_upload", attributes=attributes)
+
+
+def set_avatar(user_id: str, new_avatar_key: str, *, actor_id: str) -> str | None:
+    """Make a processed image the user's avatar; returns the key it replaced (for deletion).
+
+    Raises NotFound when the user is gone or deleted. A concurrent change of the user is retried.
+    """
+    for _ in range(3):
+        user = store.get_user(user_id)
+        if user is None or user.status is not UserStatus.ACTIVE:
+            raise NotFound("no such user")
+        updated = user.model_copy(update={"avatar_key": new_avatar_key, "updated_at": clock.now_iso()})
+        audit = audit_action(
+            actor_id=actor_id,
+            action="user.avatar_updated",
+            resource_type="user",
+            resource_id=user.id,
+            details={"changed_fields": ["avatar"]},
+        )
+        try:
+            store.save_user(updated, expected_updated_at=user.updated_at, audit=audit)
+        except Conflict:
+            continue
+        return user.avatar_key
+    raise Conflict("the user keeps changing; retry later")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from realty.core.audit import audit_action
+from realty.core.auth import Role
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import conflicts_as, from_item, key, to_item
+from realty.core.errors import BadRequest, RateLimited, UpstreamError
 from realty.users.models import Identity, User
 
 
@@ -125,3 +129,44 @@ def decrypt_phone(user_id: str, ciphertext: str) -> str:
         CiphertextBlob=base64.b64decode(ciphertext), EncryptionContext={"user_id": user_id}
     )
     return bytes(response["Plaintext"]).decode()
+
+
+def query_users(
+    role: Role | None, *, limit: int, start_key: dict[str, Any] | None
+) -> tuple[list[User], dict[str, Any] | None]:
+    """Newest first: one role's users (GSI1 `ROLE#<role>`) or everyone (GSI2 `USERS`); one Query."""
+    index, partition = ("GSI1", f"ROLE#{role.value}") if role else ("GSI2", "USERS")
+    if start_key is not None and set(start_key) != {"PK", "SK", f"{index}PK", f"{index}SK"}:
+        raise BadRequest("cursor is invalid or belongs to another query", field="cursor")
+    request: dict[str, Any] = {
+        "TableName": get_settings().main_table,
+        "IndexName": index,
+        "KeyConditionExpression": f"{index}PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": partition}},
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if start_key:
+        request["ExclusiveStartKey"] = start_key
+    response = client("dynamodb").query(**request)
+    users = [User.model_validate(from_item(item)) for item in response.get("Items") or []]
+    return users, response.get("LastEvaluatedKey")
+
+
+def disable_sign_in(username: str) -> None:
+    """Cognito stops signing the user in and revokes their refresh tokens (access tokens run out).
+
+    A user without a Cognito account (seeded, or already removed there) has nothing to disable.
+    """
+    pool_id = get_settings().user_pool_id
+    cognito = client("cognito-idp")
+    try:
+        cognito.admin_disable_user(UserPoolId=pool_id, Username=username)
+        cognito.admin_user_global_sign_out(UserPoolId=pool_id, Username=username)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code == "UserNotFoundException":
+            return
+        if code in {"TooManyRequestsException", "LimitExceededException"}:
+            raise RateLimited("the sign-in service is busy, retry later") from error
+        raise UpstreamError("the sign-in service failed, retry later") from error

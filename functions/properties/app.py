@@ -1,0 +1,149 @@
+"""Properties: realtors manage their listings and photos, buyers browse, admins see everything."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from realty.core.api import create_app, make_handler, respond, respond_page
+from realty.core.auth import Role, require_role
+from realty.core.envelope import Envelope, ListEnvelope, Resource
+from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from realty.media.models import ImageUploadRequest, UploadAttributes
+from realty.properties import service
+from realty.properties.models import (
+    MAX_PRICE,
+    MAX_ROOMS,
+    CreatePropertyRequest,
+    DeletedAttributes,
+    PropertyAttributes,
+    UpdatePropertyRequest,
+)
+
+app = create_app()
+
+One = Response[Envelope[Resource[PropertyAttributes]]]
+Many = Response[ListEnvelope[Resource[PropertyAttributes]]]
+Deleted = Response[Envelope[Resource[DeletedAttributes]]]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
+
+MANAGERS = (Role.REALTOR, Role.ADMIN)
+
+
+# ---------------------------------------------------------------- realtors
+
+
+@app.get("/api/v1/realtors/properties", summary="My listings, newest first", tags=["realtors"])
+def list_my_properties(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Many:
+    caller = require_role(app, *MANAGERS)
+    page = service.list_managed_properties(caller, limit=limit, cursor=cursor)
+    return respond_page(app, page.items, limit=limit, next_cursor=page.next_cursor)
+
+
+@app.post("/api/v1/realtors/properties", summary="Create a listing", tags=["realtors"])
+def create_property(body: CreatePropertyRequest) -> One:
+    caller = require_role(app, *MANAGERS)
+    return respond(app, service.create_property(caller, body), status=201)
+
+
+@app.get("/api/v1/realtors/properties/<id>", summary="One of my listings", tags=["realtors"])
+def get_my_property(id: str) -> One:
+    caller = require_role(app, *MANAGERS)
+    return respond(app, service.get_managed_property(caller, id))
+
+
+@app.put("/api/v1/realtors/properties/<id>", summary="Change a listing (fields sent only)", tags=["realtors"])
+def update_my_property(id: str, body: UpdatePropertyRequest) -> One:
+    caller = require_role(app, *MANAGERS)
+    return respond(app, service.update_property(caller, id, body))
+
+
+@app.delete("/api/v1/realtors/properties/<id>", summary="Delete a listing", tags=["realtors"])
+def delete_my_property(id: str) -> Deleted:
+    caller = require_role(app, *MANAGERS)
+    return respond(app, service.delete_property(caller, id))
+
+
+@app.post(
+    "/api/v1/realtors/properties/<id>/images",
+    summary="Presigned S3 POST for a new photo (processed asynchronously)",
+    tags=["realtors"],
+)
+def request_image_upload(id: str, body: ImageUploadRequest) -> Response[Envelope[Resource[UploadAttributes]]]:
+    caller = require_role(app, *MANAGERS)
+    return respond(app, service.request_image_upload(caller, id, body), status=201)
+
+
+@app.delete("/api/v1/realtors/properties/<id>/images/<image_id>", summary="Delete a photo", tags=["realtors"])
+def delete_image(id: str, image_id: str) -> One:
+    caller = require_role(app, *MANAGERS)
+    return respond(app, service.delete_image(caller, id, image_id))
+
+
+# ---------------------------------------------------------------- buyers
+
+
+@app.get("/api/v1/buyers/properties", summary="Browse active listings, newest first", tags=["buyers"])
+def browse_properties(
+    city: Annotated[str | None, Query(max_length=100)] = None,
+    min_price: Annotated[float | None, Query(ge=0, lt=MAX_PRICE)] = None,
+    max_price: Annotated[float | None, Query(ge=0, lt=MAX_PRICE)] = None,
+    bedrooms: Annotated[int | None, Query(ge=0, le=MAX_ROOMS, description="at least this many")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Many:
+    caller = require_role(app, Role.BUYER, Role.ADMIN)
+    page = service.browse_properties(
+        caller,
+        city=city,
+        min_price=min_price,
+        max_price=max_price,
+        bedrooms=bedrooms,
+        limit=limit,
+        cursor=cursor,
+    )
+    return respond_page(app, page.items, limit=limit, next_cursor=page.next_cursor)
+
+
+@app.get("/api/v1/buyers/properties/<id>", summary="One listing", tags=["buyers"])
+def get_listed_property(id: str) -> One:
+    caller = require_role(app, Role.BUYER, Role.ADMIN)
+    return respond(app, service.get_listed_property(caller, id))
+
+
+# ---------------------------------------------------------------- admins
+
+
+@app.get("/api/v1/admin/properties", summary="Every listing, newest first", tags=["admin"])
+def list_all_properties(
+    realtor_id: Annotated[str | None, Query(max_length=64, description="only this realtor's")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Many:
+    caller = require_role(app, Role.ADMIN)
+    page = service.list_managed_properties(caller, limit=limit, cursor=cursor, realtor_id=realtor_id)
+    return respond_page(app, page.items, limit=limit, next_cursor=page.next_cursor)
+
+
+@app.get("/api/v1/admin/properties/<id>", summary="Any listing", tags=["admin"])
+def admin_get_property(id: str) -> One:
+    caller = require_role(app, Role.ADMIN)
+    return respond(app, service.get_managed_property(caller, id))
+
+
+@app.put("/api/v1/admin/properties/<id>", summary="Change any listing", tags=["admin"])
+def admin_update_property(id: str, body: UpdatePropertyRequest) -> One:
+    caller = require_role(app, Role.ADMIN)
+    return respond(app, service.update_property(caller, id, body))
+
+
+@app.delete("/api/v1/admin/properties/<id>", summary="Delete any listing", tags=["admin"])
+def admin_delete_property(id: str) -> Deleted:
+    caller = require_role(app, Role.ADMIN)
+    return respond(app, service.delete_property(caller, id))
+
+
+lambda_handler: Any = make_handler(app)

@@ -1,0 +1,1 @@
+"""Administration: reading the audit trail (user administration lives in realty.users)."""

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class AuditEntry(BaseModel):
+    """An audit item as stored (keys dropped)."""
+
+    id: str
+    actor_id: str
+    action: str
+    resource_type: str
+    resource_id: str
+    details: dict[str, Any] = {}
+    created_at: str
+
+
+class AuditLogAttributes(BaseModel):
+    actor_id: str
+    action: str
+    resource_type: str
+    resource_id: str
+    details: dict[str, Any]
+    created_at: str

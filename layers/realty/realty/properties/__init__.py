@@ -1,0 +1,1 @@
+"""Properties: realtors' listings, what buyers browse, and their images."""

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from html import unescape
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+
+MAX_IMAGES_PER_PROPERTY = 30
+MAX_PRICE = 1_000_000_000
+MAX_ROOMS = 50
+MAX_SQFT = 1_000_000
+MAX_ADDRESS_CHARS = 500
+MAX_DESCRIPTION_CHARS = 5_000
+
+_TAG = re.compile(r"<[^>]*>")
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def strip_html(value: str) -> str:
+    """Plain text from what may be HTML: script/style bodies dropped, tags removed, entities decoded."""
+    text = _SCRIPT_OR_STYLE.sub("", value)
+    text = _TAG.sub("", text)
+    # Decoding may reveal new markup ("&lt;b&gt;"): strip tags once more after decoding.
+    return _TAG.sub("", unescape(text)).strip()
+
+
+def _description(value: str) -> str:
+    text = strip_html(value)
+    if len(text) > MAX_DESCRIPTION_CHARS:
+        raise ValueError(f"description must be at most {MAX_DESCRIPTION_CHARS} characters")
+    return text
+
+
+def normalize_city(city: str) -> str:
+    """The form a city is indexed and filtered by: case and spacing do not matter."""
+    return " ".join(city.split()).casefold()
+
+
+def normalize_mls_id(mls_id: str) -> str:
+    return mls_id.strip().upper()
+
+
+class PropertyStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"
+    SOLD = "sold"
+    INACTIVE = "inactive"
+
+
+class ImageStatus(StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class PropertyImage(BaseModel):
+    """An image record as stored on the property: S3 keys, never URLs (URLs are made when read)."""
+
+    id: str
+    status: ImageStatus = ImageStatus.PENDING
+    upload_key: str
+    content_type: str
+    image_key: str | None = None
+    thumbnail_key: str | None = None
+    width: int | None = None
+    height: int | None = None
+    created_at: str
+
+
+class Property(BaseModel):
+    """A property as stored; never returned as-is (see `PropertyAttributes`)."""
+
+    id: str
+    realtor_id: str
+    address: str
+    city: str
+    mls_id: str | None = None
+    description: str = ""
+    price: float
+    bedrooms: int
+    bathrooms: float
+    sqft: int
+    status: PropertyStatus = PropertyStatus.ACTIVE
+    images: list[PropertyImage] = Field(default_factory=list)
+    created_at: str
+    updated_at: str
+    version: int = Field(default=0, description="bumped by every edit of the listing; guards concurrent edits")
+
+
+# ---------------------------------------------------------------- requests
+
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ADDRESS_CHARS)]
+City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+MlsId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_.]*$")
+]
+Description = Annotated[str, AfterValidator(_description)]
+Price = Annotated[float, Field(ge=0, lt=MAX_PRICE, allow_inf_nan=False)]
+Bedrooms = Annotated[int, Field(ge=0, le=MAX_ROOMS)]
+Bathrooms = Annotated[float, Field(ge=0, le=MAX_ROOMS, allow_inf_nan=False)]
+Sqft = Annotated[int, Field(ge=1, le=MAX_SQFT)]
+
+
+class CreatePropertyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: Address
+    city: City
+    mls_id: MlsId | None = Field(default=None, description="unique across all properties")
+    description: Description = Field(default="", description=f"plain text, HTML is stripped; ≤ {MAX_DESCRIPTION_CHARS}")
+    price: Price
+    bedrooms: Bedrooms
+    bathrooms: Bathrooms
+    sqft: Sqft
+    status: PropertyStatus = PropertyStatus.ACTIVE
+
+
+class UpdatePropertyRequest(BaseModel):
+    """Only the fields sent are changed; `mls_id: null` releases the MLS id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: Address | None = None
+    city: City | None = None
+    mls_id: MlsId | None = None
+    description: Description | None = None
+    price: Price | None = None
+    bedrooms: Bedrooms | None = None
+    bathrooms: Bathrooms | None = None
+    sqft: Sqft | None = None
+    status: PropertyStatus | None = None
+
+    @field_validator("address", "city", "description", "price", "bedrooms", "bathrooms", "sqft", "status")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        # Absent means "unchanged"; an explicit null would mean "erase", which only mls_id allows.
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be null")
+        return value
+
+
+# ---------------------------------------------------------------- responses
+
+
+class ImageAttributes(BaseModel):
+    id: str
+    status: ImageStatus
+    url: str | None = None
+    thumbnail_url: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class PropertyAttributes(BaseModel):
+    realtor_id: str
+    address: str
+    city: str
+    mls_id: str | None
+    description: str
+    price: float
+    bedrooms: int
+    bathrooms: float
+    sqft: int
+    status: PropertyStatus
+    images: list[ImageAttributes]
+    created_at: str
+    updated_at: str
+
+
+class DeletedAttributes(BaseModel):
+    deleted: Literal[True] = True
+    deleted_at: str
