@@ -16,6 +16,9 @@ from moto import mock_aws  # noqa: E402
 
 from realty.core.auth import Caller, Role  # noqa: E402
 
+# Fixtures any test module may use without importing them: fake_clock, outbox; tour, chime_stub, state_machine.
+pytest_plugins = ("tests.support.bookings",)
+
 
 def _reset_caches() -> None:
     from realty.auth.tokens import jwks_client

@@ -1,0 +1,165 @@
+"""Bookings: /api/v1/buyers/bookings*, /api/v1/realtors/bookings* and /api/v1/admin/bookings*."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+
+from realty.bookings import service
+from realty.bookings.idempotency import create_booking_once
+from realty.bookings.models import (
+    BookingAttributes,
+    CreateBookingRequest,
+    DeclineBookingRequest,
+    UpdateBookingRequest,
+)
+from realty.core.api import create_app, make_handler, respond, respond_page
+from realty.core.auth import Role, require_role
+from realty.core.envelope import Envelope, ListEnvelope, Resource
+from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from realty.tours.states import BookingStatus
+
+app = create_app()
+
+One = Response[Envelope[Resource[BookingAttributes]]]
+Many = Response[ListEnvelope[Resource[BookingAttributes]]]
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(max_length=2048)]
+Status = Annotated[BookingStatus | None, Query()]
+From = Annotated[str | None, Query(alias="from", max_length=40, description="date or date-time, inclusive")]
+To = Annotated[str | None, Query(alias="to", max_length=40, description="date or date-time, inclusive")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="retrying with the same key returns the first answer instead of booking twice",
+    ),
+]
+
+
+def _list(
+    scope: str,
+    *roles: Role,
+    status: BookingStatus | None,
+    from_: str | None,
+    to: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Response[Any]:
+    caller = require_role(app, *roles)
+    items, next_cursor = service.list_bookings(
+        caller, scope=scope, status=status, from_=from_, to=to, limit=limit, cursor=cursor
+    )
+    return respond_page(app, items, limit=limit, next_cursor=next_cursor)
+
+
+# ---------------------------------------------------------------- buyers
+
+
+@app.get("/api/v1/buyers/bookings", summary="My tour bookings, soonest first", tags=["bookings"])
+def list_buyer_bookings(
+    status: Status = None, from_: From = None, to: To = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Many:
+    return _list("buyer", Role.BUYER, Role.ADMIN, status=status, from_=from_, to=to, limit=limit, cursor=cursor)
+
+
+@app.post("/api/v1/buyers/bookings", summary="Request a tour of a property", tags=["bookings"])
+def create_booking(body: CreateBookingRequest, idempotency_key: IdempotencyKey = None) -> One:
+    caller = require_role(app, Role.BUYER)
+    booking = create_booking_once(caller, body, idempotency_key=idempotency_key, lambda_context=app.lambda_context)
+    return respond(app, booking, status=201)
+
+
+@app.get("/api/v1/buyers/bookings/<id>", summary="One of my bookings", tags=["bookings"])
+def get_buyer_booking(id: str) -> One:
+    return respond(app, service.get_booking(require_role(app, Role.BUYER, Role.ADMIN), id))
+
+
+@app.put(
+    "/api/v1/buyers/bookings/<id>",
+    summary="Reschedule my booking or change its notes (a confirmed one goes back to pending)",
+    tags=["bookings"],
+)
+def update_buyer_booking(id: str, body: UpdateBookingRequest) -> One:
+    return respond(app, service.update_booking(require_role(app, Role.BUYER, Role.ADMIN), id, body))
+
+
+@app.delete("/api/v1/buyers/bookings/<id>", summary="Cancel my booking", tags=["bookings"])
+def cancel_buyer_booking(id: str) -> One:
+    return respond(app, service.cancel_booking(require_role(app, Role.BUYER, Role.ADMIN), id))
+
+
+# ---------------------------------------------------------------- realtors
+
+
+@app.get("/api/v1/realtors/bookings", summary="Bookings of my properties, soonest first", tags=["bookings"])
+def list_realtor_bookings(
+    status: Status = None, from_: From = None, to: To = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Many:
+    return _list("realtor", Role.REALTOR, Role.ADMIN, status=status, from_=from_, to=to, limit=limit, cursor=cursor)
+
+
+@app.get("/api/v1/realtors/bookings/<id>", summary="A booking of one of my properties", tags=["bookings"])
+def get_realtor_booking(id: str) -> One:
+    return respond(app, service.get_booking(require_role(app, Role.REALTOR, Role.ADMIN), id))
+
+
+@app.put(
+    "/api/v1/realtors/bookings/<id>",
+    summary="Reschedule a booking or change its notes (a confirmed one goes back to pending)",
+    tags=["bookings"],
+)
+def update_realtor_booking(id: str, body: UpdateBookingRequest) -> One:
+    return respond(app, service.update_booking(require_role(app, Role.REALTOR, Role.ADMIN), id, body))
+
+
+@app.delete("/api/v1/realtors/bookings/<id>", summary="Cancel a booking", tags=["bookings"])
+def cancel_realtor_booking(id: str) -> One:
+    return respond(app, service.cancel_booking(require_role(app, Role.REALTOR, Role.ADMIN), id))
+
+
+@app.put(
+    "/api/v1/realtors/bookings/<id>/confirm",
+    summary="Confirm a pending booking: its tour is scheduled and the time is reserved",
+    tags=["bookings"],
+)
+def confirm_booking(id: str) -> One:
+    return respond(app, service.confirm_booking(require_role(app, Role.REALTOR, Role.ADMIN), id))
+
+
+@app.put("/api/v1/realtors/bookings/<id>/decline", summary="Decline a pending booking", tags=["bookings"])
+def decline_booking(id: str, body: DeclineBookingRequest) -> One:
+    return respond(app, service.decline_booking(require_role(app, Role.REALTOR, Role.ADMIN), id, body))
+
+
+# ---------------------------------------------------------------- admins
+
+
+@app.get("/api/v1/admin/bookings", summary="Every booking, newest first", tags=["admin"])
+def list_all_bookings(
+    status: Status = None, from_: From = None, to: To = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Many:
+    return _list("admin", Role.ADMIN, status=status, from_=from_, to=to, limit=limit, cursor=cursor)
+
+
+@app.get("/api/v1/admin/bookings/<id>", summary="Any booking", tags=["admin"])
+def get_any_booking(id: str) -> One:
+    return respond(app, service.get_booking(require_role(app, Role.ADMIN), id))
+
+
+@app.put("/api/v1/admin/bookings/<id>", summary="Reschedule any booking or change its notes", tags=["admin"])
+def update_any_booking(id: str, body: UpdateBookingRequest) -> One:
+    return respond(app, service.update_booking(require_role(app, Role.ADMIN), id, body))
+
+
+@app.delete("/api/v1/admin/bookings/<id>", summary="Cancel any booking", tags=["admin"])
+def cancel_any_booking(id: str) -> One:
+    return respond(app, service.cancel_booking(require_role(app, Role.ADMIN), id))
+
+
+lambda_handler: Any = make_handler(app)

@@ -1,0 +1,35 @@
+"""Tour reminders, invoked by EventBridge Scheduler with `{booking_id, kind, sequence}`.
+
+Scheduler delivers at least once and retries failed invocations, so the handler is safe to run
+twice: each reminder is recorded before it is sent and a second delivery sends nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from realty.bookings.models import ReminderEvent
+from realty.bookings.reminders import send_reminder
+from realty.core.metrics import count, metrics
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(raise_on_empty_metrics=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+    try:
+        reminder = ReminderEvent.model_validate(event)
+    except ValidationError:
+        # Retrying cannot fix a malformed event; say so and let it go.
+        logger.warning("malformed reminder event", extra={"keys": sorted(event) if isinstance(event, dict) else None})
+        count("ReminderEventsRejected")
+        return {"outcome": "rejected"}
+    logger.append_keys(booking_id=reminder.booking_id, kind=reminder.kind.value)
+    outcome = send_reminder(reminder)
+    logger.info("reminder handled", extra={"outcome": outcome})
+    return {"outcome": outcome}

@@ -1,0 +1,188 @@
+"""Tours and their notes: /api/v1/realtors/tours*, /api/v1/buyers/tours* and /api/v1/admin/tours*."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from realty.core.api import create_app, make_handler, respond, respond_page
+from realty.core.auth import Role, require_role
+from realty.core.envelope import Envelope, ListEnvelope, Resource
+from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from realty.processing import artifacts
+from realty.processing import service as processing
+from realty.processing.models import (
+    HighlightsAttributes,
+    ProcessingAttributes,
+    SummaryAttributes,
+    TranscriptAttributes,
+)
+from realty.tours import service
+from realty.tours.models import (
+    MAX_NOTES_PER_TOUR,
+    CreateNoteRequest,
+    NoteAttributes,
+    TourAttributes,
+    TourDetailAttributes,
+    UpdateTourRequest,
+)
+from realty.tours.states import TourStatus
+
+app = create_app()
+
+Detail = Response[Envelope[Resource[TourDetailAttributes]]]
+One = Response[Envelope[Resource[TourAttributes]]]
+Many = Response[ListEnvelope[Resource[TourAttributes]]]
+Note = Response[Envelope[Resource[NoteAttributes]]]
+Notes = Response[ListEnvelope[Resource[NoteAttributes]]]
+
+When = Annotated[
+    Literal["upcoming", "past"] | None,
+    Query(description="upcoming: not over yet, soonest first; past: over, most recent first"),
+]
+Status = Annotated[TourStatus | None, Query()]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(max_length=2048)]
+
+
+def _list(scope: str, *roles: Role, when: str | None, status: TourStatus | None, limit: int, cursor: str | None) -> Any:
+    caller = require_role(app, *roles)
+    items, next_cursor = service.list_tours(caller, scope=scope, when=when, status=status, limit=limit, cursor=cursor)
+    return respond_page(app, items, limit=limit, next_cursor=next_cursor)
+
+
+def _notes(*roles: Role, tour_id: str) -> Any:
+    notes = service.list_notes(require_role(app, *roles), tour_id)
+    return respond_page(app, notes, limit=MAX_NOTES_PER_TOUR, next_cursor=None)
+
+
+# ---------------------------------------------------------------- realtors
+
+
+@app.get("/api/v1/realtors/tours", summary="My tours", tags=["tours"])
+def list_realtor_tours(
+    when: When = None, status: Status = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Many:
+    return _list("realtor", Role.REALTOR, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
+
+
+@app.get("/api/v1/realtors/tours/<id>", summary="A tour with its call, notes and highlights", tags=["tours"])
+def get_realtor_tour(id: str) -> Detail:
+    return respond(app, service.get_tour(require_role(app, Role.REALTOR, Role.ADMIN), id))
+
+
+@app.get("/api/v1/realtors/tours/<id>/notes", summary="The tour's notes, oldest first", tags=["tours"])
+def list_realtor_notes(id: str) -> Notes:
+    return _notes(Role.REALTOR, Role.ADMIN, tour_id=id)
+
+
+@app.post("/api/v1/realtors/tours/<id>/notes", summary="Add a note to the tour", tags=["tours"])
+def add_realtor_note(id: str, body: CreateNoteRequest) -> Note:
+    return respond(app, service.add_note(require_role(app, Role.REALTOR, Role.ADMIN), id, body), status=201)
+
+
+# ---------------------------------------------------------------- buyers
+
+
+@app.get("/api/v1/buyers/tours", summary="My tours", tags=["tours"])
+def list_buyer_tours(
+    when: When = None, status: Status = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Many:
+    return _list("buyer", Role.BUYER, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
+
+
+@app.get("/api/v1/buyers/tours/<id>", summary="A tour with its call, notes and highlights", tags=["tours"])
+def get_buyer_tour(id: str) -> Detail:
+    return respond(app, service.get_tour(require_role(app, Role.BUYER, Role.ADMIN), id))
+
+
+@app.get("/api/v1/buyers/tours/<id>/notes", summary="The tour's notes, oldest first", tags=["tours"])
+def list_buyer_notes(id: str) -> Notes:
+    return _notes(Role.BUYER, Role.ADMIN, tour_id=id)
+
+
+@app.post("/api/v1/buyers/tours/<id>/notes", summary="Add a note to the tour", tags=["tours"])
+def add_buyer_note(id: str, body: CreateNoteRequest) -> Note:
+    return respond(app, service.add_note(require_role(app, Role.BUYER, Role.ADMIN), id, body), status=201)
+
+
+# ---------------------------------------------------------------- admins
+
+
+@app.get("/api/v1/admin/tours", summary="Every tour, newest first", tags=["admin"])
+def list_all_tours(
+    when: When = None, status: Status = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Many:
+    return _list("admin", Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
+
+
+@app.get("/api/v1/admin/tours/<id>", summary="Any tour with its call, notes and highlights", tags=["admin"])
+def get_any_tour(id: str) -> Detail:
+    return respond(app, service.get_tour(require_role(app, Role.ADMIN), id))
+
+
+@app.put(
+    "/api/v1/admin/tours/<id>",
+    summary="Cancel a tour (with its booking) or close a tour that never ended",
+    tags=["admin"],
+)
+def update_any_tour(id: str, body: UpdateTourRequest) -> One:
+    return respond(app, service.update_tour(require_role(app, Role.ADMIN), id, body))
+
+
+@app.delete("/api/v1/admin/tours/<id>", summary="Cancel a tour (with its booking)", tags=["admin"])
+def cancel_any_tour(id: str) -> One:
+    return respond(app, service.cancel_tour(require_role(app, Role.ADMIN), id))
+
+
+# ---------------------------------------------------------------- processing results (realty.processing)
+# While a tour is not processed these answer 200 with its `status` and null content (see
+# realty/processing/artifacts.py); the transcript's full text is read from S3 and returned inline.
+
+Transcript = Response[Envelope[Resource[TranscriptAttributes]]]
+Highlights = Response[Envelope[Resource[HighlightsAttributes]]]
+Summary = Response[Envelope[Resource[SummaryAttributes]]]
+
+
+@app.post(
+    "/api/v1/realtors/tours/<id>/reprocess",
+    summary="Run transcription, highlights and summary again (a processed or failed tour)",
+    tags=["tours"],
+)
+def reprocess_tour(id: str) -> Response[Envelope[Resource[ProcessingAttributes]]]:
+    return respond(app, processing.reprocess(require_role(app, Role.REALTOR, Role.ADMIN), id), status=202)
+
+
+@app.get("/api/v1/realtors/tours/<id>/transcript", summary="The tour's transcript", tags=["tours"])
+def get_realtor_transcript(id: str) -> Transcript:
+    return respond(app, artifacts.get_transcript(require_role(app, Role.REALTOR, Role.ADMIN), id))
+
+
+@app.get("/api/v1/realtors/tours/<id>/highlights", summary="The tour's highlights, in time order", tags=["tours"])
+def get_realtor_highlights(id: str) -> Highlights:
+    return respond(app, artifacts.get_highlights(require_role(app, Role.REALTOR, Role.ADMIN), id))
+
+
+@app.get("/api/v1/realtors/tours/<id>/summary", summary="The tour's summary", tags=["tours"])
+def get_realtor_summary(id: str) -> Summary:
+    return respond(app, artifacts.get_summary(require_role(app, Role.REALTOR, Role.ADMIN), id))
+
+
+@app.get("/api/v1/buyers/tours/<id>/transcript", summary="The tour's transcript", tags=["tours"])
+def get_buyer_transcript(id: str) -> Transcript:
+    return respond(app, artifacts.get_transcript(require_role(app, Role.BUYER, Role.ADMIN), id))
+
+
+@app.get("/api/v1/buyers/tours/<id>/highlights", summary="The tour's highlights, in time order", tags=["tours"])
+def get_buyer_highlights(id: str) -> Highlights:
+    return respond(app, artifacts.get_highlights(require_role(app, Role.BUYER, Role.ADMIN), id))
+
+
+@app.get("/api/v1/buyers/tours/<id>/summary", summary="The tour's summary", tags=["tours"])
+def get_buyer_summary(id: str) -> Summary:
+    return respond(app, artifacts.get_summary(require_role(app, Role.BUYER, Role.ADMIN), id))
+
+
+lambda_handler: Any = make_handler(app)

@@ -1,0 +1,169 @@
+"""The emails a booking's life sends, built from the stored booking and sent through the adapter.
+
+Sending is a side effect after the change is committed: the adapter logs and counts a failure and
+never raises, so an email that cannot go out never fails or undoes a booking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Literal
+
+from realty.adapters import email
+from realty.bookings import ics
+from realty.bookings.models import Booking, ReminderKind
+from realty.core import clock
+from realty.core.config import get_settings
+
+Party = Literal["buyer", "realtor"]
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    email: str
+    name: str
+
+
+def _buyer(booking: Booking) -> _Recipient | None:
+    if not booking.buyer_email:
+        return None
+    return _Recipient(booking.buyer_email, booking.buyer_name or "there")
+
+
+def _realtor(booking: Booking) -> _Recipient | None:
+    if not booking.realtor_email:
+        return None
+    return _Recipient(booking.realtor_email, booking.realtor_name or "there")
+
+
+def _recipients(booking: Booking, parties: tuple[Party, ...]) -> list[_Recipient]:
+    found = [_buyer(booking) if party == "buyer" else _realtor(booking) for party in parties]
+    return [r for r in found if r is not None]
+
+
+def _when(booking: Booking) -> str:
+    start, end = clock.parse_iso(booking.scheduled_at), clock.parse_iso(booking.ends_at)
+    return f"{start:%a %d %b %Y, %H:%M}\u2013{end:%H:%M} UTC"
+
+
+def _place(booking: Booking) -> str:
+    return f"{booking.property_address}, {booking.property_city}"
+
+
+def _send(to: _Recipient, subject: str, paragraphs: list[str], attachments: tuple[email.Attachment, ...] = ()) -> bool:
+    greeting = f"Hello {to.name},"
+    paragraphs = [p for p in paragraphs if p]
+    text = "\n\n".join([greeting, *paragraphs, "RealtyForYou"]) + "\n"
+    html = "".join(f"<p>{escape(p)}</p>" for p in [greeting, *paragraphs, "RealtyForYou"])
+    return email.send(
+        email.Email(
+            to=[to.email],
+            subject=subject,
+            text=text,
+            html=f"<!doctype html><html><body>{html}</body></html>",
+            attachments=attachments,
+        )
+    )
+
+
+def _invite(booking: Booking, method: Literal["REQUEST", "CANCEL"]) -> email.Attachment:
+    organizer = ics.Person(booking.realtor_email or get_settings().sender_email, booking.realtor_name)
+    attendees = [ics.Person(booking.buyer_email, booking.buyer_name)] if booking.buyer_email else []
+    invite = ics.Invite(
+        uid=ics.booking_uid(booking.id),
+        sequence=booking.sequence,
+        method=method,
+        starts_at=clock.parse_iso(booking.scheduled_at),
+        ends_at=clock.parse_iso(booking.ends_at),
+        summary=f"Property tour: {booking.property_address}",
+        location=_place(booking),
+        description=(
+            f"Live video tour of {_place(booking)} with {booking.realtor_name or 'your realtor'} "
+            f"and {booking.buyer_name or 'the buyer'}. Join from the RealtyForYou app."
+        ),
+        organizer=organizer,
+        attendees=attendees,
+        stamp=clock.now(),
+    )
+    return email.Attachment(filename="invite.ics", content_type=ics.content_type(invite), content=ics.render(invite))
+
+
+def booking_requested(booking: Booking) -> None:
+    for to in _recipients(booking, ("realtor",)):
+        notes = [f"Their note: {booking.notes}"] if booking.notes else []
+        _send(
+            to,
+            f"New tour request: {booking.property_address}",
+            [
+                f"{booking.buyer_name or 'A buyer'} asked for a tour of {_place(booking)} on {_when(booking)}.",
+                *notes,
+                "Confirm or decline it in the RealtyForYou app.",
+            ],
+        )
+
+
+def booking_rescheduled(booking: Booking, *, notify: tuple[Party, ...]) -> None:
+    for to in _recipients(booking, notify):
+        _send(
+            to,
+            f"Tour moved: {booking.property_address}",
+            [
+                f"The tour of {_place(booking)} was moved to {_when(booking)}.",
+                "It waits for the realtor's confirmation again; you will get an updated invite then.",
+            ],
+        )
+
+
+def booking_confirmed(booking: Booking) -> None:
+    invite = _invite(booking, "REQUEST")
+    for to in _recipients(booking, ("buyer", "realtor")):
+        _send(
+            to,
+            f"Tour confirmed: {booking.property_address}, {_when(booking)}",
+            [
+                f"The tour of {_place(booking)} is confirmed for {_when(booking)}.",
+                "The calendar invite is attached. Join the video call from the RealtyForYou app.",
+            ],
+            (invite,),
+        )
+
+
+def booking_declined(booking: Booking) -> None:
+    for to in _recipients(booking, ("buyer",)):
+        _send(
+            to,
+            f"Tour request declined: {booking.property_address}",
+            [
+                f"The realtor declined your tour of {_place(booking)} on {_when(booking)}.",
+                f"Their reason: {booking.decline_reason}" if booking.decline_reason else "",
+                "You can request another time in the RealtyForYou app.",
+            ],
+        )
+
+
+def booking_cancelled(booking: Booking, *, notify: tuple[Party, ...], had_invite: bool) -> None:
+    attachments = (_invite(booking, "CANCEL"),) if had_invite else ()
+    for to in _recipients(booking, notify):
+        _send(
+            to,
+            f"Tour cancelled: {booking.property_address}",
+            [f"The tour of {_place(booking)} on {_when(booking)} was cancelled."],
+            attachments,
+        )
+
+
+def reminder(booking: Booking, kind: ReminderKind) -> int:
+    """Remind both participants; returns how many emails were accepted."""
+    lead = "tomorrow" if kind is ReminderKind.DAY_BEFORE else "in 15 minutes"
+    sent = 0
+    for to in _recipients(booking, ("buyer", "realtor")):
+        sent += _send(
+            to,
+            f"Reminder: tour {lead} at {booking.property_address}",
+            [
+                f"Your tour of {_place(booking)} starts {lead}: {_when(booking)}.",
+                "Join the video call from the RealtyForYou app.",
+            ],
+        )
+    return sent

@@ -1,0 +1,476 @@
+"""Booking rules: request, reschedule, cancel, confirm (into a tour), decline, and the lists.
+
+Who may see a booking: its buyer, the realtor of its property, and admins; anyone else gets a
+404, as if it did not exist. Every status change goes through the transition table
+(`realty.tours.states.ensure_transition`). Emails and reminder schedules follow a committed
+change and never undo it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from realty.bookings import emails, reminders, store
+from realty.bookings.models import (
+    SLOT_MINUTES,
+    Booking,
+    BookingAttributes,
+    CreateBookingRequest,
+    DeclineBookingRequest,
+    UpdateBookingRequest,
+)
+from realty.bookings.store import Slot
+from realty.core import clock, ids
+from realty.core.audit import audit_action
+from realty.core.auth import Caller, Role
+from realty.core.config import get_settings
+from realty.core.envelope import Relationship, Resource
+from realty.core.errors import Conflict, NotFound, ValidationFailed
+from realty.core.metrics import count
+from realty.core.pagination import decode_cursor, encode_cursor
+from realty.properties import store as properties
+from realty.properties.models import PropertyStatus
+from realty.tours import store as tours_store
+from realty.tours.models import Call, CallStatus, PropertySummary, Tour
+from realty.tours.states import BOOKING_TRANSITIONS, BookingStatus, TourStatus, ensure_transition
+from realty.users import store as users
+
+# Slot items outlive their tour by a day, then DynamoDB's TTL removes them.
+SLOT_TTL_AFTER_END = timedelta(days=1)
+EN_DASH = "\u2013"
+
+
+# ---------------------------------------------------------------- responses
+
+
+def to_resource(booking: Booking) -> Resource[BookingAttributes]:
+    attributes = BookingAttributes(
+        status=booking.status,
+        scheduled_at=booking.scheduled_at,
+        ends_at=booking.ends_at,
+        duration_minutes=booking.duration_minutes,
+        notes=booking.notes,
+        decline_reason=booking.decline_reason,
+        property=PropertySummary(id=booking.property_id, address=booking.property_address, city=booking.property_city),
+        created_at=booking.created_at,
+        updated_at=booking.updated_at,
+    )
+    relationships: dict[str, Relationship | list[Relationship] | None] = {
+        "property": Relationship(id=booking.property_id, type="property"),
+        "buyer": Relationship(id=booking.buyer_id, type="user"),
+        "realtor": Relationship(id=booking.realtor_id, type="user"),
+        "tour": Relationship(id=booking.tour_id, type="tour") if booking.tour_id else None,
+    }
+    return Resource[BookingAttributes](
+        id=booking.id, type="booking", attributes=attributes, relationships=relationships
+    )
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def can_see(caller: Caller, booking: Booking) -> bool:
+    if caller.role is Role.ADMIN:
+        return True
+    if caller.role is Role.BUYER:
+        return booking.buyer_id == caller.user_id
+    return booking.realtor_id == caller.user_id
+
+
+def _visible(caller: Caller, booking_id: str) -> Booking:
+    booking = store.get_booking(booking_id) if ids.is_ulid(booking_id) else None
+    if booking is None or not can_see(caller, booking):
+        raise NotFound("no such booking")
+    return booking
+
+
+def _audit(caller: Caller, action: str, booking: Booking, **details: Any) -> dict[str, Any]:
+    return audit_action(
+        actor_id=caller.user_id, action=action, resource_type="booking", resource_id=booking.id, details=details
+    )
+
+
+def _check_window(start: datetime) -> None:
+    """A tour starts at least `booking_min_lead_minutes` and at most `booking_max_days_ahead` from now."""
+    settings = get_settings()
+    now = clock.now()
+    earliest = now + timedelta(minutes=settings.booking_min_lead_minutes)
+    latest = now + timedelta(days=settings.booking_max_days_ahead)
+    if start < earliest:
+        raise ValidationFailed(
+            f"scheduled_at must be at least {settings.booking_min_lead_minutes} minutes from now",
+            field="scheduled_at",
+        )
+    if start > latest:
+        raise ValidationFailed(
+            f"scheduled_at must be at most {settings.booking_max_days_ahead} days from now", field="scheduled_at"
+        )
+
+
+def _ends_at(start: datetime, duration_minutes: int) -> datetime:
+    return start + timedelta(minutes=duration_minutes)
+
+
+def _slot_starts(start: datetime, duration_minutes: int) -> list[str]:
+    """Every 15-minute slot from the start until the tour is over (a partial slot counts whole)."""
+    count_ = math.ceil(duration_minutes / SLOT_MINUTES)
+    return [clock.iso(start + timedelta(minutes=SLOT_MINUTES * n)) for n in range(count_)]
+
+
+def _slots(booking: Booking, tour_id: str) -> list[Slot]:
+    start = clock.parse_iso(booking.scheduled_at)
+    expires = int((clock.parse_iso(booking.ends_at) + SLOT_TTL_AFTER_END).timestamp())
+    owners = (("realtor", booking.realtor_id), ("property", booking.property_id))
+    return [
+        Slot(
+            owner=owner,
+            owner_id=owner_id,
+            start=slot_start,
+            booking_id=booking.id,
+            tour_id=tour_id,
+            tour_starts_at=booking.scheduled_at,
+            tour_ends_at=booking.ends_at,
+            expires_at=expires,
+        )
+        for owner, owner_id in owners
+        for slot_start in _slot_starts(start, booking.duration_minutes)
+    ]
+
+
+def _span(start: str, end: str) -> str:
+    """`<start> EN DASH <end>`, e.g. for 15:00-15:30 on one day the end date is left out."""
+    return f"{start}{EN_DASH}{end[11:] if end[:10] == start[:10] else end}"
+
+
+def _first_conflict(
+    realtor_id: str, property_id: str, start: datetime, duration_minutes: int, *, ignore_booking: str | None
+) -> Conflict | None:
+    """The tour already in the way of this time, for the realtor or the property, as a clear 409."""
+    starts = _slot_starts(start, duration_minutes)
+    for owner, owner_id in (("realtor", realtor_id), ("property", property_id)):
+        for slot in store.occupied_slots(owner, owner_id, starts[0], starts[-1]):
+            if slot.get("booking_id") == ignore_booking:
+                continue
+            span = _span(str(slot["tour_starts_at"]), str(slot["tour_ends_at"]))
+            return Conflict(f"the {owner} already has a tour {span}", code="SLOT_TAKEN")
+    return None
+
+
+def _not_started(booking: Booking) -> tuple[str, TourStatus, str] | None:
+    """For a confirmed booking, its tour must not have started; returns the tour to cancel with it."""
+    if booking.status is not BookingStatus.CONFIRMED or not booking.tour_id:
+        return None
+    tour = tours_store.get_tour(booking.tour_id)
+    if tour is None:
+        return None
+    ensure_transition(tour.status, TourStatus.CANCELLED)
+    return tour.id, tour.status, clock.now_iso()
+
+
+def _release(booking: Booking) -> list[Slot]:
+    if booking.status is not BookingStatus.CONFIRMED or not booking.tour_id:
+        return []
+    return _slots(booking, booking.tour_id)
+
+
+def _other_parties(caller: Caller) -> tuple[emails.Party, ...]:
+    if caller.role is Role.BUYER:
+        return ("realtor",)
+    if caller.role is Role.REALTOR:
+        return ("buyer",)
+    return ("buyer", "realtor")
+
+
+# ---------------------------------------------------------------- buyer: request
+
+
+def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[BookingAttributes]:
+    start = request.scheduled_at
+    _check_window(start)
+    prop = properties.get_property(request.property_id)
+    if prop is None:
+        raise NotFound("no such property", field="property_id")
+    if prop.status is not PropertyStatus.ACTIVE:
+        raise ValidationFailed(f"the property is {prop.status.value} and not open for tours", field="property_id")
+    if prop.realtor_id == caller.user_id:
+        raise ValidationFailed("you cannot book a tour of your own property", field="property_id")
+    taken = _first_conflict(prop.realtor_id, prop.id, start, request.duration_minutes, ignore_booking=None)
+    if taken is not None:
+        raise taken
+    buyer, realtor = users.get_user(caller.user_id), users.get_user(prop.realtor_id)
+    stamp = clock.now_iso()
+    booking = Booking(
+        id=ids.new_id(),
+        buyer_id=caller.user_id,
+        realtor_id=prop.realtor_id,
+        property_id=prop.id,
+        property_address=prop.address,
+        property_city=prop.city,
+        scheduled_at=clock.iso(start),
+        duration_minutes=request.duration_minutes,
+        ends_at=clock.iso(_ends_at(start, request.duration_minutes)),
+        notes=request.notes or None,
+        status=BookingStatus.PENDING,
+        buyer_email=buyer.email if buyer else caller.email or None,
+        buyer_name=buyer.full_name if buyer else None,
+        realtor_email=realtor.email if realtor else None,
+        realtor_name=realtor.full_name if realtor else None,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    audit = _audit(caller, "booking.created", booking, property_id=prop.id, scheduled_at=booking.scheduled_at)
+    store.create_booking(booking, audit=audit)
+    count("BookingsCreated")
+    emails.booking_requested(booking)
+    return to_resource(booking)
+
+
+# ---------------------------------------------------------------- reads
+
+
+def get_booking(caller: Caller, booking_id: str) -> Resource[BookingAttributes]:
+    return to_resource(_visible(caller, booking_id))
+
+
+def _moment(value: str | None, name: str) -> tuple[datetime, bool] | None:
+    """A `from`/`to` filter: (the moment, whether it was a bare date)."""
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC), True
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ValidationFailed(f"{name} must be a date (2026-12-01) or an ISO-8601 date-time", field=name) from error
+    if moment.tzinfo is None:
+        raise ValidationFailed(f"{name} must include a time zone, e.g. 2026-12-01T15:00:00Z", field=name)
+    return moment.astimezone(UTC), False
+
+
+def _bounds(from_: str | None, to: str | None) -> tuple[str | None, str | None]:
+    """Sort-key bounds for `from`/`to` (both inclusive; a date covers its whole day)."""
+    lower, upper = _moment(from_, "from"), _moment(to, "to")
+    if lower and upper and lower[0] > upper[0]:
+        raise ValidationFailed("from must not be after to", field="from")
+    lower_key = clock.iso(lower[0]) if lower else None
+    upper_key = None
+    if upper:
+        moment, whole_day = upper
+        # "~" sorts after every id character: the bound includes a booking at exactly that time.
+        upper_key = clock.iso(moment + timedelta(days=1)) if whole_day else clock.iso(moment) + "#~"
+    return lower_key, upper_key
+
+
+def list_bookings(
+    caller: Caller,
+    *,
+    scope: str,
+    status: BookingStatus | None,
+    from_: str | None,
+    to: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Resource[BookingAttributes]], str | None]:
+    """`scope` is the route's view: `buyer` (my bookings), `realtor` (my properties'), `admin` (all)."""
+    lower, upper = _bounds(from_, to)
+    if scope == "admin":
+        index, pk = "GSI4", "BOOKINGS"
+    elif scope == "realtor":
+        index, pk = "GSI2", f"REALTOR#{caller.user_id}#BOOKINGS"
+    else:
+        index, pk = "GSI1", f"BUYER#{caller.user_id}#BOOKINGS"
+    by_schedule = index != "GSI4"
+    key_scope = f"bookings|{scope}|{caller.user_id}|{status}|{lower}|{upper}"
+    query = store.BookingQuery(
+        index=index,
+        pk=pk,
+        status=status.value if status else None,
+        lower=lower,
+        upper=upper,
+        by_schedule=by_schedule,
+        limit=limit,
+        start_key=decode_cursor(cursor, key_scope),
+    )
+    bookings, last_key = store.list_bookings(query)
+    return [to_resource(b) for b in bookings], encode_cursor(last_key, key_scope)
+
+
+# ---------------------------------------------------------------- changes by either side
+
+
+def update_booking(caller: Caller, booking_id: str, request: UpdateBookingRequest) -> Resource[BookingAttributes]:
+    """New notes, or a new time/length: a reschedule sends a confirmed booking back to pending,
+    frees its slots and cancels its tour in the same transaction, and raises the invite's SEQUENCE."""
+    booking = _visible(caller, booking_id)
+    sent = request.model_fields_set
+    if not sent:
+        raise ValidationFailed("nothing to change: send scheduled_at, duration_minutes or notes")
+    if not BOOKING_TRANSITIONS[booking.status]:
+        ensure_transition(booking.status, BookingStatus.PENDING)  # a finished booking: says so
+    start = request.scheduled_at or clock.parse_iso(booking.scheduled_at)
+    duration = request.duration_minutes or booking.duration_minutes
+    moved = clock.iso(start) != booking.scheduled_at or duration != booking.duration_minutes
+    notes = (request.notes or None) if "notes" in sent else booking.notes
+    if not moved and notes == booking.notes:
+        return to_resource(booking)
+    cancel_tour = _not_started(booking)
+    stamp = clock.now_iso()
+    if not moved:
+        updated = booking.model_copy(update={"notes": notes, "version": booking.version + 1, "updated_at": stamp})
+        store.save_booking(updated, previous=booking, audit=_audit(caller, "booking.updated", booking))
+        return to_resource(updated)
+    ensure_transition(booking.status, BookingStatus.PENDING)
+    _check_window(start)
+    taken = _first_conflict(booking.realtor_id, booking.property_id, start, duration, ignore_booking=booking.id)
+    if taken is not None:
+        raise taken
+    updated = booking.model_copy(
+        update={
+            "scheduled_at": clock.iso(start),
+            "duration_minutes": duration,
+            "ends_at": clock.iso(_ends_at(start, duration)),
+            "notes": notes,
+            "status": BookingStatus.PENDING,
+            "tour_id": None,
+            "sequence": booking.sequence + 1,
+            "version": booking.version + 1,
+            "updated_at": stamp,
+        }
+    )
+    audit = _audit(
+        caller,
+        "booking.rescheduled",
+        booking,
+        previous_scheduled_at=booking.scheduled_at,
+        scheduled_at=updated.scheduled_at,
+        duration_minutes=duration,
+        previous_status=booking.status.value,
+    )
+    store.save_booking(updated, previous=booking, audit=audit, release_slots=_release(booking), cancel_tour=cancel_tour)
+    count("BookingsRescheduled")
+    if booking.status is BookingStatus.CONFIRMED:
+        reminders.sync_reminders(updated)
+    emails.booking_rescheduled(updated, notify=_other_parties(caller))
+    return to_resource(updated)
+
+
+def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttributes]:
+    booking = _visible(caller, booking_id)
+    ensure_transition(booking.status, BookingStatus.CANCELLED)
+    cancel_tour = _not_started(booking)
+    updated = booking.model_copy(
+        update={
+            "status": BookingStatus.CANCELLED,
+            "sequence": booking.sequence + 1,
+            "version": booking.version + 1,
+            "cancelled_by": caller.user_id,
+            "updated_at": clock.now_iso(),
+        }
+    )
+    audit = _audit(caller, "booking.cancelled", booking, previous_status=booking.status.value)
+    store.save_booking(updated, previous=booking, audit=audit, release_slots=_release(booking), cancel_tour=cancel_tour)
+    count("BookingsCancelled")
+    reminders.cancel_reminders(booking.id)
+    had_invite = booking.status is BookingStatus.CONFIRMED
+    emails.booking_cancelled(updated, notify=_other_parties(caller), had_invite=had_invite)
+    return to_resource(updated)
+
+
+# ---------------------------------------------------------------- realtor: confirm / decline
+
+
+def confirm_booking(caller: Caller, booking_id: str) -> Resource[BookingAttributes]:
+    """Pending -> confirmed, with its tour, call and slots, in one transaction (see store)."""
+    booking = _visible(caller, booking_id)
+    ensure_transition(booking.status, BookingStatus.CONFIRMED)
+    now = clock.now()
+    start = clock.parse_iso(booking.scheduled_at)
+    if start <= now:
+        raise Conflict("the booking's time has passed; reschedule it first")
+    prop = properties.get_property(booking.property_id)
+    if prop is None or prop.status is not PropertyStatus.ACTIVE:
+        raise Conflict("the property is no longer open for tours")
+    stamp = clock.iso(now)
+    tour_id, call_id = ids.new_id(), ids.new_id()
+    tour = Tour(
+        id=tour_id,
+        booking_id=booking.id,
+        call_id=call_id,
+        property_id=booking.property_id,
+        realtor_id=booking.realtor_id,
+        buyer_id=booking.buyer_id,
+        status=TourStatus.SCHEDULED,
+        scheduled_at=booking.scheduled_at,
+        duration_minutes=booking.duration_minutes,
+        ends_at=booking.ends_at,
+        property_address=prop.address,
+        property_city=prop.city,
+        buyer_email=booking.buyer_email,
+        buyer_name=booking.buyer_name,
+        realtor_email=booking.realtor_email,
+        realtor_name=booking.realtor_name,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    call = Call(
+        id=call_id,
+        tour_id=tour_id,
+        booking_id=booking.id,
+        property_id=booking.property_id,
+        realtor_id=booking.realtor_id,
+        buyer_id=booking.buyer_id,
+        scheduled_at=booking.scheduled_at,
+        duration_minutes=booking.duration_minutes,
+        status=CallStatus.CREATED,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    confirmed = booking.model_copy(
+        update={
+            "status": BookingStatus.CONFIRMED,
+            "tour_id": tour_id,
+            "property_address": prop.address,
+            "property_city": prop.city,
+            "version": booking.version + 1,
+            "updated_at": stamp,
+        }
+    )
+    audit = _audit(caller, "booking.confirmed", booking, tour_id=tour_id, scheduled_at=booking.scheduled_at)
+    try:
+        store.confirm_booking(
+            confirmed, previous=booking, tour=tour, call=call, slots=_slots(confirmed, tour_id), audit=audit
+        )
+    except Conflict:
+        # Say which tour is in the way (the transaction only knows which slot was taken).
+        taken = _first_conflict(
+            booking.realtor_id, booking.property_id, start, booking.duration_minutes, ignore_booking=booking.id
+        )
+        if taken is not None:
+            count("BookingConflicts")
+            raise taken from None
+        raise
+    count("BookingsConfirmed")
+    reminders.sync_reminders(confirmed)
+    emails.booking_confirmed(confirmed)
+    return to_resource(confirmed)
+
+
+def decline_booking(caller: Caller, booking_id: str, request: DeclineBookingRequest) -> Resource[BookingAttributes]:
+    booking = _visible(caller, booking_id)
+    ensure_transition(booking.status, BookingStatus.DECLINED)
+    updated = booking.model_copy(
+        update={
+            "status": BookingStatus.DECLINED,
+            "decline_reason": request.reason,
+            "version": booking.version + 1,
+            "updated_at": clock.now_iso(),
+        }
+    )
+    store.save_booking(updated, previous=booking, audit=_audit(caller, "booking.declined", booking))
+    count("BookingsDeclined")
+    reminders.cancel_reminders(booking.id)
+    emails.booking_declined(updated)
+    return to_resource(updated)

@@ -1,0 +1,314 @@
+"""DynamoDB access for bookings, their slot items and sent-reminder markers.
+
+Every booking write is one TransactWriteItems with its audit item. The booking is replaced whole
+(its GSI keys follow `scheduled_at`) on condition that its `version` and `status` are what the
+service read, so two changes of one booking never both win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from realty.bookings.models import Booking
+from realty.core.aws import client
+from realty.core.config import get_settings
+from realty.core.dynamo import conflicts_as, from_item, key, to_item
+from realty.core.errors import Conflict
+from realty.tours import store as tours_store
+from realty.tours.models import Call, Tour
+from realty.tours.states import TourStatus
+
+CHANGED = "the booking was changed by another request; reload it and retry"
+
+
+def booking_item(booking: Booking) -> dict[str, Any]:
+    order = f"{booking.scheduled_at}#{booking.id}"
+    return {
+        "PK": f"BOOKING#{booking.id}",
+        "SK": "BOOKING",
+        "GSI1PK": f"BUYER#{booking.buyer_id}#BOOKINGS",
+        "GSI1SK": order,
+        "GSI2PK": f"REALTOR#{booking.realtor_id}#BOOKINGS",
+        "GSI2SK": order,
+        "GSI3PK": f"PROPERTY#{booking.property_id}#BOOKINGS",
+        "GSI3SK": order,
+        "GSI4PK": "BOOKINGS",
+        "GSI4SK": f"{booking.created_at}#{booking.id}",
+        "entity": "booking",
+        **booking.model_dump(mode="json"),
+    }
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One 15-minute slot a confirmed tour occupies, for its realtor or its property.
+
+    The slot remembers the whole tour it belongs to, so a conflict can say which tour is in the way.
+    """
+
+    owner: str  # "realtor" | "property"
+    owner_id: str
+    start: str
+    booking_id: str
+    tour_id: str
+    tour_starts_at: str
+    tour_ends_at: str
+    expires_at: int
+
+    @property
+    def pk(self) -> str:
+        return f"SLOT#{self.owner.upper()}#{self.owner_id}"
+
+    def item(self) -> dict[str, Any]:
+        return {
+            "PK": self.pk,
+            "SK": self.start,
+            "entity": "slot",
+            "owner": self.owner,
+            "owner_id": self.owner_id,
+            "booking_id": self.booking_id,
+            "tour_id": self.tour_id,
+            "tour_starts_at": self.tour_starts_at,
+            "tour_ends_at": self.tour_ends_at,
+            "expires_at": self.expires_at,
+        }
+
+
+def _main() -> str:
+    return get_settings().main_table
+
+
+def _put_booking(booking: Booking, *, previous: Booking | None) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": _main(), "Item": to_item(booking_item(booking))}
+    if previous is None:
+        put["ConditionExpression"] = "attribute_not_exists(PK)"
+    else:
+        put["ConditionExpression"] = "version = :version AND #status = :status"
+        put["ExpressionAttributeNames"] = {"#status": "status"}
+        put["ExpressionAttributeValues"] = {
+            ":version": {"N": str(previous.version)},
+            ":status": {"S": previous.status.value},
+        }
+    return {"Put": put}
+
+
+def _release_slot(slot: Slot) -> dict[str, Any]:
+    return {
+        "Delete": {
+            "TableName": _main(),
+            "Key": key(slot.pk, slot.start),
+            "ConditionExpression": "booking_id = :booking",
+            "ExpressionAttributeValues": {":booking": {"S": slot.booking_id}},
+        }
+    }
+
+
+# ---------------------------------------------------------------- reads
+
+
+def get_booking(booking_id: str) -> Booking | None:
+    response = client("dynamodb").get_item(TableName=_main(), Key=key(f"BOOKING#{booking_id}", "BOOKING"))
+    item = response.get("Item")
+    return Booking.model_validate(from_item(item)) if item else None
+
+
+def occupied_slots(owner: str, owner_id: str, first: str, last: str) -> list[dict[str, Any]]:
+    """The slot items of a realtor's or property's calendar between two slot starts (inclusive)."""
+    response = client("dynamodb").query(
+        TableName=_main(),
+        KeyConditionExpression="PK = :pk AND SK BETWEEN :first AND :last",
+        ExpressionAttributeValues={
+            ":pk": {"S": f"SLOT#{owner.upper()}#{owner_id}"},
+            ":first": {"S": first},
+            ":last": {"S": last},
+        },
+    )
+    return [from_item(i) for i in response.get("Items", [])]
+
+
+@dataclass(frozen=True)
+class BookingQuery:
+    index: str
+    pk: str
+    status: str | None
+    lower: str | None
+    upper: str | None
+    by_schedule: bool
+    limit: int
+    start_key: dict[str, Any] | None
+
+
+def list_bookings(query: BookingQuery) -> tuple[list[Booking], dict[str, Any] | None]:
+    """One Query: GSI1/2/3 by scheduled_at (soonest first; bounds in the key condition) or GSI4 by
+    creation (newest first; the same bounds as a filter)."""
+    names: dict[str, str] = {"#pk": f"{query.index}PK"}
+    values: dict[str, Any] = {":pk": {"S": query.pk}}
+    key_condition = "#pk = :pk"
+    filters: list[str] = []
+    if query.by_schedule and (query.lower or query.upper):
+        names["#sk"] = f"{query.index}SK"
+        if query.lower and query.upper:
+            key_condition += " AND #sk BETWEEN :lower AND :upper"
+        elif query.lower:
+            key_condition += " AND #sk >= :lower"
+        else:
+            key_condition += " AND #sk <= :upper"
+    elif query.lower or query.upper:
+        # GSI1SK is `<scheduled_at>#<id>` on every booking: the same bounds work as a filter.
+        if query.lower:
+            filters.append("GSI1SK >= :lower")
+        if query.upper:
+            filters.append("GSI1SK <= :upper")
+    if query.lower:
+        values[":lower"] = {"S": query.lower}
+    if query.upper:
+        values[":upper"] = {"S": query.upper}
+    if query.status:
+        names["#status"] = "status"
+        values[":status"] = {"S": query.status}
+        filters.append("#status = :status")
+    request: dict[str, Any] = {
+        "TableName": _main(),
+        "IndexName": query.index,
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": query.by_schedule,
+        "Limit": query.limit,
+    }
+    if filters:
+        request["FilterExpression"] = " AND ".join(filters)
+    if query.start_key:
+        request["ExclusiveStartKey"] = query.start_key
+    response = client("dynamodb").query(**request)
+    return [Booking.model_validate(from_item(i)) for i in response.get("Items", [])], response.get("LastEvaluatedKey")
+
+
+# ---------------------------------------------------------------- writes
+
+
+def create_booking(booking: Booking, *, audit: dict[str, Any]) -> None:
+    with conflicts_as("this booking already exists", None):
+        client("dynamodb").transact_write_items(TransactItems=[_put_booking(booking, previous=None), audit])
+
+
+def confirm_booking(
+    confirmed: Booking,
+    *,
+    previous: Booking,
+    tour: Tour,
+    call: Call,
+    slots: list[Slot],
+    audit: dict[str, Any],
+) -> None:
+    """Booking confirmed, tour and call created and every slot claimed, or nothing at all.
+
+    Each slot is a Put conditioned on `attribute_not_exists(PK)`: a slot another confirmed tour of
+    the realtor or the property holds cancels the whole transaction, which is what makes two
+    overlapping confirmations impossible even when they race.
+    """
+    property_check = {
+        "ConditionCheck": {
+            "TableName": _main(),
+            "Key": key(f"PROPERTY#{confirmed.property_id}", "PROPERTY"),
+            "ConditionExpression": "#status = :active",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":active": {"S": "active"}},
+        }
+    }
+    actions: list[dict[str, Any]] = [
+        _put_booking(confirmed, previous=previous),
+        property_check,
+        *tours_store.create_actions(tour, call),
+    ]
+    messages: list[str | None] = [CHANGED, "the property is no longer open for tours", None, None]
+    for slot in slots:
+        actions.append(
+            {
+                "Put": {
+                    "TableName": _main(),
+                    "Item": to_item(slot.item()),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        )
+        messages.append(f"the {slot.owner} already has a tour at {slot.start}")
+    actions.append(audit)
+    messages.append(None)
+    with conflicts_as(*messages):
+        client("dynamodb").transact_write_items(TransactItems=actions)
+
+
+def save_booking(
+    updated: Booking,
+    *,
+    previous: Booking,
+    audit: dict[str, Any],
+    release_slots: list[Slot] | None = None,
+    cancel_tour: tuple[str, TourStatus, str] | None = None,
+) -> None:
+    """Replace the booking; with `release_slots`/`cancel_tour` (tour id, its current status, stamp),
+    free the slots of its confirmed tour and cancel that tour in the same transaction."""
+    actions: list[dict[str, Any]] = [_put_booking(updated, previous=previous)]
+    messages: list[str | None] = [CHANGED]
+    for slot in release_slots or []:
+        actions.append(_release_slot(slot))
+        messages.append(CHANGED)
+    if cancel_tour is not None:
+        tour_id, current, stamp = cancel_tour
+        actions.append(
+            tours_store.status_action(
+                tour_id, expected=current, target=TourStatus.CANCELLED, stamp=stamp, stamp_attribute="cancelled_at"
+            )
+        )
+        messages.append("the tour has just started; it can no longer be changed")
+    actions.append(audit)
+    messages.append(None)
+    with conflicts_as(*messages):
+        client("dynamodb").transact_write_items(TransactItems=actions)
+
+
+def complete_action(booking: Booking, *, stamp: str) -> dict[str, Any]:
+    """Update a confirmed booking to completed (for a tour's completion transaction)."""
+    return {
+        "Update": {
+            "TableName": _main(),
+            "Key": key(f"BOOKING#{booking.id}", "BOOKING"),
+            "UpdateExpression": "SET #status = :completed, updated_at = :stamp, version = version + :one",
+            "ConditionExpression": "version = :version AND #status = :confirmed",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":completed": {"S": "completed"},
+                ":confirmed": {"S": "confirmed"},
+                ":stamp": {"S": stamp},
+                ":one": {"N": "1"},
+                ":version": {"N": str(booking.version)},
+            },
+        }
+    }
+
+
+def claim_reminder(booking_id: str, kind: str, sequence: int, *, created_at: str, expires_at: int) -> bool:
+    """Record that a reminder is being sent; False when it was already (a second delivery)."""
+    try:
+        with conflicts_as("reminder already sent"):
+            client("dynamodb").put_item(
+                TableName=_main(),
+                Item=to_item(
+                    {
+                        "PK": f"REMINDER#{booking_id}",
+                        "SK": f"{kind}#{sequence}",
+                        "entity": "reminder",
+                        "booking_id": booking_id,
+                        "kind": kind,
+                        "sequence": sequence,
+                        "created_at": created_at,
+                        "expires_at": expires_at,
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+    except Conflict:
+        return False
+    return True

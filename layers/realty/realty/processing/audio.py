@@ -1,0 +1,257 @@
+"""Audio preparation with ffmpeg: one mono low-bitrate track, split at silences into chunks.
+
+ffmpeg is the static binary shipped inside the `imageio-ffmpeg` wheel (nothing is downloaded at run
+time). One pass decodes the recording, downmixes to mono 16 kHz MP3 at a low bitrate (what Whisper
+and pocketsphinx both want) and runs `silencedetect` on the same samples; a second pass splits the
+MP3 without re-encoding (`-f segment -c copy`) at cut points chosen in silences near each chunk
+boundary, so no word is cut in half. The segment muxer reports where each chunk really starts,
+which becomes the chunk's `offset_ms` (what its transcript's times are shifted by).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from realty.processing.config import WHISPER_MAX_BYTES
+from realty.processing.errors import InvalidRecording
+
+SAMPLE_RATE = 16_000
+AUDIO_FORMAT = "mp3"
+SILENCE_NOISE_DB = -35
+SILENCE_MIN_SECONDS = 0.4
+
+_SILENCE_START = re.compile(r"silence_start:\s*(-?[\d.]+)")
+_SILENCE_END = re.compile(r"silence_end:\s*(-?[\d.]+)")
+
+
+@dataclass(frozen=True)
+class Silence:
+    start: float
+    end: float
+
+    @property
+    def middle(self) -> float:
+        return (self.start + self.end) / 2
+
+
+@dataclass(frozen=True)
+class ChunkFile:
+    index: int
+    path: Path
+    offset_ms: int
+    duration_ms: int
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class PreparedAudio:
+    duration_ms: int
+    chunks: list[ChunkFile]
+    silences: list[Silence]
+
+
+@cache
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def _run(args: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
+    try:
+        result = subprocess.run(  # noqa: S603 - a fixed binary with arguments we build, no shell
+            [ffmpeg_exe(), "-nostdin", "-hide_banner", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise InvalidRecording(f"audio processing took longer than {int(timeout)} s") from error
+    if result.returncode != 0:
+        raise InvalidRecording(f"the recording could not be decoded: {_last_error_line(result.stderr)}")
+    return result
+
+
+def _last_error_line(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return (lines[-1] if lines else "ffmpeg failed")[:300]
+
+
+def parse_silences(stderr: str, duration_s: float) -> list[Silence]:
+    """The silences `silencedetect` reported; one still open at the end runs to the end."""
+    silences: list[Silence] = []
+    start: float | None = None
+    for line in stderr.splitlines():
+        found_start = _SILENCE_START.search(line)
+        if found_start:
+            start = max(0.0, float(found_start.group(1)))
+            continue
+        found_end = _SILENCE_END.search(line)
+        if found_end and start is not None:
+            silences.append(Silence(start, float(found_end.group(1))))
+            start = None
+    if start is not None and start < duration_s:
+        silences.append(Silence(start, duration_s))
+    return silences
+
+
+def plan_cuts(duration_s: float, silences: list[Silence], *, chunk_s: float, search_s: float) -> list[float]:
+    """Where to cut, in seconds: about every `chunk_s`, in the silence nearest each target.
+
+    A target's cut is the middle of the silence (clamped to the window) closest to it within
+    `search_s`; with no silence there, the target itself. The next chunk is measured from the
+    actual cut, so chunks stay near `chunk_s`; the last chunk may be up to 1.25 x `chunk_s` rather
+    than leaving a sliver.
+    """
+    if chunk_s <= 0:
+        raise ValueError("chunk_s must be positive")
+    search_s = max(0.0, min(search_s, chunk_s / 4))
+    cuts: list[float] = []
+    start = 0.0
+    while duration_s - start > chunk_s * 1.25:
+        target = start + chunk_s
+        low, high = target - search_s, target + search_s
+        best: tuple[float, float] | None = None  # (distance, -silence length) for ordering
+        cut = target
+        for silence in silences:
+            if silence.end < low or silence.start > high:
+                continue
+            candidate = min(max(silence.middle, low), high)
+            score = (abs(candidate - target), -(silence.end - silence.start))
+            if best is None or score < best:
+                best, cut = score, candidate
+        cuts.append(round(cut, 3))
+        start = cut
+    return cuts
+
+
+def _progress_seconds(progress: str) -> float:
+    """The last `out_time_us` ffmpeg's `-progress` reported, in seconds."""
+    values = [int(v) for v in re.findall(r"^out_time_us=(\d+)$", progress, flags=re.MULTILINE)]
+    return max(values, default=0) / 1_000_000
+
+
+def extract_audio(source: Path, target: Path, *, bitrate_kbps: int, timeout: float) -> tuple[float, list[Silence]]:
+    """Mono 16 kHz MP3 of the recording's first audio track; returns (duration s, silences)."""
+    result = _run(
+        [
+            "-nostats",
+            "-y",
+            "-i",
+            str(source),
+            "-map",
+            "0:a:0",
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            str(SAMPLE_RATE),
+            "-af",
+            f"silencedetect=noise={SILENCE_NOISE_DB}dB:d={SILENCE_MIN_SECONDS}",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            f"{bitrate_kbps}k",
+            "-progress",
+            "pipe:1",
+            str(target),
+        ],
+        timeout=timeout,
+    )
+    duration = _progress_seconds(result.stdout)
+    if duration <= 0 or not target.exists() or target.stat().st_size == 0:
+        raise InvalidRecording("the recording has no audio")
+    return duration, parse_silences(result.stderr, duration)
+
+
+def split(audio: Path, cuts: list[float], out_dir: Path, *, duration_s: float, timeout: float) -> list[ChunkFile]:
+    """Cut the MP3 at `cuts` without re-encoding; offsets are where each chunk really starts."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not cuts:
+        single = out_dir / f"chunk-000.{AUDIO_FORMAT}"
+        shutil.copyfile(audio, single)
+        return [ChunkFile(0, single, 0, round(duration_s * 1000), single.stat().st_size)]
+    listing = out_dir / "chunks.csv"
+    _run(
+        [
+            "-y",
+            "-i",
+            str(audio),
+            "-map",
+            "0:a",
+            "-c",
+            "copy",
+            "-f",
+            "segment",
+            "-segment_times",
+            ",".join(f"{cut:.3f}" for cut in cuts),
+            "-segment_list",
+            str(listing),
+            "-segment_list_type",
+            "csv",
+            str(out_dir / f"chunk-%03d.{AUDIO_FORMAT}"),
+        ],
+        timeout=timeout,
+    )
+    chunks = []
+    with listing.open(newline="") as rows:
+        for index, (name, start, end) in enumerate(csv.reader(rows)):
+            path = out_dir / name
+            offset_ms = round(float(start) * 1000)
+            chunks.append(ChunkFile(index, path, offset_ms, round(float(end) * 1000) - offset_ms, path.stat().st_size))
+    return chunks
+
+
+def prepare(
+    source: Path, workdir: Path, *, chunk_seconds: float, search_seconds: float, bitrate_kbps: int, timeout: float
+) -> PreparedAudio:
+    """Recording -> chunk files under `workdir`, each far below Whisper's upload limit."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    audio = workdir / f"audio.{AUDIO_FORMAT}"
+    duration_s, silences = extract_audio(source, audio, bitrate_kbps=bitrate_kbps, timeout=timeout)
+    cuts = plan_cuts(duration_s, silences, chunk_s=chunk_seconds, search_s=search_seconds)
+    chunks = split(audio, cuts, workdir / "chunks", duration_s=duration_s, timeout=timeout)
+    for chunk in chunks:
+        # A runtime check, not an `assert`: it must hold with -O too. At 32 kbps a chunk would have
+        # to be ~100 minutes long to reach the limit, so this only fires on a misconfiguration.
+        if chunk.size_bytes >= WHISPER_MAX_BYTES:
+            raise InvalidRecording(
+                f"audio chunk {chunk.index} is {chunk.size_bytes} bytes, over the transcription limit; "
+                "lower AUDIO_CHUNK_SECONDS or AUDIO_BITRATE_KBPS"
+            )
+    return PreparedAudio(duration_ms=round(duration_s * 1000), chunks=chunks, silences=silences)
+
+
+def decode_pcm(path: Path, *, timeout: float) -> bytes:
+    """16-bit little-endian mono PCM at 16 kHz (what pocketsphinx decodes)."""
+    result = subprocess.run(  # noqa: S603 - a fixed binary with arguments we build, no shell
+        [
+            ffmpeg_exe(),
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(SAMPLE_RATE),
+            "-",
+        ],
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        message = result.stderr.decode(errors="replace")
+        raise InvalidRecording(f"the audio chunk could not be decoded: {_last_error_line(message)}")
+    return result.stdout

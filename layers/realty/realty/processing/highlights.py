@@ -1,0 +1,129 @@
+"""Highlights: the moments of a tour worth returning to, from the LLM (or the rules) and the notes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from realty.adapters import openai as openai_adapter
+from realty.processing import offline
+from realty.processing.config import processing_settings
+from realty.processing.models import (
+    RULES_MODEL,
+    HighlightDraft,
+    HighlightSource,
+    HighlightType,
+    LlmHighlights,
+    NoteView,
+    Segment,
+)
+from realty.processing.windows import request_timeout, transcript_lines, windows
+
+MAX_AI_HIGHLIGHTS = 100
+NOTE_CHARS = 500
+QUOTE_CHARS = 500
+# The same kind of highlight this close to another is the same moment (overlapping windows).
+DUPLICATE_WINDOW_MS = 10_000
+
+SYSTEM_PROMPT = """You find the moments of a recorded real-estate property tour that a buyer and a \
+realtor would want to return to. The transcript lines start with [start_ms], the line's time in \
+milliseconds from the start of the recording.
+
+Return highlights of these types:
+- feature: a feature of the property described or praised (rooms, kitchen, light, garage, renovations)
+- concern: a problem or risk (leaks, cracks, repairs, mold, noise, damage, anything the buyer worries about)
+- question: a question the buyer asks or wants answered by the seller
+- price: the price, fees, taxes, budget or an offer amount
+- next_step: an agreed follow-up (documents to send, inspections, offers, second visits)
+
+For each highlight give timestamp_ms = the [start_ms] of the line it comes from (copy the number), \
+a one-sentence note, and the quote: the words from that line, verbatim. Only use what is said in the \
+transcript; return an empty list if nothing qualifies."""
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def within_recording(drafts: list[HighlightDraft], duration_ms: int) -> list[HighlightDraft]:
+    """AI highlights must point into the recording: anything outside it is invented and dropped."""
+    return [d for d in drafts if 0 <= d.timestamp_ms <= duration_ms]
+
+
+def deduplicate(drafts: list[HighlightDraft]) -> list[HighlightDraft]:
+    kept: list[HighlightDraft] = []
+    for draft in sorted(drafts, key=lambda d: d.timestamp_ms):
+        if any(
+            k.highlight_type is draft.highlight_type and abs(k.timestamp_ms - draft.timestamp_ms) < DUPLICATE_WINDOW_MS
+            for k in kept[-10:]
+        ):
+            continue
+        kept.append(draft)
+    return kept
+
+
+def from_notes(notes: list[NoteView], duration_ms: int) -> list[HighlightDraft]:
+    """Participants' timestamped notes as highlights; a note's time is clamped into the recording
+    (the note is real, the participant's clock may be a little off). Untimed notes are not moments."""
+    drafts = []
+    for note in notes:
+        if note.timestamp_ms is None or not note.content.strip():
+            continue
+        drafts.append(
+            HighlightDraft(
+                timestamp_ms=min(max(note.timestamp_ms, 0), duration_ms),
+                highlight_type=offline.note_type(note),
+                note=_clip(note.content, NOTE_CHARS),
+                quote="",
+                source=HighlightSource.NOTE,
+                note_id=note.id,
+            )
+        )
+    return drafts
+
+
+def llm_highlights(
+    segments: list[Segment], *, duration_ms: int, time_left: Callable[[], float]
+) -> list[HighlightDraft]:
+    settings = processing_settings()
+    drafts: list[HighlightDraft] = []
+    for window in windows(segments, max_chars=settings.llm_window_chars, overlap=settings.llm_window_overlap_segments):
+        answer = openai_adapter.parse(
+            system=SYSTEM_PROMPT,
+            user=f"Transcript:\n{transcript_lines(window)}",
+            schema=LlmHighlights,
+            model=settings.openai_model,
+            timeout=request_timeout(settings.openai_timeout_seconds, time_left),
+        )
+        drafts.extend(
+            HighlightDraft(
+                timestamp_ms=item.timestamp_ms,
+                highlight_type=HighlightType(item.highlight_type),
+                note=_clip(item.note, NOTE_CHARS),
+                quote=_clip(item.quote, QUOTE_CHARS),
+                source=HighlightSource.AI,
+            )
+            for item in answer.highlights
+            if item.note.strip()
+        )
+    return drafts
+
+
+def detect(
+    segments: list[Segment],
+    notes: list[NoteView],
+    *,
+    duration_ms: int,
+    use_llm: bool,
+    time_left: Callable[[], float],
+) -> tuple[list[HighlightDraft], str]:
+    """(highlights in time order, the provider that made the AI ones)."""
+    if use_llm and segments:
+        ai = llm_highlights(segments, duration_ms=duration_ms, time_left=time_left)
+        model = processing_settings().openai_model
+    else:
+        ai = offline.rule_highlights(segments)
+        model = RULES_MODEL
+    ai = deduplicate(within_recording(ai, duration_ms))[:MAX_AI_HIGHLIGHTS]
+    combined = sorted(ai + from_notes(notes, duration_ms), key=lambda d: (d.timestamp_ms, d.source.value))
+    return combined, model

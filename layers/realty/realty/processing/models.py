@@ -1,0 +1,341 @@
+"""Processing models: what the steps pass each other, what they store, and what the API returns.
+
+State machine steps pass only references (S3 keys, counts) between each other; transcripts and
+other content stay in S3 and DynamoDB (a state is limited to 256 KB).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from realty.tours.states import TourStatus
+
+RULES_MODEL = "rules-v1"
+
+
+class HighlightType(StrEnum):
+    FEATURE = "feature"
+    CONCERN = "concern"
+    QUESTION = "question"
+    PRICE = "price"
+    NEXT_STEP = "next_step"
+
+
+class HighlightSource(StrEnum):
+    AI = "ai"
+    NOTE = "note"
+
+
+# ---------------------------------------------------------------- the tour, as processing sees it
+
+
+class TourView(BaseModel):
+    """The attributes of the tour item (`TOUR#<id>` / `TOUR`) that processing reads or owns.
+
+    The tours capability owns the item; processing adds `processing_*` attributes to it with
+    UpdateItem only, so neither side drops the other's attributes.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    status: TourStatus
+    realtor_id: str
+    buyer_id: str
+    property_id: str | None = None
+    property_address: str | None = None
+    realtor_email: str | None = None
+    realtor_name: str | None = None
+    buyer_email: str | None = None
+    buyer_name: str | None = None
+    processing_attempt: int = 0
+    processing_error: str | None = None
+    processing_started_at: str | None = None
+    processed_at: str | None = None
+
+
+class NoteView(BaseModel):
+    """A participant's timestamped note (`TOUR#<id>` / `NOTE#...`), written by the tours capability."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    content: str
+    tag: str | None = None
+    timestamp_ms: int | None = None
+    author_role: str | None = None
+
+
+# ---------------------------------------------------------------- step inputs and outputs
+
+
+class StepInput(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    tour_id: str = Field(min_length=1, max_length=64)
+    attempt: int = Field(ge=1)
+
+
+class DownloadInput(StepInput):
+    recording_key: str | None = Field(default=None, description="overrides the tour's recording item")
+
+
+class RecordingRef(BaseModel):
+    """The exact object version this attempt processes (the bucket is versioned)."""
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+    size_bytes: int
+    content_type: str | None = None
+
+
+class PrepareInput(StepInput):
+    recording: RecordingRef
+
+
+class ChunkRef(BaseModel):
+    """One audio chunk in S3 and where it sits in the recording."""
+
+    index: int
+    key: str
+    offset_ms: int
+    duration_ms: int
+    size_bytes: int
+
+
+class AudioPlan(BaseModel):
+    duration_ms: int
+    format: str
+    chunks: list[ChunkRef]
+
+
+class TranscribeInput(StepInput):
+    chunk: ChunkRef
+
+
+class ChunkTranscriptRef(BaseModel):
+    index: int
+    key: str
+    segment_count: int
+    model: str
+
+
+class MergeInput(StepInput):
+    audio: AudioPlan
+    chunk_transcripts: list[ChunkTranscriptRef]
+
+
+class TranscriptRef(BaseModel):
+    key: str
+    duration_ms: int
+    segment_count: int
+    language: str | None = None
+    model: str
+
+
+class AnalysisInput(StepInput):
+    transcript: TranscriptRef
+    provider: Literal["auto", "rules"] = "auto"
+
+
+class HighlightsResult(BaseModel):
+    count: int
+    model: str
+
+
+class SummaryResult(BaseModel):
+    model: str
+
+
+class FinalizeInput(StepInput):
+    highlights: HighlightsResult | None = None
+    summary: SummaryResult | None = None
+
+
+class StepError(BaseModel):
+    """What a Catch puts at `$.error`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    Error: str = ""
+    Cause: str = ""
+
+
+class FailureInput(StepInput):
+    error: StepError = Field(default_factory=StepError)
+
+
+class Outcome(BaseModel):
+    status: TourStatus | None = None
+    updated: bool
+
+
+# ---------------------------------------------------------------- content
+
+
+class Segment(BaseModel):
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+class ChunkTranscript(BaseModel):
+    """One chunk's transcript, its times already shifted to the whole recording."""
+
+    index: int
+    offset_ms: int
+    duration_ms: int
+    language: str | None = None
+    model: str
+    segments: list[Segment]
+    confidence_score: float | None = None
+
+
+class Transcript(BaseModel):
+    """The full transcript, stored as JSON in S3 (`transcripts/<tour_id>/transcript.json`)."""
+
+    full_text: str
+    segments: list[Segment]
+    language: str | None = None
+    model: str
+    duration_ms: int
+    confidence_score: float | None = None
+
+
+class TranscriptMetadata(BaseModel):
+    """`TOUR#<id>` / `TRANSCRIPT`: what DynamoDB keeps about the transcript in S3."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tour_id: str
+    s3_key: str
+    language: str | None = None
+    duration_ms: int
+    segment_count: int
+    word_count: int
+    model: str
+    confidence_score: float | None = None
+    attempt: int
+    created_at: str
+
+
+class HighlightDraft(BaseModel):
+    timestamp_ms: int
+    highlight_type: HighlightType
+    note: str
+    quote: str = ""
+    source: HighlightSource = HighlightSource.AI
+    note_id: str | None = None
+
+
+class StoredHighlight(HighlightDraft):
+    """`TOUR#<id>` / `HIGHLIGHT#<timestamp_ms, 10 digits>#<id>`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    tour_id: str
+    image_url: str | None = None
+    model: str | None = None
+    attempt: int | None = None
+    created_at: str | None = None
+
+
+class SummaryContent(BaseModel):
+    overview: str
+    liked: list[str]
+    concerns: list[str]
+    questions_for_seller: list[str]
+    next_steps: list[str]
+
+
+class StoredSummary(SummaryContent):
+    """`TOUR#<id>` / `SUMMARY`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tour_id: str
+    model: str
+    attempt: int
+    created_at: str
+
+
+# ---------------------------------------------------------------- structured LLM outputs
+# Strict structured outputs want every field required and no numeric constraints; the values are
+# validated (and timestamps checked against the recording) after parsing.
+
+
+class LlmHighlight(BaseModel):
+    timestamp_ms: int = Field(description="start_ms of the transcript line the highlight refers to")
+    highlight_type: Literal["feature", "concern", "question", "price", "next_step"]
+    note: str = Field(description="one short sentence for the buyer and realtor")
+    quote: str = Field(description="the words from the transcript, verbatim")
+
+
+class LlmHighlights(BaseModel):
+    highlights: list[LlmHighlight]
+
+
+class LlmSummary(BaseModel):
+    overview: str = Field(description="two to four sentences")
+    liked: list[str]
+    concerns: list[str]
+    questions_for_seller: list[str]
+    next_steps: list[str]
+
+
+# ---------------------------------------------------------------- API responses
+
+
+class ProcessingAttributes(BaseModel):
+    status: TourStatus
+    processing_attempt: int
+    processing_started_at: str | None = None
+
+
+class TranscriptAttributes(BaseModel):
+    """While a tour is not processed yet, `status` says where it is and the content fields are null."""
+
+    status: TourStatus
+    processing_error: str | None = None
+    language: str | None = None
+    duration_ms: int | None = None
+    segment_count: int | None = None
+    model: str | None = None
+    confidence_score: float | None = None
+    full_text: str | None = None
+    segments: list[Segment] | None = None
+    created_at: str | None = None
+
+
+class HighlightItem(BaseModel):
+    id: str
+    timestamp_ms: int
+    highlight_type: HighlightType
+    note: str
+    quote: str | None = None
+    source: HighlightSource
+    image_url: str | None = None
+
+
+class HighlightsAttributes(BaseModel):
+    status: TourStatus
+    processing_error: str | None = None
+    model: str | None = None
+    highlights: list[HighlightItem] | None = None
+
+
+class SummaryAttributes(BaseModel):
+    status: TourStatus
+    processing_error: str | None = None
+    model: str | None = None
+    overview: str | None = None
+    liked: list[str] | None = None
+    concerns: list[str] | None = None
+    questions_for_seller: list[str] | None = None
+    next_steps: list[str] | None = None
+    created_at: str | None = None

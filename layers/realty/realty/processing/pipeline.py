@@ -1,0 +1,354 @@
+"""The steps of `statemachines/tour_processing.asl.json`, one function per Task.
+
+Each step takes the (validated) Task input and returns a small JSON-able result: S3 keys and
+counts, never content. A step that finds its run is no longer the tour's current attempt raises
+`StaleAttempt`; `MarkFailed` then leaves the tour alone.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from aws_lambda_powertools import Logger
+
+from realty.adapters import openai as openai_adapter
+from realty.core import clock, ids
+from realty.core.audit import audit_action
+from realty.core.config import get_settings
+from realty.core.metrics import count
+from realty.processing import audio, highlights, notifications, store, summary, transcription
+from realty.processing.config import processing_settings
+from realty.processing.errors import (
+    InvalidRecording,
+    ProcessingError,
+    RecordingNotFound,
+    StaleAttempt,
+    UpstreamPermanent,
+    UpstreamRetryable,
+)
+from realty.processing.models import (
+    AnalysisInput,
+    AudioPlan,
+    ChunkRef,
+    ChunkTranscript,
+    ChunkTranscriptRef,
+    DownloadInput,
+    FailureInput,
+    FinalizeInput,
+    HighlightsResult,
+    MergeInput,
+    Outcome,
+    PrepareInput,
+    RecordingRef,
+    StepError,
+    StepInput,
+    StoredHighlight,
+    StoredSummary,
+    SummaryResult,
+    TourView,
+    TranscribeInput,
+    Transcript,
+    TranscriptMetadata,
+    TranscriptRef,
+)
+from realty.processing.service import SYSTEM_ACTOR
+from realty.processing.windows import DEADLINE_MARGIN_SECONDS, request_timeout
+from realty.tours.states import TourStatus
+
+logger = Logger(child=True)
+
+TimeLeft = Callable[[], float]
+REASON_CHARS = 500
+# The error names our steps raise on purpose: their message is written for the realtor.
+_OWN_ERRORS = {
+    cls.__name__
+    for cls in (
+        ProcessingError,
+        UpstreamRetryable,
+        UpstreamPermanent,
+        RecordingNotFound,
+        InvalidRecording,
+        StaleAttempt,
+    )
+}
+
+
+def _current_tour(event: StepInput) -> TourView:
+    tour = store.get_tour(event.tour_id)
+    if tour is None:
+        raise StaleAttempt("the tour no longer exists")
+    if tour.status is not TourStatus.PROCESSING or tour.processing_attempt != event.attempt:
+        raise StaleAttempt(
+            f"attempt {event.attempt} is no longer current (tour is {tour.status.value}, "
+            f"attempt {tour.processing_attempt})"
+        )
+    return tour
+
+
+def _scratch() -> tempfile.TemporaryDirectory[str]:
+    # /tmp survives between invocations of a warm container: every step cleans up after itself.
+    return tempfile.TemporaryDirectory(prefix="processing-")
+
+
+# ---------------------------------------------------------------- DownloadRecording
+
+
+def download_recording(event: DownloadInput) -> RecordingRef:
+    """Find the tour's recording and pin the exact object version this attempt processes."""
+    _current_tour(event)
+    bucket = get_settings().recordings_bucket
+    object_key = event.recording_key
+    if object_key is None:
+        item = store.get_recording_item(event.tour_id)
+        if item is None or item.get("status") not in (None, "available") or not item.get("s3_key"):
+            raise RecordingNotFound("the tour has no recording to process")
+        bucket = str(item.get("bucket") or bucket)
+        object_key = str(item["s3_key"])
+    recording = store.head_recording(bucket, object_key)
+    if recording is None:
+        raise RecordingNotFound("the recording file is missing from storage")
+    if recording.size_bytes == 0:
+        raise InvalidRecording("the recording file is empty")
+    limit = processing_settings().max_recording_bytes
+    if recording.size_bytes > limit:
+        raise InvalidRecording(f"the recording is larger than {limit // (1024 * 1024)} MB")
+    return recording
+
+
+# ---------------------------------------------------------------- PrepareAudio
+
+
+def prepare_audio(event: PrepareInput, time_left: TimeLeft) -> AudioPlan:
+    """Recording -> mono low-bitrate chunks in S3 (`work/<tour_id>/<attempt>/chunk-NNN.mp3`)."""
+    _current_tour(event)
+    settings = processing_settings()
+    with _scratch() as scratch:
+        work = Path(scratch)
+        suffix = Path(event.recording.key).suffix[:10] or ".bin"
+        source = work / f"recording{suffix}"
+        store.download_recording(event.recording, source)
+        prepared = audio.prepare(
+            source,
+            work,
+            chunk_seconds=settings.chunk_seconds,
+            search_seconds=settings.cut_search_seconds,
+            bitrate_kbps=settings.audio_bitrate_kbps,
+            timeout=max(time_left() - DEADLINE_MARGIN_SECONDS, 1.0),
+        )
+        chunks = []
+        for chunk in prepared.chunks:
+            object_key = store.chunk_key(event.tour_id, event.attempt, chunk.index, audio.AUDIO_FORMAT)
+            store.upload(chunk.path, object_key, content_type="audio/mpeg")
+            chunks.append(
+                ChunkRef(
+                    index=chunk.index,
+                    key=object_key,
+                    offset_ms=chunk.offset_ms,
+                    duration_ms=chunk.duration_ms,
+                    size_bytes=chunk.size_bytes,
+                )
+            )
+    logger.info("audio prepared", extra={"duration_ms": prepared.duration_ms, "chunks": len(chunks)})
+    return AudioPlan(duration_ms=prepared.duration_ms, format=audio.AUDIO_FORMAT, chunks=chunks)
+
+
+# ---------------------------------------------------------------- TranscribeChunk (one Map iteration)
+
+
+def transcribe_chunk(event: TranscribeInput, time_left: TimeLeft) -> ChunkTranscriptRef:
+    """One chunk -> its transcript JSON next to it (`work/<tour_id>/<attempt>/chunk-NNN.json`)."""
+    chunk = event.chunk
+    with _scratch() as scratch:
+        path = Path(scratch) / Path(chunk.key).name
+        store.download(chunk.key, path)
+        result = transcription.transcribe_chunk(
+            path,
+            index=chunk.index,
+            offset_ms=chunk.offset_ms,
+            duration_ms=chunk.duration_ms,
+            timeout=request_timeout(processing_settings().openai_timeout_seconds, time_left),
+        )
+    object_key = store.chunk_key(event.tour_id, event.attempt, chunk.index, "json")
+    store.put_json(object_key, result.model_dump(mode="json"))
+    return ChunkTranscriptRef(index=chunk.index, key=object_key, segment_count=len(result.segments), model=result.model)
+
+
+# ---------------------------------------------------------------- MergeTranscript
+
+
+def merge_transcript(event: MergeInput) -> TranscriptRef:
+    """Chunk transcripts -> `transcripts/<tour_id>/transcript.json` + the TRANSCRIPT item."""
+    _current_tour(event)
+    chunks = [ChunkTranscript.model_validate(store.get_json(ref.key)) for ref in event.chunk_transcripts]
+    transcript = transcription.merge(chunks, duration_ms=event.audio.duration_ms)
+    object_key = store.transcript_key(event.tour_id)
+    store.put_json(object_key, transcript.model_dump(mode="json"))
+    store.put_transcript_metadata(
+        TranscriptMetadata(
+            tour_id=event.tour_id,
+            s3_key=object_key,
+            language=transcript.language,
+            duration_ms=transcript.duration_ms,
+            segment_count=len(transcript.segments),
+            word_count=len(transcript.full_text.split()),
+            model=transcript.model,
+            confidence_score=transcript.confidence_score,
+            attempt=event.attempt,
+            created_at=clock.now_iso(),
+        )
+    )
+    return TranscriptRef(
+        key=object_key,
+        duration_ms=transcript.duration_ms,
+        segment_count=len(transcript.segments),
+        language=transcript.language,
+        model=transcript.model,
+    )
+
+
+# ---------------------------------------------------------------- DetectHighlights / GenerateSummary
+
+
+def _use_llm(event: AnalysisInput) -> bool:
+    if event.provider == "rules":
+        count("ProcessingRulesFallback")
+        return False
+    return openai_adapter.is_configured()
+
+
+def detect_highlights(event: AnalysisInput, time_left: TimeLeft) -> HighlightsResult:
+    """Highlights (LLM or rules, plus the participants' notes) replace the tour's earlier ones."""
+    _current_tour(event)
+    transcript = Transcript.model_validate(store.get_json(event.transcript.key))
+    notes = store.list_notes(event.tour_id)
+    drafts, model = highlights.detect(
+        transcript.segments,
+        notes,
+        duration_ms=transcript.duration_ms,
+        use_llm=_use_llm(event),
+        time_left=time_left,
+    )
+    stamp = clock.now_iso()
+    stored = [
+        StoredHighlight(
+            **draft.model_dump(),
+            id=ids.new_id(),
+            tour_id=event.tour_id,
+            model=model if draft.source.value == "ai" else None,
+            attempt=event.attempt,
+            created_at=stamp,
+        )
+        for draft in drafts
+    ]
+    removed = store.replace_highlights(event.tour_id, stored)
+    logger.info("highlights stored", extra={"count": len(stored), "replaced": removed, "model": model})
+    return HighlightsResult(count=len(stored), model=model)
+
+
+def generate_summary(event: AnalysisInput, time_left: TimeLeft) -> SummaryResult:
+    _current_tour(event)
+    transcript = Transcript.model_validate(store.get_json(event.transcript.key))
+    notes = store.list_notes(event.tour_id)
+    content, model = summary.summarize(
+        transcript.segments,
+        notes,
+        duration_ms=transcript.duration_ms,
+        use_llm=_use_llm(event),
+        time_left=time_left,
+    )
+    store.put_summary(
+        StoredSummary(
+            **content.model_dump(),
+            tour_id=event.tour_id,
+            model=model,
+            attempt=event.attempt,
+            created_at=clock.now_iso(),
+        )
+    )
+    return SummaryResult(model=model)
+
+
+# ---------------------------------------------------------------- Finalize / MarkFailed
+
+
+def finalize(event: FinalizeInput) -> Outcome:
+    """`processing -> processed`, then tell the participants."""
+    tour = store.get_tour(event.tour_id)
+    updated = store.finish_processing(
+        event.tour_id,
+        attempt=event.attempt,
+        target=TourStatus.PROCESSED,
+        stamp=clock.now_iso(),
+        audit=audit_action(
+            actor_id=SYSTEM_ACTOR,
+            action="tour.processed",
+            resource_type="tour",
+            resource_id=event.tour_id,
+            details={
+                "attempt": event.attempt,
+                "highlights": event.highlights.count if event.highlights else None,
+                "highlights_model": event.highlights.model if event.highlights else None,
+                "summary_model": event.summary.model if event.summary else None,
+            },
+        ),
+    )
+    if not updated or tour is None:
+        logger.info("stale attempt finished, tour left alone", extra={"attempt": event.attempt})
+        return Outcome(updated=False)
+    count("ToursProcessed")
+    items = store.tour_items(event.tour_id, low="SUMMARY", high="SUMMARY")
+    content = StoredSummary.model_validate(items[0]) if items else None
+    notifications.summary_ready(tour, content)
+    return Outcome(status=TourStatus.PROCESSED, updated=True)
+
+
+def failure_reason(error: StepError) -> str:
+    """A sentence for the realtor from the Catch's `{Error, Cause}`, never a stack trace."""
+    name = error.Error or "Unknown"
+    message = ""
+    try:
+        cause = json.loads(error.Cause) if error.Cause else {}
+    except ValueError:
+        cause = {}
+    if isinstance(cause, dict):
+        name = str(cause.get("errorType") or name)
+        message = str(cause.get("errorMessage") or "")
+    if name in _OWN_ERRORS and message:
+        reason = message
+    elif name.startswith("Lambda.") or name in {"ClientError", "EndpointConnectionError"}:
+        reason = f"the processing service was unavailable ({name}); reprocess the tour to try again"
+    elif name in {"States.Timeout", "Sandbox.Timedout"}:
+        reason = "a processing step took too long; reprocess the tour to try again"
+    else:
+        reason = f"processing failed unexpectedly ({name}); reprocess the tour to try again"
+    return reason[:REASON_CHARS]
+
+
+def mark_failed(event: FailureInput) -> Outcome:
+    """`processing -> processing_failed` with a readable reason, then tell the realtor."""
+    reason = failure_reason(event.error)
+    tour = store.get_tour(event.tour_id)
+    updated = store.finish_processing(
+        event.tour_id,
+        attempt=event.attempt,
+        target=TourStatus.PROCESSING_FAILED,
+        stamp=clock.now_iso(),
+        reason=reason,
+        audit=audit_action(
+            actor_id=SYSTEM_ACTOR,
+            action="tour.processing_failed",
+            resource_type="tour",
+            resource_id=event.tour_id,
+            details={"attempt": event.attempt, "error": event.error.Error, "reason": reason},
+        ),
+    )
+    if not updated or tour is None:
+        logger.info("stale attempt failed, tour left alone", extra={"attempt": event.attempt})
+        return Outcome(updated=False)
+    count("TourProcessingFailed")
+    logger.warning("tour processing failed", extra={"error": event.error.Error, "reason": reason})
+    notifications.processing_failed(tour, reason)
+    return Outcome(status=TourStatus.PROCESSING_FAILED, updated=True)

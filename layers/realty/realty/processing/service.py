@@ -1,0 +1,150 @@
+"""Starting tour processing: the tour moves to `processing` and one state machine execution runs.
+
+Each run is an *attempt*: the tour's `processing_attempt` counts them, and the execution is named
+`<tour_id>-<attempt>`, so a tour is processed once per attempt however often a trigger repeats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from realty.core import clock
+from realty.core.audit import audit_action
+from realty.core.auth import Caller, Role
+from realty.core.config import get_settings
+from realty.core.envelope import Relationship, Resource
+from realty.core.errors import Conflict, NotConfigured, NotFound, UpstreamError
+from realty.core.metrics import count
+from realty.processing import store
+from realty.processing.models import ProcessingAttributes, TourView
+from realty.tours.states import TourStatus, ensure_transition
+
+SYSTEM_ACTOR = "system:tour-processing"
+REPROCESSABLE = (TourStatus.PROCESSED, TourStatus.PROCESSING_FAILED)
+
+
+@dataclass(frozen=True)
+class ProcessingStarted:
+    tour_id: str
+    attempt: int
+    execution_name: str
+    execution_arn: str
+    started_at: str
+
+
+def execution_name(tour_id: str, attempt: int) -> str:
+    return f"{tour_id}-{attempt}"
+
+
+def execution_arn(name: str) -> str:
+    machine = get_settings().tour_processing_state_machine_arn
+    return f"{machine.replace(':stateMachine:', ':execution:')}:{name}"
+
+
+def start_processing(tour_id: str, *, attempt: int | None = None, actor_id: str = SYSTEM_ACTOR) -> ProcessingStarted:
+    """Move the tour `completed|processed|processing_failed -> processing` and start its execution.
+
+    `attempt=None` starts the next attempt. A trigger that may be delivered twice (an event, a
+    retried request) passes the attempt it means: if the tour is already processing that attempt,
+    only the execution is (re)started, which is a no-op when it already exists; if that attempt
+    already finished, nothing happens.
+    """
+    tour = store.get_tour(tour_id)
+    if tour is None:
+        raise NotFound("no such tour")
+    return _start(tour, attempt=attempt, actor_id=actor_id)
+
+
+def _start(tour: TourView, *, attempt: int | None, actor_id: str) -> ProcessingStarted:
+    if not get_settings().tour_processing_state_machine_arn:
+        raise NotConfigured("tour processing is not configured (TOUR_PROCESSING_STATE_MACHINE_ARN)")
+    stamp = clock.now_iso()
+    already_running = (
+        attempt is not None and tour.status is TourStatus.PROCESSING and tour.processing_attempt == attempt
+    )
+    if attempt is not None and not already_running and attempt <= tour.processing_attempt:
+        name = execution_name(tour.id, attempt)
+        return ProcessingStarted(
+            tour_id=tour.id,
+            attempt=attempt,
+            execution_name=name,
+            execution_arn=execution_arn(name),
+            started_at=tour.processing_started_at or stamp,
+        )
+    if already_running:
+        number = tour.processing_attempt
+        stamp = tour.processing_started_at or stamp
+    else:
+        number = tour.processing_attempt + 1
+        if attempt is not None and attempt != number:
+            raise Conflict(
+                f"attempt {attempt} is not this tour's next processing attempt ({number})", code="INVALID_TRANSITION"
+            )
+        ensure_transition(tour.status, TourStatus.PROCESSING)
+        audit = audit_action(
+            actor_id=actor_id,
+            action="tour.processing_started",
+            resource_type="tour",
+            resource_id=tour.id,
+            details={"attempt": number, "from_status": tour.status.value},
+        )
+        store.begin_processing(
+            tour, attempt=number, stamp=stamp, audit=audit, message="the tour was changed by another request, retry"
+        )
+    name = execution_name(tour.id, number)
+    try:
+        store.start_execution(name, {"tour_id": tour.id, "attempt": number})
+    except (ClientError, BotoCoreError) as error:
+        # The tour must not stay `processing` with nothing running: mark this attempt failed, so
+        # it can be reprocessed, and tell the caller.
+        store.finish_processing(
+            tour.id,
+            attempt=number,
+            target=TourStatus.PROCESSING_FAILED,
+            stamp=clock.now_iso(),
+            reason="processing could not be started, reprocess the tour to try again",
+            audit=audit_action(
+                actor_id=SYSTEM_ACTOR,
+                action="tour.processing_failed",
+                resource_type="tour",
+                resource_id=tour.id,
+                details={"attempt": number, "reason": "start_execution failed"},
+            ),
+        )
+        raise UpstreamError("tour processing could not be started, retry later") from error
+    count("TourProcessingStarted")
+    return ProcessingStarted(
+        tour_id=tour.id, attempt=number, execution_name=name, execution_arn=execution_arn(name), started_at=stamp
+    )
+
+
+def reprocess(caller: Caller, tour_id: str) -> Resource[ProcessingAttributes]:
+    """`POST /realtors/tours/{id}/reprocess`: the tour's realtor (or an admin) runs processing again.
+
+    404 for someone else's tour, 409 unless it is processed or failed, 402 without the pro plan.
+    """
+    tour = store.get_tour(tour_id)
+    if tour is None or not (caller.role is Role.ADMIN or caller.user_id == tour.realtor_id):
+        raise NotFound("no such tour")
+    if tour.status not in REPROCESSABLE:
+        raise Conflict(
+            f"only a processed tour or one whose processing failed can be reprocessed; this one is {tour.status.value}",
+            code="INVALID_TRANSITION",
+        )
+    # Processing is a pro feature of the tour's realtor (whoever asks); reading results never is.
+    from realty.billing.entitlements import require_pro
+
+    require_pro(tour.realtor_id, feature="reprocessing")
+    started = _start(tour, attempt=None, actor_id=caller.user_id)
+    return Resource[ProcessingAttributes](
+        id=tour.id,
+        type="tour_processing",
+        attributes=ProcessingAttributes(
+            status=TourStatus.PROCESSING,
+            processing_attempt=started.attempt,
+            processing_started_at=started.started_at,
+        ),
+        relationships={"tour": Relationship(id=tour.id, type="tour")},
+    )

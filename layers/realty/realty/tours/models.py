@@ -1,0 +1,201 @@
+"""Tours, their calls, notes and highlights: stored models, request models and response attributes.
+
+Stored models ignore attributes they do not know (`extra="ignore"`): the tour's item collection is
+shared with the call, recording and processing capabilities, which add their own attributes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+
+from realty.tours.states import TourStatus
+
+MAX_NOTES_PER_TOUR = 200
+NOTE_MAX_CHARS = 2000
+NOTE_TAG_MAX_CHARS = 50
+# A note's position in the tour; a day is far beyond the longest tour and keeps numbers sane.
+NOTE_MAX_TIMESTAMP_MS = 24 * 60 * 60 * 1000
+
+
+class CallStatus(StrEnum):
+    CREATED = "created"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class _Stored(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Tour(_Stored):
+    """A tour as stored (`TOUR#<id>` / `TOUR`); never returned as-is (see `TourAttributes`)."""
+
+    id: str
+    booking_id: str
+    call_id: str
+    property_id: str
+    realtor_id: str
+    buyer_id: str
+    status: TourStatus
+    scheduled_at: str
+    duration_minutes: int
+    ends_at: str
+    property_address: str
+    property_city: str
+    buyer_email: str | None = None
+    buyer_name: str | None = None
+    realtor_email: str | None = None
+    realtor_name: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    cancelled_at: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class Call(_Stored):
+    """The video call of a tour (`TOUR#<tour_id>` / `CALL`, GSI1 `CALL#<call_id>` / `CALL`)."""
+
+    id: str
+    tour_id: str
+    booking_id: str
+    property_id: str
+    realtor_id: str
+    buyer_id: str
+    scheduled_at: str
+    duration_minutes: int
+    status: CallStatus
+    chime_meeting_id: str | None = None
+    recording_status: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class TourNote(_Stored):
+    """A participant's note (`TOUR#<tour_id>` / `NOTE#<created_at>#<note_id>`)."""
+
+    id: str
+    tour_id: str
+    user_id: str
+    author_role: str
+    content: str
+    tag: str | None = None
+    timestamp_ms: int | None = None
+    created_at: str
+
+
+class Highlight(_Stored):
+    """A moment of the tour worth returning to (`TOUR#<tour_id>` / `HIGHLIGHT#<ms, 10 digits>#<id>`)."""
+
+    id: str
+    tour_id: str
+    timestamp_ms: int
+    note: str | None = None
+    highlight_type: str | None = None
+    image_url: str | None = None
+    source: str | None = None
+    created_at: str | None = None
+
+
+# ---------------------------------------------------------------- requests
+
+NoteContent = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_MAX_CHARS)]
+NoteTag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_TAG_MAX_CHARS)]
+
+
+class CreateNoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: NoteContent
+    tag: NoteTag | None = Field(default=None, description="a short label, e.g. kitchen")
+    timestamp_ms: Annotated[StrictInt, Field(ge=0, le=NOTE_MAX_TIMESTAMP_MS)] | None = Field(
+        default=None, description="position in the tour, in milliseconds from its start"
+    )
+
+
+class UpdateTourRequest(BaseModel):
+    """What an admin may do to a tour directly: cancel it, or close one that never ended."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["cancelled", "completed"]
+
+
+# ---------------------------------------------------------------- responses
+
+
+class PropertySummary(BaseModel):
+    id: str
+    address: str
+    city: str
+
+
+class CallAttributes(BaseModel):
+    id: str
+    status: CallStatus
+    recording_status: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+
+
+class NoteAttributes(BaseModel):
+    author_id: str
+    author_role: str
+    content: str
+    tag: str | None = None
+    timestamp_ms: int | None = None
+    created_at: str
+
+
+class NoteItem(NoteAttributes):
+    """A note embedded in a tour's details."""
+
+    id: str
+
+
+class HighlightItem(BaseModel):
+    id: str
+    timestamp_ms: int
+    note: str | None = None
+    highlight_type: str | None = None
+    image_url: str | None = None
+    source: str | None = None
+
+
+class TourAttributes(BaseModel):
+    status: TourStatus
+    scheduled_at: str
+    ends_at: str
+    duration_minutes: int
+    started_at: str | None = None
+    ended_at: str | None = None
+    property: PropertySummary
+    created_at: str
+    updated_at: str
+
+
+class TourDetailAttributes(TourAttributes):
+    call: CallAttributes | None = None
+    notes: list[NoteItem] = Field(default_factory=list)
+    highlights: list[HighlightItem] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TourCollection:
+    """Everything stored under one tour (`PK = TOUR#<id>`), read with one Query.
+
+    `others` keeps the items this capability does not model (recording, transcript, summary...)
+    as plain dicts keyed by their sort key, for the capabilities that read them.
+    """
+
+    tour: Tour
+    call: Call | None
+    notes: list[TourNote]
+    highlights: list[Highlight]
+    others: dict[str, dict[str, Any]]

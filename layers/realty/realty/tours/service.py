@@ -1,0 +1,259 @@
+"""Tour rules: who may see a tour, its details from one Query, the lists, notes, admin changes.
+
+A tour is visible to its realtor, its buyer and admins; anyone else gets a 404. Capabilities that
+add routes under a tour (recording, transcript, highlights, summary, start/end) start from
+`get_tour_for(caller, tour_id)`, which does that check and returns the whole item collection.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from realty.bookings import service as bookings
+from realty.bookings import store as bookings_store
+from realty.core import clock, ids
+from realty.core.audit import audit_action
+from realty.core.auth import Caller, Role
+from realty.core.envelope import Relationship, Resource
+from realty.core.errors import Conflict, NotFound
+from realty.core.pagination import decode_cursor, encode_cursor
+from realty.tours import store
+from realty.tours.models import (
+    MAX_NOTES_PER_TOUR,
+    CallAttributes,
+    CreateNoteRequest,
+    HighlightItem,
+    NoteAttributes,
+    NoteItem,
+    PropertySummary,
+    Tour,
+    TourAttributes,
+    TourCollection,
+    TourDetailAttributes,
+    TourNote,
+    UpdateTourRequest,
+)
+from realty.tours.states import BookingStatus, TourStatus, ensure_transition
+
+# ---------------------------------------------------------------- responses
+
+
+def _relationships(tour: Tour) -> dict[str, Relationship | list[Relationship] | None]:
+    return {
+        "property": Relationship(id=tour.property_id, type="property"),
+        "booking": Relationship(id=tour.booking_id, type="booking"),
+        "call": Relationship(id=tour.call_id, type="call"),
+        "realtor": Relationship(id=tour.realtor_id, type="user"),
+        "buyer": Relationship(id=tour.buyer_id, type="user"),
+    }
+
+
+def _attributes(tour: Tour) -> dict[str, Any]:
+    return {
+        "status": tour.status,
+        "scheduled_at": tour.scheduled_at,
+        "ends_at": tour.ends_at,
+        "duration_minutes": tour.duration_minutes,
+        "started_at": tour.started_at,
+        "ended_at": tour.ended_at,
+        "property": PropertySummary(id=tour.property_id, address=tour.property_address, city=tour.property_city),
+        "created_at": tour.created_at,
+        "updated_at": tour.updated_at,
+    }
+
+
+def to_resource(tour: Tour) -> Resource[TourAttributes]:
+    return Resource[TourAttributes](
+        id=tour.id, type="tour", attributes=TourAttributes(**_attributes(tour)), relationships=_relationships(tour)
+    )
+
+
+def _note_attributes(note: TourNote) -> dict[str, Any]:
+    return {
+        "author_id": note.user_id,
+        "author_role": note.author_role,
+        "content": note.content,
+        "tag": note.tag,
+        "timestamp_ms": note.timestamp_ms,
+        "created_at": note.created_at,
+    }
+
+
+def note_resource(note: TourNote) -> Resource[NoteAttributes]:
+    return Resource[NoteAttributes](
+        id=note.id,
+        type="tour_note",
+        attributes=NoteAttributes(**_note_attributes(note)),
+        relationships={"tour": Relationship(id=note.tour_id, type="tour")},
+    )
+
+
+def to_detail(collection: TourCollection) -> Resource[TourDetailAttributes]:
+    call = collection.call
+    attributes = TourDetailAttributes(
+        **_attributes(collection.tour),
+        call=CallAttributes(
+            id=call.id,
+            status=call.status,
+            recording_status=call.recording_status,
+            started_at=call.started_at,
+            ended_at=call.ended_at,
+        )
+        if call
+        else None,
+        notes=[NoteItem(id=n.id, **_note_attributes(n)) for n in collection.notes],
+        highlights=[
+            HighlightItem(
+                id=h.id,
+                timestamp_ms=h.timestamp_ms,
+                note=h.note,
+                highlight_type=h.highlight_type,
+                image_url=h.image_url,
+                source=h.source,
+            )
+            for h in collection.highlights
+        ],
+    )
+    return Resource[TourDetailAttributes](
+        id=collection.tour.id, type="tour", attributes=attributes, relationships=_relationships(collection.tour)
+    )
+
+
+# ---------------------------------------------------------------- access
+
+
+def can_see(caller: Caller, tour: Tour) -> bool:
+    if caller.role is Role.ADMIN:
+        return True
+    if caller.role is Role.BUYER:
+        return tour.buyer_id == caller.user_id
+    return tour.realtor_id == caller.user_id
+
+
+def get_tour_for(caller: Caller, tour_id: str) -> TourCollection:
+    """The tour's whole item collection (one Query), if the caller may see the tour; else 404."""
+    collection = store.get_collection(tour_id) if ids.is_ulid(tour_id) else None
+    if collection is None or not can_see(caller, collection.tour):
+        raise NotFound("no such tour")
+    return collection
+
+
+# ---------------------------------------------------------------- reads
+
+
+def get_tour(caller: Caller, tour_id: str) -> Resource[TourDetailAttributes]:
+    return to_detail(get_tour_for(caller, tour_id))
+
+
+def list_tours(
+    caller: Caller,
+    *,
+    scope: str,
+    when: str | None,
+    status: TourStatus | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Resource[TourAttributes]], str | None]:
+    """`scope`: `buyer` (GSI1, my tours), `realtor` (GSI2, my tours) or `admin` (GSI4, all tours)."""
+    if scope == "admin":
+        index, pk = "GSI4", "TOURS"
+    elif scope == "realtor":
+        index, pk = "GSI2", f"REALTOR#{caller.user_id}#TOURS"
+    else:
+        index, pk = "GSI1", f"BUYER#{caller.user_id}#TOURS"
+    key_scope = f"tours|{scope}|{caller.user_id}|{when}|{status}"
+    now = clock.now()
+    query = store.TourQuery(
+        index=index,
+        pk=pk,
+        when=when,
+        status=status,
+        now=clock.iso(now),
+        earliest_running_start=clock.iso(now - timedelta(minutes=store.LONGEST_TOUR_MINUTES)),
+        limit=limit,
+        start_key=decode_cursor(cursor, key_scope),
+    )
+    tours, last_key = store.list_tours(query)
+    return [to_resource(t) for t in tours], encode_cursor(last_key, key_scope)
+
+
+def list_notes(caller: Caller, tour_id: str) -> list[Resource[NoteAttributes]]:
+    """Every note of the tour, oldest first (a tour holds at most MAX_NOTES_PER_TOUR)."""
+    return [note_resource(n) for n in get_tour_for(caller, tour_id).notes]
+
+
+# ---------------------------------------------------------------- writes
+
+
+def add_note(caller: Caller, tour_id: str, request: CreateNoteRequest) -> Resource[NoteAttributes]:
+    collection = get_tour_for(caller, tour_id)
+    if collection.tour.status is TourStatus.CANCELLED:
+        raise Conflict("the tour was cancelled; notes can no longer be added")
+    if len(collection.notes) >= MAX_NOTES_PER_TOUR:
+        raise Conflict(f"a tour holds at most {MAX_NOTES_PER_TOUR} notes")
+    note = TourNote(
+        id=ids.new_id(),
+        tour_id=collection.tour.id,
+        user_id=caller.user_id,
+        author_role=caller.role.value,
+        content=request.content,
+        tag=request.tag,
+        timestamp_ms=request.timestamp_ms,
+        created_at=clock.now_iso(),
+    )
+    audit = audit_action(
+        actor_id=caller.user_id,
+        action="tour.note_added",
+        resource_type="tour",
+        resource_id=collection.tour.id,
+        details={"note_id": note.id},
+    )
+    store.add_note(note, audit=audit)
+    return note_resource(note)
+
+
+def update_tour(caller: Caller, tour_id: str, request: UpdateTourRequest) -> Resource[TourAttributes]:
+    """Admin: cancel a tour (its booking is cancelled with it), or close a tour that never ended."""
+    target = TourStatus(request.status)
+    if target is TourStatus.CANCELLED:
+        return cancel_tour(caller, tour_id)
+    tour = get_tour_for(caller, tour_id).tour
+    ensure_transition(tour.status, target)
+    booking = bookings_store.get_booking(tour.booking_id)
+    stamp = clock.now_iso()
+    actions = [
+        store.status_action(tour.id, expected=tour.status, target=target, stamp=stamp, stamp_attribute="ended_at")
+    ]
+    messages: list[str | None] = ["the tour was changed by another request; reload it and retry"]
+    if booking is not None:
+        ensure_transition(booking.status, BookingStatus.COMPLETED)
+        actions.append(bookings_store.complete_action(booking, stamp=stamp))
+        messages.append("the booking was changed by another request; reload it and retry")
+    actions.append(
+        audit_action(
+            actor_id=caller.user_id,
+            action="tour.completed",
+            resource_type="tour",
+            resource_id=tour.id,
+            details={"previous_status": tour.status.value},
+        )
+    )
+    messages.append(None)
+    store.transact(actions, messages)
+    return to_resource(tour.model_copy(update={"status": target, "ended_at": stamp, "updated_at": stamp}))
+
+
+def cancel_tour(caller: Caller, tour_id: str) -> Resource[TourAttributes]:
+    """Cancel a tour by cancelling its booking: slots, reminders and invites follow the booking."""
+    tour = get_tour_for(caller, tour_id).tour
+    ensure_transition(tour.status, TourStatus.CANCELLED)
+    booking = bookings_store.get_booking(tour.booking_id)
+    if booking is None or booking.tour_id != tour.id:
+        # A scheduled tour is always its booking's current tour; anything else is not ours to cancel.
+        raise Conflict("the tour's booking has moved on; cancel the booking instead")
+    bookings.cancel_booking(caller, tour.booking_id)
+    cancelled = store.get_tour(tour.id)
+    if cancelled is None:  # pragma: no cover - tours are never deleted
+        raise NotFound("no such tour")
+    return to_resource(cancelled)

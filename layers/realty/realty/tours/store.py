@@ -1,0 +1,240 @@
+"""DynamoDB access for tours: the tour's item collection (`PK = TOUR#<id>`) and the by-owner lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from realty.core.aws import client
+from realty.core.config import get_settings
+from realty.core.dynamo import conflicts_as, from_item, key, to_item
+from realty.tours.models import Call, Highlight, Tour, TourCollection, TourNote
+from realty.tours.states import TourStatus
+
+# Tours last at most two hours: a tour that started this long ago may still be running.
+LONGEST_TOUR_MINUTES = 120
+
+
+def tour_pk(tour_id: str) -> str:
+    return f"TOUR#{tour_id}"
+
+
+def tour_item(tour: Tour) -> dict[str, Any]:
+    order = f"{tour.scheduled_at}#{tour.id}"
+    return {
+        "PK": tour_pk(tour.id),
+        "SK": "TOUR",
+        "GSI1PK": f"BUYER#{tour.buyer_id}#TOURS",
+        "GSI1SK": order,
+        "GSI2PK": f"REALTOR#{tour.realtor_id}#TOURS",
+        "GSI2SK": order,
+        "GSI4PK": "TOURS",
+        "GSI4SK": f"{tour.created_at}#{tour.id}",
+        "entity": "tour",
+        **tour.model_dump(mode="json"),
+    }
+
+
+def call_item(call: Call) -> dict[str, Any]:
+    return {
+        "PK": tour_pk(call.tour_id),
+        "SK": "CALL",
+        "GSI1PK": f"CALL#{call.id}",
+        "GSI1SK": "CALL",
+        "entity": "call",
+        **call.model_dump(mode="json"),
+    }
+
+
+def note_item(note: TourNote) -> dict[str, Any]:
+    return {
+        "PK": tour_pk(note.tour_id),
+        "SK": f"NOTE#{note.created_at}#{note.id}",
+        "entity": "tour_note",
+        **note.model_dump(mode="json"),
+    }
+
+
+# ---------------------------------------------------------------- transaction actions
+
+
+def create_actions(tour: Tour, call: Call) -> list[dict[str, Any]]:
+    """Puts of a new tour and its call, for the confirmation's transaction (two actions)."""
+    table = get_settings().main_table
+    return [
+        {"Put": {"TableName": table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}}
+        for item in (tour_item(tour), call_item(call))
+    ]
+
+
+def status_action(
+    tour_id: str, *, expected: TourStatus, target: TourStatus, stamp: str, stamp_attribute: str
+) -> dict[str, Any]:
+    """An Update moving a tour from `expected` to `target` (checked by the caller against the table)."""
+    return {
+        "Update": {
+            "TableName": get_settings().main_table,
+            "Key": key(tour_pk(tour_id), "TOUR"),
+            "UpdateExpression": "SET #status = :target, #stamp = :stamp, updated_at = :stamp",
+            "ConditionExpression": "#status = :expected",
+            "ExpressionAttributeNames": {"#status": "status", "#stamp": stamp_attribute},
+            "ExpressionAttributeValues": {
+                ":target": {"S": target.value},
+                ":expected": {"S": expected.value},
+                ":stamp": {"S": stamp},
+            },
+        }
+    }
+
+
+# ---------------------------------------------------------------- reads
+
+
+def get_tour(tour_id: str) -> Tour | None:
+    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=key(tour_pk(tour_id), "TOUR"))
+    item = response.get("Item")
+    return Tour.model_validate(from_item(item)) if item else None
+
+
+def get_collection(tour_id: str) -> TourCollection | None:
+    """The tour with its call, notes, highlights and everything else stored under it: one Query.
+
+    A tour's collection stays far below DynamoDB's 1 MB page (notes are capped, transcripts live in
+    S3); the loop only guards against a collection that ever grows past it.
+    """
+    request: dict[str, Any] = {
+        "TableName": get_settings().main_table,
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": tour_pk(tour_id)}},
+    }
+    items: list[dict[str, Any]] = []
+    while True:
+        response = client("dynamodb").query(**request)
+        items += [from_item(i) for i in response.get("Items", [])]
+        if not response.get("LastEvaluatedKey"):
+            break
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    tour: Tour | None = None
+    call: Call | None = None
+    notes: list[TourNote] = []
+    highlights: list[Highlight] = []
+    others: dict[str, dict[str, Any]] = {}
+    for item in items:
+        sk = str(item.get("SK", ""))
+        if sk == "TOUR":
+            tour = Tour.model_validate(item)
+        elif sk == "CALL":
+            call = Call.model_validate(item)
+        elif sk.startswith("NOTE#"):
+            notes.append(TourNote.model_validate(item))
+        elif sk.startswith("HIGHLIGHT#"):
+            highlights.append(Highlight.model_validate(item))
+        else:
+            others[sk] = item
+    if tour is None:
+        return None
+    return TourCollection(tour=tour, call=call, notes=notes, highlights=highlights, others=others)
+
+
+@dataclass(frozen=True)
+class TourQuery:
+    """One page of a by-owner (or all-tours) list; `index`/`pk` name the GSI partition."""
+
+    index: str
+    pk: str
+    when: str | None
+    status: TourStatus | None
+    now: str
+    earliest_running_start: str
+    limit: int
+    start_key: dict[str, Any] | None
+
+
+def list_tours(query: TourQuery) -> tuple[list[Tour], dict[str, Any] | None]:
+    """One Query on GSI1/GSI2 (by scheduled_at) or GSI4 (by creation).
+
+    `upcoming`: not over yet (ends_at in the future), soonest first, cancelled tours left out;
+    `past`: over, most recent first; neither: everything, most recent first.
+    """
+    pk_name, sk_name = f"{query.index}PK", f"{query.index}SK"
+    names: dict[str, str] = {"#pk": pk_name}
+    values: dict[str, Any] = {":pk": {"S": query.pk}}
+    key_condition = "#pk = :pk"
+    filters: list[str] = []
+    by_schedule = query.index != "GSI4"
+    forward = False
+    if query.when == "upcoming":
+        forward = by_schedule
+        if by_schedule:
+            names["#sk"] = sk_name
+            values[":earliest"] = {"S": query.earliest_running_start}
+            key_condition += " AND #sk >= :earliest"
+        filters.append("ends_at > :now")
+        if query.status is None:
+            filters.append("#status <> :cancelled")
+            values[":cancelled"] = {"S": TourStatus.CANCELLED.value}
+        values[":now"] = {"S": query.now}
+    elif query.when == "past":
+        if by_schedule:
+            names["#sk"] = sk_name
+            values[":now_key"] = {"S": query.now}
+            key_condition += " AND #sk < :now_key"
+        filters.append("ends_at <= :now")
+        values[":now"] = {"S": query.now}
+    if query.status is not None:
+        filters.append("#status = :status")
+        values[":status"] = {"S": query.status.value}
+    if "#status" in " ".join(filters):
+        names["#status"] = "status"
+    request: dict[str, Any] = {
+        "TableName": get_settings().main_table,
+        "IndexName": query.index,
+        "KeyConditionExpression": key_condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": forward,
+        "Limit": query.limit,
+    }
+    if filters:
+        request["FilterExpression"] = " AND ".join(filters)
+    if query.start_key:
+        request["ExclusiveStartKey"] = query.start_key
+    response = client("dynamodb").query(**request)
+    tours = [Tour.model_validate(from_item(i)) for i in response.get("Items", [])]
+    return tours, response.get("LastEvaluatedKey")
+
+
+# ---------------------------------------------------------------- writes
+
+
+def add_note(note: TourNote, *, audit: dict[str, Any]) -> None:
+    """The note, if its tour still exists and is not cancelled, with its audit item."""
+    table = get_settings().main_table
+    with conflicts_as("the tour was cancelled; notes can no longer be added", "this note already exists", None):
+        client("dynamodb").transact_write_items(
+            TransactItems=[
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": key(tour_pk(note.tour_id), "TOUR"),
+                        "ConditionExpression": "attribute_exists(PK) AND #status <> :cancelled",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": {":cancelled": {"S": TourStatus.CANCELLED.value}},
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": to_item(note_item(note)),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                audit,
+            ]
+        )
+
+
+def transact(actions: list[dict[str, Any]], messages: list[str | None]) -> None:
+    """Run actions other capabilities composed around a tour change, in one transaction."""
+    with conflicts_as(*messages):
+        client("dynamodb").transact_write_items(TransactItems=actions)

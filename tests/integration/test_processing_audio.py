@@ -1,0 +1,106 @@
+"""Audio preparation with the real ffmpeg binary from imageio-ffmpeg, on the sample and on a long recording."""
+
+from __future__ import annotations
+
+import subprocess
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from realty.processing.audio import decode_pcm, ffmpeg_exe, prepare
+from realty.processing.config import WHISPER_MAX_BYTES
+from realty.processing.errors import InvalidRecording
+from tests.support.processing import FIXTURE
+
+
+def _in_a_silence(cut_ms: int, silences) -> bool:
+    return any(s.start * 1000 - 50 <= cut_ms <= s.end * 1000 + 50 for s in silences)
+
+
+def test_the_sample_tour_becomes_chunks_cut_in_the_pauses_between_speakers(tmp_path: Path):
+    prepared = prepare(FIXTURE, tmp_path, chunk_seconds=30, search_seconds=30, bitrate_kbps=32, timeout=60)
+
+    chunks = prepared.chunks
+    assert 79_000 <= prepared.duration_ms <= 81_000
+    assert len(chunks) == 3
+    assert [c.index for c in chunks] == [0, 1, 2]
+    assert chunks[0].offset_ms == 0
+    for before, after in pairwise(chunks):
+        assert after.offset_ms == before.offset_ms + before.duration_ms  # contiguous, nothing lost
+        assert _in_a_silence(after.offset_ms, prepared.silences)
+    assert abs(sum(c.duration_ms for c in chunks) - prepared.duration_ms) < 200
+    assert all(c.path.exists() and c.size_bytes == c.path.stat().st_size for c in chunks)
+    # Mono 16 kHz 32 kbps: about 4 KB per second.
+    assert all(c.size_bytes < c.duration_ms * 5 for c in chunks)
+    pcm = decode_pcm(chunks[1].path, timeout=30)
+    assert abs(len(pcm) / 32_000 * 1000 - chunks[1].duration_ms) < 150  # 16-bit mono at 16 kHz
+
+
+@pytest.mark.slow
+def test_a_35_minute_recording_is_split_into_ten_minute_chunks_at_its_silences(tmp_path: Path):
+    # 35 minutes of a tone that pauses for 2 s every 47 s, the way speakers pause, made in a second.
+    source = tmp_path / "long.wav"
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            r"aevalsrc=0.2*sin(2*PI*300*t)*gt(mod(t\,47)\,2):s=16000:d=2100",
+            "-c:a",
+            "pcm_s16le",
+            str(source),
+        ],
+        check=True,
+        timeout=60,
+    )
+
+    prepared = prepare(source, tmp_path / "work", chunk_seconds=600, search_seconds=30, bitrate_kbps=32, timeout=120)
+
+    chunks = prepared.chunks
+    assert 2_099_000 <= prepared.duration_ms <= 2_101_000
+    assert len(chunks) == 4
+    offsets = [c.offset_ms for c in chunks]
+    assert offsets == sorted(offsets) and offsets[0] == 0
+    for cut in offsets[1:]:
+        assert cut % 47_000 <= 2_100, f"cut at {cut} ms is not in a pause"  # every cut inside a pause
+    for previous, cut in pairwise(offsets):
+        assert 570_000 <= cut - previous <= 630_000  # within ±30 s of the 10-minute target
+    assert all(c.size_bytes < WHISPER_MAX_BYTES / 8 for c in chunks)  # ~2.4 MB against the 25 MB limit
+    assert sum(c.duration_ms for c in chunks) == pytest.approx(prepared.duration_ms, abs=300)
+
+
+def test_a_file_that_is_not_audio_is_an_invalid_recording(tmp_path: Path):
+    garbage = tmp_path / "recording.mp4"
+    garbage.write_bytes(b"\x00\x01not really a media file" * 200)
+
+    with pytest.raises(InvalidRecording, match="could not be decoded"):
+        prepare(garbage, tmp_path, chunk_seconds=600, search_seconds=30, bitrate_kbps=32, timeout=30)
+
+
+def test_a_video_without_an_audio_track_is_an_invalid_recording(tmp_path: Path):
+    silent_video = tmp_path / "video.mp4"
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=blue:s=64x64:d=1",
+            "-c:v",
+            "mpeg4",
+            str(silent_video),
+        ],
+        check=True,
+        timeout=60,
+    )
+
+    with pytest.raises(InvalidRecording):
+        prepare(silent_video, tmp_path / "work", chunk_seconds=600, search_seconds=30, bitrate_kbps=32, timeout=30)

@@ -1,0 +1,297 @@
+"""Tours through their routes: details from one Query, lists by time, notes, admin cancel and close."""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+import pytest
+
+from realty.core.aws import client
+from tests.support.api import call
+from tests.support.bookings import (
+    at,
+    booked,
+    confirmed,
+    items_under,
+    new_property,
+)
+
+
+@pytest.fixture
+def world(make_user, fake_clock, outbox):
+    realtor = make_user("realtor", email="rita@example.com", full_name="Rita Realtor")
+    buyer = make_user("buyer", email="bo@example.com", full_name="Bo Buyer")
+    property_id = new_property(realtor)
+    booking_id = booked(buyer, property_id, at(days=2, hours=6), 45)
+    tour_id = confirmed(realtor, booking_id)
+    return {
+        "realtor": realtor,
+        "buyer": buyer,
+        "admin": make_user("admin"),
+        "property": property_id,
+        "booking": booking_id,
+        "tour": tour_id,
+        "outbox": outbox,
+    }
+
+
+class _DynamoCalls:
+    """Counts the DynamoDB operations our code sends (botocore level)."""
+
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+        client("dynamodb").meta.events.register("before-call.dynamodb", self._record)
+
+    def _record(self, model, **_) -> None:
+        self.operations.append(model.name)
+
+    def close(self) -> None:
+        client("dynamodb").meta.events.unregister("before-call.dynamodb", self._record)
+
+
+def _set_tour_status(tour_id: str, status: str) -> None:
+    boto3.client("dynamodb", region_name="us-east-1").update_item(
+        TableName=os.environ["MAIN_TABLE"],
+        Key={"PK": {"S": f"TOUR#{tour_id}"}, "SK": {"S": "TOUR"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": status}},
+    )
+
+
+def _put_highlight(tour_id: str, ms: int, note: str) -> None:
+    from realty.core.dynamo import to_item
+
+    boto3.client("dynamodb", region_name="us-east-1").put_item(
+        TableName=os.environ["MAIN_TABLE"],
+        Item=to_item(
+            {
+                "PK": f"TOUR#{tour_id}",
+                "SK": f"HIGHLIGHT#{ms:010d}#01JHIGHLIGHT{ms:014d}",
+                "entity": "highlight",
+                "id": f"01JHIGHLIGHT{ms:014d}",
+                "tour_id": tour_id,
+                "timestamp_ms": ms,
+                "note": note,
+                "highlight_type": "feature",
+                "source": "ai",
+            }
+        ),
+    )
+
+
+# ---------------------------------------------------------------- details
+
+
+def test_a_tour_comes_with_its_property_call_notes_and_highlights_from_one_query(world, fake_clock):
+    for content, ms in (("Lovely light", 65_000), ("Check the roof", 120_000)):
+        fake_clock.advance(seconds=1)
+        added = call(
+            "POST",
+            f"/api/v1/buyers/tours/{world['tour']}/notes",
+            caller=world["buyer"],
+            body={"content": content, "timestamp_ms": ms, "tag": "exterior"},
+        )
+        assert added.status == 201, added.body
+    _put_highlight(world["tour"], 90_000, "Renovated kitchen")
+    calls = _DynamoCalls()
+
+    result = call("GET", f"/api/v1/realtors/tours/{world['tour']}", caller=world["realtor"])
+
+    calls.close()
+    assert result.status == 200, result.body
+    assert calls.operations == ["Query"]
+    attributes = result.data["attributes"]
+    assert attributes["status"] == "scheduled"
+    assert attributes["scheduled_at"] == "2027-03-03T15:00:00Z"
+    assert attributes["ends_at"] == "2027-03-03T15:45:00Z"
+    assert attributes["duration_minutes"] == 45
+    assert attributes["property"] == {"id": world["property"], "address": "12 Harbour View Rd", "city": "Seattle"}
+    assert attributes["call"]["status"] == "created"
+    assert attributes["call"]["id"] == result.data["relationships"]["call"]["id"]
+    assert [n["content"] for n in attributes["notes"]] == ["Lovely light", "Check the roof"]
+    assert attributes["notes"][0]["author_id"] == world["buyer"].user_id
+    assert attributes["notes"][0]["author_role"] == "buyer"
+    assert attributes["notes"][0]["tag"] == "exterior"
+    assert [h["note"] for h in attributes["highlights"]] == ["Renovated kitchen"]
+    assert result.data["relationships"]["booking"]["id"] == world["booking"]
+    for hidden in ("PK", "SK", "GSI1PK", "buyer_email", "realtor_email", "call_id"):
+        assert hidden not in attributes
+
+
+def test_notes_are_listed_oldest_first_for_both_participants(world, fake_clock):
+    call("POST", f"/api/v1/realtors/tours/{world['tour']}/notes", caller=world["realtor"], body={"content": "First"})
+    fake_clock.advance(minutes=1)
+    call("POST", f"/api/v1/buyers/tours/{world['tour']}/notes", caller=world["buyer"], body={"content": "Second"})
+
+    for path, caller in (("realtors", world["realtor"]), ("buyers", world["buyer"]), ("realtors", world["admin"])):
+        listed = call("GET", f"/api/v1/{path}/tours/{world['tour']}/notes", caller=caller)
+        assert listed.status == 200
+        assert [n["attributes"]["content"] for n in listed.data] == ["First", "Second"]
+        assert [n["attributes"]["author_role"] for n in listed.data] == ["realtor", "buyer"]
+    notes = [i for i in items_under(f"TOUR#{world['tour']}") if i["SK"].startswith("NOTE#")]
+    assert notes[0]["SK"].startswith("NOTE#2027-03-01T09:00:00Z#")
+
+
+def test_every_invalid_note_names_its_field_and_writes_nothing(world):
+    cases = [
+        ({}, "content"),
+        ({"content": ""}, "content"),
+        ({"content": "   "}, "content"),
+        ({"content": "x" * 2001}, "content"),
+        ({"content": "ok", "tag": "t" * 51}, "tag"),
+        ({"content": "ok", "timestamp_ms": -1}, "timestamp_ms"),
+        ({"content": "ok", "timestamp_ms": "10"}, "timestamp_ms"),
+        ({"content": "ok", "timestamp_ms": 1.5}, "timestamp_ms"),
+        ({"content": "ok", "author": "someone"}, "author"),
+    ]
+    for body, field in cases:
+        result = call("POST", f"/api/v1/buyers/tours/{world['tour']}/notes", caller=world["buyer"], body=body)
+
+        assert result.status == 422, (body, result.body)
+        assert result.body["errors"][0]["field"] == field, body
+    assert [i for i in items_under(f"TOUR#{world['tour']}") if i["SK"].startswith("NOTE#")] == []
+    longest = call(
+        "POST",
+        f"/api/v1/buyers/tours/{world['tour']}/notes",
+        caller=world["buyer"],
+        body={"content": "x" * 2000, "tag": "t" * 50, "timestamp_ms": 0},
+    )
+    assert longest.status == 201
+
+
+def test_a_cancelled_tour_takes_no_more_notes(world):
+    call("DELETE", f"/api/v1/buyers/bookings/{world['booking']}", caller=world["buyer"])
+
+    result = call("POST", f"/api/v1/buyers/tours/{world['tour']}/notes", caller=world["buyer"], body={"content": "x"})
+
+    assert result.status == 409
+    detail = call("GET", f"/api/v1/buyers/tours/{world['tour']}", caller=world["buyer"])
+    assert detail.data["attributes"]["status"] == "cancelled"
+
+
+# ---------------------------------------------------------------- lists
+
+
+def test_upcoming_and_past_follow_the_clock(world, fake_clock, make_user):
+    later = booked(world["buyer"], world["property"], at(days=5), 30)
+    later_tour = confirmed(world["realtor"], later)
+    stranger_booking = booked(make_user("buyer"), world["property"], at(days=8), 30)
+    confirmed(world["realtor"], stranger_booking)
+
+    def ids(path, caller, when):
+        result = call("GET", path, caller=caller, query={"when": when} if when else None)
+        assert result.status == 200, result.body
+        return [t["id"] for t in result.data]
+
+    assert ids("/api/v1/buyers/tours", world["buyer"], "upcoming") == [world["tour"], later_tour]
+    assert ids("/api/v1/buyers/tours", world["buyer"], "past") == []
+    assert len(ids("/api/v1/realtors/tours", world["realtor"], "upcoming")) == 3
+
+    # Ten minutes into the first tour: it is still upcoming (not over), until it ends.
+    fake_clock.advance(days=2, hours=6, minutes=10)
+    assert ids("/api/v1/buyers/tours", world["buyer"], "upcoming") == [world["tour"], later_tour]
+    fake_clock.advance(minutes=40)
+    assert ids("/api/v1/buyers/tours", world["buyer"], "upcoming") == [later_tour]
+    assert ids("/api/v1/buyers/tours", world["buyer"], "past") == [world["tour"]]
+    assert ids("/api/v1/buyers/tours", world["buyer"], None) == [later_tour, world["tour"]]
+
+
+def test_cancelled_tours_leave_the_upcoming_list(world):
+    call("DELETE", f"/api/v1/buyers/bookings/{world['booking']}", caller=world["buyer"])
+
+    upcoming = call("GET", "/api/v1/buyers/tours", caller=world["buyer"], query={"when": "upcoming"})
+    cancelled = call("GET", "/api/v1/buyers/tours", caller=world["buyer"], query={"status": "cancelled"})
+
+    assert upcoming.data == []
+    assert [t["id"] for t in cancelled.data] == [world["tour"]]
+
+
+def test_tour_lists_page_with_cursors_and_validate_filters(world):
+    for day in (3, 4, 5, 6):
+        confirmed(world["realtor"], booked(world["buyer"], world["property"], at(days=day)))
+
+    first = call("GET", "/api/v1/realtors/tours", caller=world["realtor"], query={"limit": "2", "when": "upcoming"})
+    cursor = first.body["meta"]["pagination"]["next_cursor"]
+    second = call(
+        "GET",
+        "/api/v1/realtors/tours",
+        caller=world["realtor"],
+        query={"limit": "2", "when": "upcoming", "cursor": cursor},
+    )
+    third = call(
+        "GET",
+        "/api/v1/realtors/tours",
+        caller=world["realtor"],
+        query={"limit": "2", "when": "upcoming", "cursor": second.body["meta"]["pagination"]["next_cursor"]},
+    )
+    seen = [t["attributes"]["scheduled_at"][:10] for t in first.data + second.data + third.data]
+    assert seen == ["2027-03-03", "2027-03-04", "2027-03-05", "2027-03-06", "2027-03-07"]
+
+    other_query = call(
+        "GET", "/api/v1/realtors/tours", caller=world["realtor"], query={"when": "past", "cursor": cursor}
+    )
+    assert other_query.status == 400
+    for query, field in (({"when": "soon"}, "when"), ({"status": "done"}, "status"), ({"limit": "500"}, "limit")):
+        result = call("GET", "/api/v1/buyers/tours", caller=world["buyer"], query=query)
+        assert result.status == 422 and result.body["errors"][0]["field"] == field
+
+    everything = call("GET", "/api/v1/admin/tours", caller=world["admin"])
+    assert len(everything.data) == 5
+
+
+# ---------------------------------------------------------------- admin
+
+
+def test_an_admin_cancels_a_tour_and_its_booking_goes_with_it(world):
+    world["outbox"].clear()
+
+    result = call("DELETE", f"/api/v1/admin/tours/{world['tour']}", caller=world["admin"])
+
+    assert result.status == 200, result.body
+    assert result.data["attributes"]["status"] == "cancelled"
+    booking = call("GET", f"/api/v1/buyers/bookings/{world['booking']}", caller=world["buyer"])
+    assert booking.data["attributes"]["status"] == "cancelled"
+    assert items_under(f"SLOT#REALTOR#{world['realtor'].user_id}") == []
+    assert {tuple(m.to) for m in world["outbox"].sent} == {("bo@example.com",), ("rita@example.com",)}
+    again = call("PUT", f"/api/v1/admin/tours/{world['tour']}", caller=world["admin"], body={"status": "cancelled"})
+    assert again.status == 409 and again.error_codes == ["INVALID_TRANSITION"]
+
+
+def test_an_admin_closes_a_tour_that_never_ended(world):
+    not_started = call(
+        "PUT", f"/api/v1/admin/tours/{world['tour']}", caller=world["admin"], body={"status": "completed"}
+    )
+    assert not_started.status == 409
+    assert not_started.body["errors"][0]["message"] == "a scheduled tour can only become: cancelled, in_progress"
+    _set_tour_status(world["tour"], "in_progress")
+
+    closed = call("PUT", f"/api/v1/admin/tours/{world['tour']}", caller=world["admin"], body={"status": "completed"})
+
+    assert closed.status == 200, closed.body
+    assert closed.data["attributes"]["status"] == "completed"
+    assert closed.data["attributes"]["ended_at"] == "2027-03-01T09:00:00Z"
+    booking = call("GET", f"/api/v1/admin/bookings/{world['booking']}", caller=world["admin"])
+    assert booking.data["attributes"]["status"] == "completed"
+    for body in ({"status": "processing"}, {"status": "completed", "x": 1}, {}):
+        invalid = call("PUT", f"/api/v1/admin/tours/{world['tour']}", caller=world["admin"], body=body)
+        assert invalid.status == 422, body
+
+
+def test_the_sample_events_drive_the_handlers(world):
+    import json
+
+    from tests.support.api import FakeLambdaContext, load_function
+    from tests.support.template import ROOT
+
+    handler = load_function("tours").lambda_handler
+    for name, caller, status in (("tours_add_note", world["realtor"], 201), ("tours_get", world["buyer"], 200)):
+        event = json.loads(
+            (ROOT / "events" / f"{name}.json").read_text().replace("01JHX5C0D4E6F8G0H2J4K6M8N0", world["tour"])
+        )
+        event["requestContext"]["authorizer"].update(user_id=caller.user_id, principalId=caller.user_id)
+        response = handler(event, FakeLambdaContext())
+        assert response["statusCode"] == status, response["body"]
+    detail = json.loads(response["body"])["data"]["attributes"]
+    assert [n["tag"] for n in detail["notes"]] == ["roof"]

@@ -1,0 +1,148 @@
+"""The real tour-processing ASL, executed by moto's interpreter, every task one of our real handlers."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from realty.processing.service import start_processing
+from tests.support.processing import add_note, seed_tour, tour_collection, tour_item
+from tests.support.stepfunctions import execution_history, wait_for_execution
+
+pytestmark = pytest.mark.slow
+
+
+def _s3_json(key: str) -> dict:
+    import os
+
+    body = boto3.client("s3").get_object(Bucket=os.environ["RECORDINGS_BUCKET"], Key=key)["Body"].read()
+    return json.loads(body)
+
+
+def test_a_recording_becomes_a_processed_tour_with_offline_providers(processing_aws, people, outbox, monkeypatch):
+    from realty.processing.config import reset_processing_settings
+
+    # 30-second chunks: the 80-second sample is split in three, transcribed by the Map in parallel.
+    monkeypatch.setenv("AUDIO_CHUNK_SECONDS", "30")
+    reset_processing_settings()
+    realtor, buyer = people
+    tour_id = seed_tour(realtor, buyer)
+    add_note(tour_id, buyer, "Water stain on the basement wall", timestamp_ms=41_000, tag="concern")
+    add_note(tour_id, realtor, "Send the disclosures", timestamp_ms=10_000_000)  # after the end: clamped
+    add_note(tour_id, buyer, "untimed thought", timestamp_ms=None)
+
+    started = start_processing(tour_id)
+    assert started.attempt == 1
+    assert started.execution_name == f"{tour_id}-1"
+    assert tour_item(tour_id)["status"] == "processing"
+
+    execution = wait_for_execution(started.execution_arn)
+    assert execution["status"] == "SUCCEEDED", execution
+
+    tour = tour_item(tour_id)
+    assert tour["status"] == "processed"
+    assert tour["processing_attempt"] == 1
+    assert "processing_error" not in tour
+    assert processing_aws["invoked"][:2] == ["ProcessingDownloadRecordingFunction", "ProcessingPrepareAudioFunction"]
+    assert processing_aws["invoked"].count("ProcessingTranscribeChunkFunction") == 3
+    assert processing_aws["invoked"][-3:] == [
+        "ProcessingDetectHighlightsFunction",
+        "ProcessingGenerateSummaryFunction",
+        "ProcessingFinalizeFunction",
+    ]
+
+    items = {item["SK"]: item for item in tour_collection(tour_id)}
+    metadata = items["TRANSCRIPT"]
+    assert metadata["model"] == "pocketsphinx-5.1.1"
+    assert metadata["s3_key"] == f"transcripts/{tour_id}/transcript.json"
+    assert 78_000 <= metadata["duration_ms"] <= 82_000
+    transcript = _s3_json(metadata["s3_key"])
+    starts = [s["start_ms"] for s in transcript["segments"]]
+    assert starts == sorted(starts) and len(starts) == metadata["segment_count"] >= 8
+    assert starts[-1] > 60_000  # the last chunk's segments are shifted by its offset
+    words = transcript["full_text"].split()
+    for expected in ("bedrooms", "price", "basement", "offer"):
+        assert expected in words, expected
+
+    highlights = [item for sk, item in items.items() if sk.startswith("HIGHLIGHT#")]
+    by_source = {h["source"] for h in highlights}
+    assert by_source == {"ai", "note"}
+    ai = [h for h in highlights if h["source"] == "ai"]
+    assert all(h["model"] == "rules-v1" for h in ai)
+    assert {"price", "feature"} <= {h["highlight_type"] for h in ai}
+    notes = sorted((h["timestamp_ms"], h["highlight_type"], h["note"]) for h in highlights if h["source"] == "note")
+    assert notes[0] == (41_000, "concern", "Water stain on the basement wall")
+    assert notes[1][0] == metadata["duration_ms"]  # clamped into the recording
+    assert len(notes) == 2  # the untimed note is not a moment of the tour
+    assert all(h["SK"] == f"HIGHLIGHT#{h['timestamp_ms']:010d}#{h['id']}" for h in highlights)
+
+    summary = items["SUMMARY"]
+    assert summary["model"] == "rules-v1"
+    assert summary["overview"].startswith("A 1 minute tour")
+    assert any("stain" in concern.lower() for concern in summary["concerns"])
+
+    assert [m.subject for m in outbox.to(realtor.email)] == ["Your tour summary is ready: 12 Maple Street"]
+    assert len(outbox.to(buyer.email)) == 1
+    names = [e["type"] for e in execution_history(started.execution_arn)]
+    assert "MapStateSucceeded" in names or "MapStateExited" in names
+
+
+def test_a_recording_that_is_not_audio_fails_the_tour_without_retrying(processing_aws, people, outbox):
+    realtor, buyer = people
+    tour_id = seed_tour(realtor, buyer, recording=b"this is not an audio file at all" * 100)
+
+    started = start_processing(tour_id)
+    execution = wait_for_execution(started.execution_arn)
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "InvalidRecording"
+    assert processing_aws["invoked"].count("ProcessingPrepareAudioFunction") == 1
+    tour = tour_item(tour_id)
+    assert tour["status"] == "processing_failed"
+    assert tour["processing_error"].startswith("the recording could not be decoded")
+    assert len(outbox.to(realtor.email)) == 1
+
+
+def test_a_tour_without_a_recording_fails_with_that_reason(processing_aws, people, outbox):
+    realtor, buyer = people
+    tour_id = seed_tour(realtor, buyer, with_recording=False)
+
+    started = start_processing(tour_id)
+    execution = wait_for_execution(started.execution_arn)
+
+    assert execution["status"] == "FAILED"
+    assert tour_item(tour_id)["processing_error"] == "the tour has no recording to process"
+    assert processing_aws["invoked"] == ["ProcessingDownloadRecordingFunction", "ProcessingMarkFailedFunction"]
+
+
+def test_start_processing_refuses_a_tour_that_has_not_ended_and_starts_nothing(processing_aws, people):
+    from realty.core.errors import Conflict
+
+    realtor, buyer = people
+    tour_id = seed_tour(realtor, buyer, status="in_progress")
+
+    with pytest.raises(Conflict) as refused:
+        start_processing(tour_id)
+
+    assert refused.value.code == "INVALID_TRANSITION"
+    assert tour_item(tour_id)["status"] == "in_progress"
+    assert "processing_attempt" not in tour_item(tour_id)
+    machine = processing_aws["state_machine"]
+    assert boto3.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"] == []
+
+
+def test_a_repeated_trigger_for_the_same_attempt_starts_one_execution(processing_aws, people, outbox):
+    realtor, buyer = people
+    tour_id = seed_tour(realtor, buyer, with_recording=False)
+
+    first = start_processing(tour_id, attempt=1)
+    repeated = start_processing(tour_id, attempt=1)
+
+    assert repeated.attempt == first.attempt == 1
+    assert repeated.execution_arn == first.execution_arn
+    wait_for_execution(first.execution_arn)
+    machine = processing_aws["state_machine"]
+    assert len(boto3.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]) == 1
+    assert tour_item(tour_id)["processing_attempt"] == 1
