@@ -17,7 +17,7 @@ from moto import mock_aws  # noqa: E402
 from realty.core.auth import Caller, Role  # noqa: E402
 
 # Fixtures any test module may use without importing them: fake_clock, outbox; tour, chime_stub, state_machine.
-pytest_plugins = ("tests.support.bookings",)
+pytest_plugins = ("tests.support.bookings", "tests.support.calls")
 
 
 def _reset_caches() -> None:

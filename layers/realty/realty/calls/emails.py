@@ -1,0 +1,53 @@
+"""The emails a call sends: the buyer hears the tour started; the realtor hears a recording failed.
+
+Sent after the change is committed; the adapter never raises, so a lost email never undoes a call.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from realty.adapters import email
+from realty.tours.models import Tour
+
+
+def _send(address: str | None, name: str | None, subject: str, paragraphs: list[str]) -> bool:
+    if not address:
+        return False
+    greeting = f"Hello {name or 'there'},"
+    parts = [greeting, *paragraphs, "RealtyForYou"]
+    return email.send(
+        email.Email(
+            to=[address],
+            subject=subject,
+            text="\n\n".join(parts) + "\n",
+            html="<!doctype html><html><body>" + "".join(f"<p>{escape(p)}</p>" for p in parts) + "</body></html>",
+        )
+    )
+
+
+def tour_started(tour: Tour) -> bool:
+    place = f"{tour.property_address}, {tour.property_city}"
+    return _send(
+        tour.buyer_email,
+        tour.buyer_name,
+        f"Your tour of {tour.property_address} has started",
+        [
+            f"{tour.realtor_name or 'Your realtor'} has started the live video tour of {place}.",
+            "Open RealtyForYou and join the tour from your tours list. When you join you can say whether "
+            "the tour may be recorded.",
+        ],
+    )
+
+
+def recording_failed(tour: Tour) -> bool:
+    place = f"{tour.property_address}, {tour.property_city}"
+    return _send(
+        tour.realtor_email,
+        tour.realtor_name,
+        f"The recording of your tour of {tour.property_address} failed",
+        [
+            f"The video service could not finish the recording of the tour of {place} (scheduled {tour.scheduled_at}).",
+            "The tour itself is not affected, but there is no recording to play back, transcribe or summarise.",
+        ],
+    )
