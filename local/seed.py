@@ -56,7 +56,73 @@ class SeedContext:
 
 SeedHook = Callable[[SeedContext], None]
 
-seed_hooks: list[SeedHook] = []
+DEMO_LISTINGS = (
+    {
+        "address": "48 Lakeview Drive",
+        "city": "Austin",
+        "mls_id": "DEMO-1001",
+        "price": 725000,
+        "bedrooms": 4,
+        "bathrooms": 3,
+        "sqft": 2650,
+        "description": "A lake-facing family home with an open kitchen and a finished basement.",
+    },
+    {
+        "address": "7 Harbor Lane, Unit 3B",
+        "city": "Seattle",
+        "mls_id": "DEMO-1002",
+        "price": 489000,
+        "bedrooms": 2,
+        "bathrooms": 2,
+        "sqft": 1120,
+        "description": "A bright corner condo two blocks from the water, with in-unit laundry.",
+    },
+    {
+        "address": "301 Orchard Road",
+        "city": "Austin",
+        "mls_id": "DEMO-1003",
+        "price": 389000,
+        "bedrooms": 3,
+        "bathrooms": 2,
+        "sqft": 1540,
+        "description": "A renovated bungalow with a large back yard and a detached workshop.",
+    },
+)
+
+
+def _caller(context: SeedContext, role: str) -> Any:
+    from realty.core.auth import Caller, Role
+
+    user = context.users[role]
+    return Caller(user_id=user.user_id, role=Role(role), email=user.email)
+
+
+def seed_pro_plan(context: SeedContext) -> None:
+    """The demo realtor is on `pro`, so the local demo can record and process tours without Stripe."""
+    from realty.billing.service import grant_plan
+
+    grant_plan(context.users["realtor"].user_id, plan="pro", status="active")
+
+
+def seed_listings(context: SeedContext) -> None:
+    """A few active listings for buyers to browse, created through the properties service."""
+    from realty.properties.models import CreatePropertyRequest
+    from realty.properties.service import create_property
+
+    realtor = _caller(context, "realtor")
+    for listing in DEMO_LISTINGS:
+        create_property(realtor, CreatePropertyRequest.model_validate(listing))
+
+
+def seed_demo_tour(context: SeedContext) -> None:
+    """A confirmed tour between the demo realtor and buyer, starting now: start, join, record, end."""
+    from realty.calls.demo import local_demo_tour
+
+    context.extra["demo_tour_id"] = local_demo_tour(context)
+
+
+# The demo tour first: it creates 12 Maple Street, the house the sample recording talks about.
+seed_hooks: list[SeedHook] = [seed_pro_plan, seed_demo_tour, seed_listings]
 
 
 def create_cognito_user(cognito: Any, pool_id: str, user: DemoUser, password: str = DEMO_PASSWORD) -> str:

@@ -249,8 +249,20 @@ class LocalStack:
       -d '{{"email": "buyer@example.com", "password": "{DEMO_PASSWORD}"}}' \\
       | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["attributes"]["access_token"])')
     curl -s {api}/auth/me -H "Authorization: Bearer $TOKEN"
-
+{self._demo_tour_lines(api)}
   Ctrl-C stops everything; state is in memory and starts fresh next time.
+"""
+
+    def _demo_tour_lines(self, api: str) -> str:
+        tour_id = self.seed_context.extra.get("demo_tour_id") if self.seed_context else None
+        if not tour_id:
+            return ""
+        return f"""
+  Demo tour {tour_id} (realtor and buyer, happening now; the realtor is on pro):
+    realtor: POST {api}/realtors/tours/{tour_id}/start, then GET {api}/realtors/tours/{tour_id} for the call id
+    both:    POST {api}/realtors|buyers/calls/<call_id>/join  (buyer: {{"recording_consent": true}})
+    realtor: POST {api}/realtors/calls/<call_id>/record {{"action": "start"}}, then .../end
+    then:    GET {api}/realtors/tours/{tour_id}/summary  (transcript and highlights too, a minute or two later)
 """
 
     def ready_line(self) -> str:

@@ -169,3 +169,10 @@ def test_phone_must_be_e164(aws, make_user):
     result = call("PUT", "/api/v1/auth/me", caller=caller, body={"phone": "555-0123"})
     assert result.status == 422
     assert result.body["errors"][0]["field"] == "phone"
+
+
+def test_a_json_array_body_is_refused_not_read_as_its_first_element(aws):
+    body = '[{"email": "a@example.com", "password": "Correct-Horse-2026!"}]'
+    result = call("POST", "/api/v1/auth/login", raw_body=body)
+    assert result.status == 400
+    assert result.body["errors"][0]["message"] == "the request body must be a JSON object"

@@ -41,8 +41,11 @@ class _SeededUser(Protocol):
 class SeedContextLike(Protocol):
     """What the hook needs of the local stack's `SeedContext`."""
 
-    users: Mapping[str, Any]
-    extra: dict[str, Any]
+    @property
+    def users(self) -> Mapping[str, Any]: ...
+
+    @property
+    def extra(self) -> dict[str, Any]: ...
 
 
 def _caller(user: _SeededUser, role: Role) -> Caller:

@@ -6,6 +6,7 @@ A handler module does `app = create_app()`, declares routes, and ends with
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
@@ -97,6 +98,13 @@ def _body_rejection(event: dict[str, Any]) -> AppError | None:
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type and content_type != "application/json":
         return BadRequest("the request body must be JSON (Content-Type: application/json)")
+    try:
+        parsed = json.loads(base64.b64decode(body) if event.get("isBase64Encoded") else body)
+    except ValueError:
+        return BadRequest("the request body is not valid JSON")
+    # Powertools would read `[{...}]` as its first element; every body of this API is one object.
+    if not isinstance(parsed, dict):
+        return BadRequest("the request body must be a JSON object")
     return None
 
 

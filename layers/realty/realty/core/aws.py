@@ -6,6 +6,7 @@ mocked (moto#3502), and functions that never touch a service never pay for its c
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -21,13 +22,24 @@ _CONFIG = Config(
 _S3_CONFIG = _CONFIG.merge(Config(signature_version="s3v4"))
 
 
+# One session per container: its loader parses each service model once, however many clients
+# (and, in tests, however many fresh emulators) follow. Sessions are not thread-safe, so client
+# creation is serialised; the clients themselves are.
+_lock = threading.Lock()
+
+
+@cache
+def _session() -> Any:
+    return boto3.session.Session()
+
+
 @cache
 def client(service: str) -> Any:
     from realty.core.config import get_settings
 
-    session: Any = boto3.session.Session()
     config = _S3_CONFIG if service == "s3" else _CONFIG
-    return session.client(service, region_name=get_settings().region, config=config)
+    with _lock:
+        return _session().client(service, region_name=get_settings().region, config=config)
 
 
 def reset_clients() -> None:
