@@ -176,3 +176,20 @@ def test_a_json_array_body_is_refused_not_read_as_its_first_element(aws):
     result = call("POST", "/api/v1/auth/login", raw_body=body)
     assert result.status == 400
     assert result.body["errors"][0]["message"] == "the request body must be a JSON object"
+
+
+def test_two_edits_from_the_same_read_cannot_both_win_even_within_one_second(aws, make_user):
+    from realty.core.audit import audit_action
+    from realty.core.errors import Conflict
+    from realty.users import store
+
+    caller = make_user("buyer")
+    read = store.get_user(caller.user_id)
+
+    def audit():
+        return audit_action(actor_id=caller.user_id, action="user.updated", resource_type="user", resource_id=read.id)
+
+    store.save_user(read.model_copy(update={"full_name": "First"}), audit=audit())
+    with pytest.raises(Conflict):
+        store.save_user(read.model_copy(update={"full_name": "Second"}), audit=audit())
+    assert store.get_user(caller.user_id).full_name == "First"

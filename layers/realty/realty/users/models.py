@@ -33,6 +33,7 @@ class User(BaseModel):
     signed_out_at: int | None = None
     created_at: str
     updated_at: str
+    version: int = Field(default=0, description="optimistic-locking counter, raised by every save")
 
 
 class Identity(BaseModel):

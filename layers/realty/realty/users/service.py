@@ -121,7 +121,7 @@ def update_profile(caller: Caller, request: UpdateProfileRequest) -> Resource[Us
         resource_id=user.id,
         details={"changed_fields": changed_fields},
     )
-    store.save_user(updated, expected_updated_at=user.updated_at, audit=audit)
+    store.save_user(updated, audit=audit)
     return to_resource(updated, reveal_phone=True)
 
 
@@ -132,7 +132,7 @@ def record_sign_out(user_id: str, signed_out_at: int) -> None:
     audit = audit_action(
         actor_id=user_id, action="user.signed_out", resource_type="user", resource_id=user_id, details={}
     )
-    store.save_user(updated, expected_updated_at=user.updated_at, audit=audit)
+    store.save_user(updated, audit=audit)
 
 
 # ---------------------------------------------------------------- administration
@@ -197,7 +197,7 @@ def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequ
     audit = audit_action(
         actor_id=caller.user_id, action=action, resource_type="user", resource_id=user.id, details=details
     )
-    store.save_user(updated, expected_updated_at=user.updated_at, audit=audit)
+    store.save_user(updated, audit=audit)
     return to_admin_resource(updated, reveal_phone=True)
 
 
@@ -215,7 +215,7 @@ def admin_delete_user(caller: Caller, user_id: str) -> Resource[AdminUserAttribu
     audit = audit_action(
         actor_id=caller.user_id, action="user.deleted", resource_type="user", resource_id=user.id, details={}
     )
-    store.save_user(deleted, expected_updated_at=user.updated_at, audit=audit)
+    store.save_user(deleted, audit=audit)
     return to_admin_resource(deleted, reveal_phone=False)
 
 
@@ -271,7 +271,7 @@ def set_avatar(user_id: str, new_avatar_key: str, *, actor_id: str) -> str | Non
             details={"changed_fields": ["avatar"]},
         )
         try:
-            store.save_user(updated, expected_updated_at=user.updated_at, audit=audit)
+            store.save_user(updated, audit=audit)
         except Conflict:
             continue
         return user.avatar_key

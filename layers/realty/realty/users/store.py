@@ -92,24 +92,30 @@ def create_user(user: User) -> None:
         )
 
 
-def save_user(user: User, *, expected_updated_at: str, audit: dict[str, Any]) -> None:
-    """Replace the user and its identity, if nobody changed the user since it was read."""
+def save_user(user: User, *, audit: dict[str, Any]) -> User:
+    """Replace the user and its identity, if nobody changed the user since it was read.
+
+    `user.version` is the version that was read; the stored item gets the next one. A counter, not
+    `updated_at`, guards the write: two edits within one second must not both win.
+    """
     table = get_settings().main_table
+    stored = user.model_copy(update={"version": user.version + 1})
     with conflicts_as("the user was changed by another request, retry", None, None):
         client("dynamodb").transact_write_items(
             TransactItems=[
                 {
                     "Put": {
                         "TableName": table,
-                        "Item": to_item(_user_item(user)),
-                        "ConditionExpression": "updated_at = :expected",
-                        "ExpressionAttributeValues": {":expected": {"S": expected_updated_at}},
+                        "Item": to_item(_user_item(stored)),
+                        "ConditionExpression": "version = :expected",
+                        "ExpressionAttributeValues": {":expected": {"N": str(user.version)}},
                     }
                 },
-                {"Put": {"TableName": table, "Item": to_item(_identity_item(user))}},
+                {"Put": {"TableName": table, "Item": to_item(_identity_item(stored))}},
                 audit,
             ]
         )
+    return stored
 
 
 def encrypt_phone(user_id: str, phone: str) -> str:
