@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from realty.core.aws import client
 from realty.core.config import get_settings
@@ -40,7 +40,8 @@ def _mime(message: Email, sender: str) -> bytes:
     mime = EmailMessage()
     mime["From"] = sender
     mime["To"] = ", ".join(message.to)
-    mime["Subject"] = message.subject
+    # Header values are one line: user text (an address with a line break) must never fold or inject.
+    mime["Subject"] = " ".join(message.subject.split())
     mime.set_content(message.text)
     mime.add_alternative(message.html, subtype="html")
     for attachment in message.attachments:
@@ -65,8 +66,18 @@ def ses_sender(message: Email) -> bool:
             Destination={"ToAddresses": list(message.to)},
             Content={"Raw": {"Data": _mime(message, sender)}},
         )
-    except (ClientError, BotoCoreError):
-        logger.exception("email not sent", extra={"subject": message.subject, "recipients": len(message.to)})
+    except Exception as error:
+        # No traceback or message: SES's messages name the addresses it refused, and addresses stay out of logs.
+        code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+        logger.warning(
+            "email not sent",
+            extra={
+                "subject": message.subject,
+                "recipients": len(message.to),
+                "error": type(error).__name__,
+                "code": code,
+            },
+        )
         count("EmailSendFailed")
         return False
     return True

@@ -12,6 +12,10 @@ from pydantic import AfterValidator, StringConstraints
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 
 
+# Names, addresses and cities end up in email headers and calendar lines: one line, no control characters.
+SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
+
+
 def _email(value: str) -> str:
     value = value.strip().lower()
     if not _EMAIL_RE.match(value):

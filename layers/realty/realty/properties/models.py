@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
+from realty.core.types import SINGLE_LINE
+
 MAX_IMAGES_PER_PROPERTY = 30
 MAX_PRICE = 1_000_000_000
 MAX_ROOMS = 50
@@ -91,8 +93,10 @@ class Property(BaseModel):
 
 # ---------------------------------------------------------------- requests
 
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ADDRESS_CHARS)]
-City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Address = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ADDRESS_CHARS, pattern=SINGLE_LINE)
+]
+City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=SINGLE_LINE)]
 MlsId = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_.]*$")
 ]
