@@ -7,7 +7,7 @@ REQS := requirements-dev.txt layers/realty/requirements.txt $(wildcard functions
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: dev test lint format typecheck openapi bench clean
+.PHONY: dev test lint format typecheck openapi bench package load fuzz clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,18 @@ format: $(STAMP)
 
 openapi: $(STAMP)  ## regenerate docs/openapi.json from the resolvers
 	$(BIN)/python -m tools.openapi --write
+
+bench: $(STAMP)  ## cold starts, AWS calls and latency per route, long-recording processing -> bench/results.json
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+package: $(STAMP)  ## build every function and the layer for python3.13/arm64 into build/, check sizes
+	$(BIN)/python scripts/package.py
+
+load: $(STAMP)  ## concurrent bookings and confirmations on a local stack; checks no double booking, no lost write
+	$(BIN)/python scripts/load_local.py
+
+fuzz: $(STAMP)  ## Schemathesis against a fresh local stack as every role, every phase (reports in .local/fuzz)
+	$(BIN)/python -m tests.fuzz.run $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) .local build .aws-sam

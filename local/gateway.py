@@ -682,6 +682,13 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _dispatch
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, PROPFIND...) is a route API Gateway does not have: the
+        # MISSING_AUTHENTICATION_TOKEN Gateway Response in our envelope, not http.server's 501 page.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         return  # the gateway logs one line per request itself
 

@@ -116,7 +116,7 @@ def seed_listings(context: SeedContext) -> None:
 
 def seed_demo_tour(context: SeedContext) -> None:
     """A confirmed tour between the demo realtor and buyer, starting now: start, join, record, end."""
-    from realty.calls.demo import local_demo_tour
+    from local.demo_tour import local_demo_tour
 
     context.extra["demo_tour_id"] = local_demo_tour(context)
 

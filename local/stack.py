@@ -115,6 +115,9 @@ class LocalStack:
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from local import moto_fixes
+
+        moto_fixes.install()
         self._moto = ThreadedMotoServer(ip_address=self.settings.host, port=self.settings.moto_port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()

@@ -54,7 +54,12 @@ def delete_user(id: str) -> OneUser:
     return respond(app, users.admin_delete_user(caller, id))
 
 
-@app.post("/api/v1/admin/users/<id>/avatar", summary="Presigned S3 POST for a user's new avatar", tags=["admin"])
+@app.post(
+    "/api/v1/admin/users/<id>/avatar",
+    summary="Presigned S3 POST for a user's new avatar",
+    tags=["admin"],
+    status_code=201,
+)
 def request_avatar_upload(id: str, body: ImageUploadRequest) -> Response[Envelope[Resource[UploadAttributes]]]:
     caller = require_role(app, Role.ADMIN)
     return respond(app, users.request_avatar_upload(caller, id, body), status=201)

@@ -9,11 +9,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from realty.auth.authorizer import authorize
 from realty.core.errors import Unauthorized
+from realty.core.observability import instrument_handler
 
 logger = Logger()
 
 
-@logger.inject_lambda_context(clear_state=True)
+# A TOKEN event carries no API request id: the X-Ray trace id in each log line joins it to the request.
+@instrument_handler()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         return authorize(event.get("authorizationToken"), str(event.get("methodArn", "")))

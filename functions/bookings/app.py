@@ -68,7 +68,7 @@ def list_buyer_bookings(
     return _list("buyer", Role.BUYER, Role.ADMIN, status=status, from_=from_, to=to, limit=limit, cursor=cursor)
 
 
-@app.post("/api/v1/buyers/bookings", summary="Request a tour of a property", tags=["bookings"])
+@app.post("/api/v1/buyers/bookings", summary="Request a tour of a property", tags=["bookings"], status_code=201)
 def create_booking(body: CreateBookingRequest, idempotency_key: IdempotencyKey = None) -> One:
     caller = require_role(app, Role.BUYER)
     booking = create_booking_once(caller, body, idempotency_key=idempotency_key, lambda_context=app.lambda_context)

@@ -12,13 +12,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from realty.calls.events import handle_meeting_event
-from realty.core.metrics import metrics
+from realty.core.observability import EVENTBRIDGE_ID, instrument_handler
 
 logger = Logger()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(raise_on_empty_metrics=False)
+@instrument_handler(correlation_id_path=EVENTBRIDGE_ID)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcome = handle_meeting_event(event)
     logger.info("meeting event handled", extra=outcome)

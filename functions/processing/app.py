@@ -3,7 +3,7 @@
 Each handler validates its Task input, runs one pipeline step and returns a small JSON result.
 Exceptions propagate on purpose: Lambda reports their class name, and the state machine's Retry
 and Catch decide on it (see `realty.processing.errors`). Transient AWS failures are renamed
-`UpstreamRetryable` here so the state machine retries them like OpenAI's.
+`UpstreamRetryable` (`retryable_aws_error`) so the state machine retries them like OpenAI's.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 
-from realty.core.metrics import metrics
+from realty.core.observability import EVENTBRIDGE_ID, instrument_handler
 from realty.processing import pipeline
-from realty.processing.errors import UpstreamRetryable
+from realty.processing.errors import retryable_aws_error
 from realty.processing.models import (
     AnalysisInput,
     DownloadInput,
-    FailureInput,
     FinalizeInput,
     MergeInput,
     PrepareInput,
@@ -33,46 +31,22 @@ logger = Logger()
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
-_TRANSIENT_AWS_CODES = {
-    "ThrottlingException",
-    "Throttling",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "SlowDown",
-    "TransactionConflict",
-    "InternalServerError",
-    "InternalError",
-    "ServiceUnavailable",
-    "RequestTimeout",
-}
-
-
-def _transient(error: ClientError) -> bool:
-    code = error.response.get("Error", {}).get("Code", "")
-    reasons = error.response.get("CancellationReasons") or []
-    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    return (
-        code in _TRANSIENT_AWS_CODES
-        or status >= 500
-        or any(r.get("Code") in {"TransactionConflict", "ThrottlingError"} for r in reasons)
-    )
-
 
 def step(run: Callable[[dict[str, Any], LambdaContext], Any]) -> Handler:
+    # Every step of one tour's processing logs the tour id as its correlation id (an EventBridge event
+    # reaching mark_failed, its event id); `wraps` first, so the trace's subsegment is named after the step.
+    @instrument_handler(correlation_id_path=f"tour_id || {EVENTBRIDGE_ID}")
     @functools.wraps(run)
-    @logger.inject_lambda_context(clear_state=True)
-    @metrics.log_metrics(raise_on_empty_metrics=False)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if isinstance(event, dict):
             logger.append_keys(tour_id=event.get("tour_id"), attempt=event.get("attempt"))
         try:
             result = run(event, context)
-        except ClientError as error:
-            if _transient(error):
-                raise UpstreamRetryable(f"AWS was busy ({error.response.get('Error', {}).get('Code')})") from error
-            raise
-        except BotoCoreError as error:
-            raise UpstreamRetryable(f"AWS could not be reached ({type(error).__name__})") from error
+        except Exception as error:
+            retryable = retryable_aws_error(error)
+            if retryable is None:
+                raise
+            raise retryable from error
         return dict(result.model_dump(mode="json"))
 
     return handler
@@ -119,4 +93,5 @@ def finalize(event: dict[str, Any], context: LambdaContext) -> Any:
 
 @step
 def mark_failed(event: dict[str, Any], context: LambdaContext) -> Any:
-    return pipeline.mark_failed(FailureInput.model_validate(event))
+    # From the state machine's Catch, or EventBridge's status change of an execution that stopped.
+    return pipeline.mark_failed(pipeline.failure_input(event))

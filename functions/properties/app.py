@@ -43,7 +43,7 @@ def list_my_properties(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> M
     return respond_page(app, page.items, limit=limit, next_cursor=page.next_cursor)
 
 
-@app.post("/api/v1/realtors/properties", summary="Create a listing", tags=["realtors"])
+@app.post("/api/v1/realtors/properties", summary="Create a listing", tags=["realtors"], status_code=201)
 def create_property(body: CreatePropertyRequest) -> One:
     caller = require_role(app, *MANAGERS)
     return respond(app, service.create_property(caller, body), status=201)
@@ -71,6 +71,7 @@ def delete_my_property(id: str) -> Deleted:
     "/api/v1/realtors/properties/<id>/images",
     summary="Presigned S3 POST for a new photo (processed asynchronously)",
     tags=["realtors"],
+    status_code=201,
 )
 def request_image_upload(id: str, body: ImageUploadRequest) -> Response[Envelope[Resource[UploadAttributes]]]:
     caller = require_role(app, *MANAGERS)

@@ -13,13 +13,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from realty.calls.events import handle_recording_event
-from realty.core.metrics import metrics
+from realty.core.observability import EVENTBRIDGE_ID, S3_REQUEST_ID, instrument_handler
 
 logger = Logger()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(raise_on_empty_metrics=False)
+@instrument_handler(correlation_id_path=f"{EVENTBRIDGE_ID} || {S3_REQUEST_ID}")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcome = handle_recording_event(event)
     logger.info("recording event handled", extra=outcome)

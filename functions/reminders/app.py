@@ -1,7 +1,8 @@
 """Tour reminders, invoked by EventBridge Scheduler with `{booking_id, kind, sequence}`.
 
 Scheduler delivers at least once and retries failed invocations, so the handler is safe to run
-twice: each reminder is recorded before it is sent and a second delivery sends nothing.
+twice: each reminder is recorded before it is sent and a second delivery sends nothing. A reminder
+no email went out for is released and raised (`ReminderNotSent`), so the invocation is retried.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from pydantic import ValidationError
 
 from realty.bookings.models import ReminderEvent
 from realty.bookings.reminders import send_reminder
-from realty.core.metrics import count, metrics
+from realty.core.metrics import count
+from realty.core.observability import instrument_handler
 
 logger = Logger()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(raise_on_empty_metrics=False)
+@instrument_handler(correlation_id_path="booking_id")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     try:
         reminder = ReminderEvent.model_validate(event)

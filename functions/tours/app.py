@@ -78,7 +78,7 @@ def list_realtor_notes(id: str) -> Notes:
     return _notes(Role.REALTOR, Role.ADMIN, tour_id=id)
 
 
-@app.post("/api/v1/realtors/tours/<id>/notes", summary="Add a note to the tour", tags=["tours"])
+@app.post("/api/v1/realtors/tours/<id>/notes", summary="Add a note to the tour", tags=["tours"], status_code=201)
 def add_realtor_note(id: str, body: CreateNoteRequest) -> Note:
     return respond(app, service.add_note(require_role(app, Role.REALTOR, Role.ADMIN), id, body), status=201)
 
@@ -103,7 +103,7 @@ def list_buyer_notes(id: str) -> Notes:
     return _notes(Role.BUYER, Role.ADMIN, tour_id=id)
 
 
-@app.post("/api/v1/buyers/tours/<id>/notes", summary="Add a note to the tour", tags=["tours"])
+@app.post("/api/v1/buyers/tours/<id>/notes", summary="Add a note to the tour", tags=["tours"], status_code=201)
 def add_buyer_note(id: str, body: CreateNoteRequest) -> Note:
     return respond(app, service.add_note(require_role(app, Role.BUYER, Role.ADMIN), id, body), status=201)
 
@@ -150,6 +150,7 @@ Summary = Response[Envelope[Resource[SummaryAttributes]]]
     "/api/v1/realtors/tours/<id>/reprocess",
     summary="Run transcription, highlights and summary again (a processed or failed tour)",
     tags=["tours"],
+    status_code=202,
 )
 def reprocess_tour(id: str) -> Response[Envelope[Resource[ProcessingAttributes]]]:
     return respond(app, processing.reprocess(require_role(app, Role.REALTOR, Role.ADMIN), id), status=202)

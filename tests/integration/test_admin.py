@@ -430,10 +430,7 @@ def test_audit_log_cursors_and_parameters_are_checked(people):
         query={"limit": "1", "actor_id": admin.user_id, "cursor": cursor},
     )
     assert other_query.status == 400
-    payload, signature = cursor.split(".")
-    forged = call(
-        "GET", "/api/v1/admin/audit-logs", caller=admin, query={"limit": "1", "cursor": payload + "." + signature[::-1]}
-    )
+    forged = call("GET", "/api/v1/admin/audit-logs", caller=admin, query={"limit": "1", "cursor": cursor[::-1]})
     assert forged.status == 400
     assert call("GET", "/api/v1/admin/audit-logs", caller=admin, query={"limit": "1", "cursor": cursor}).status == 200
 

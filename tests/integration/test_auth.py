@@ -193,3 +193,16 @@ def test_two_edits_from_the_same_read_cannot_both_win_even_within_one_second(aws
     with pytest.raises(Conflict):
         store.save_user(read.model_copy(update={"full_name": "Second"}), audit=audit())
     assert store.get_user(caller.user_id).full_name == "First"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/v1/health", None),
+        ("POST", "/api/v1/auth/login", {"email": "x"}),
+        ("POST", "/api/v1/auth/login", [1]),
+    ],
+)
+def test_every_answer_names_the_web_apps_origin_for_cors(aws, method, path, body):
+    result = call(method, path, body=body, headers={"Origin": "http://localhost:5173"})
+    assert result.headers["access-control-allow-origin"] == "http://localhost:5173"

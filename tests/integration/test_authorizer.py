@@ -146,3 +146,22 @@ def test_a_signed_out_session_is_refused(tokens):
     caller = Caller(user_id=policy["context"]["user_id"], role=Role.BUYER, email="valid@example.com")
     call("POST", "/api/v1/auth/logout", caller=caller, headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert_rejected(f"Bearer {tokens['access_token']}")
+
+
+def test_first_sight_of_an_unverified_email_creates_no_user(aws, jwks_server):
+    import boto3
+
+    from realty.core.config import get_settings
+
+    email = "unverified@example.com"
+    call(
+        "POST", "/api/v1/auth/register", body={"email": email, "password": PASSWORD, "full_name": "U", "role": "buyer"}
+    )
+    call("POST", "/api/v1/auth/confirm", body={"email": email, "code": "000000"})
+    boto3.client("cognito-idp", region_name="us-east-1").admin_update_user_attributes(
+        UserPoolId=get_settings().user_pool_id,
+        Username=email,
+        UserAttributes=[{"Name": "email_verified", "Value": "false"}],
+    )
+    issued = call("POST", "/api/v1/auth/login", body={"email": email, "password": PASSWORD}).data["attributes"]
+    assert_rejected(f"Bearer {issued['access_token']}")

@@ -509,6 +509,95 @@ def test_a_tour_that_has_started_can_no_longer_be_cancelled_or_moved(world):
     assert len(items_under(f"SLOT#REALTOR#{world['realtor'].user_id}")) == 2
 
 
+def _set_tour_status(tour_id: str, status: str) -> None:
+    boto3.client("dynamodb", region_name="us-east-1").update_item(
+        TableName=os.environ["MAIN_TABLE"],
+        Key={"PK": {"S": f"TOUR#{tour_id}"}, "SK": {"S": "TOUR"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": status}},
+    )
+
+
+def _expire_slots(*owners: str) -> None:
+    """What DynamoDB's TTL does a day after a tour: its slot items disappear (moto has no TTL)."""
+    table = boto3.client("dynamodb", region_name="us-east-1")
+    for owner in owners:
+        for item in items_under(owner):
+            table.delete_item(
+                TableName=os.environ["MAIN_TABLE"], Key={"PK": {"S": item["PK"]}, "SK": {"S": item["SK"]}}
+            )
+
+
+def test_editing_only_the_notes_of_a_started_tours_booking_leaves_the_tour_alone(world):
+    booking_id = booked(world["buyer"], world["property"], at(days=2))
+    tour_id = confirmed(world["realtor"], booking_id)
+    _set_tour_status(tour_id, "in_progress")
+
+    result = call(
+        "PUT", f"/api/v1/buyers/bookings/{booking_id}", caller=world["buyer"], body={"notes": "bring the floor plan"}
+    )
+
+    assert result.status == 200, result.body
+    assert result.data["attributes"]["status"] == "confirmed"
+    assert result.data["attributes"]["notes"] == "bring the floor plan"
+    [tour] = [i for i in items_under(f"TOUR#{tour_id}") if i["SK"] == "TOUR"]
+    assert tour["status"] == "in_progress"
+    assert len(items_under(f"SLOT#REALTOR#{world['realtor'].user_id}")) == 2
+
+
+def test_a_tour_nobody_started_can_be_cancelled_after_its_slots_expired(world, fake_clock, make_user):
+    booking_id = booked(world["buyer"], world["property"], at(days=2))
+    tour_id = confirmed(world["realtor"], booking_id)
+    fake_clock.advance(days=4)  # nobody came; a day after the tour DynamoDB's TTL removed its slots
+    _expire_slots(f"SLOT#REALTOR#{world['realtor'].user_id}", f"SLOT#PROPERTY#{world['property']}")
+
+    result = call("DELETE", f"/api/v1/buyers/bookings/{booking_id}", caller=world["buyer"])
+
+    assert result.status == 200, result.body
+    assert result.data["attributes"]["status"] == "cancelled"
+    [tour] = [i for i in items_under(f"TOUR#{tour_id}") if i["SK"] == "TOUR"]
+    assert tour["status"] == "cancelled"
+
+
+def test_a_tour_nobody_started_can_be_moved_after_its_slots_expired(world, fake_clock):
+    booking_id = booked(world["buyer"], world["property"], at(days=2))
+    tour_id = confirmed(world["realtor"], booking_id)
+    fake_clock.advance(days=4)
+    _expire_slots(f"SLOT#REALTOR#{world['realtor'].user_id}", f"SLOT#PROPERTY#{world['property']}")
+
+    moved = call(
+        "PUT",
+        f"/api/v1/realtors/bookings/{booking_id}",
+        caller=world["realtor"],
+        body={"scheduled_at": at(days=6)},
+    )
+
+    assert moved.status == 200, moved.body
+    assert moved.data["attributes"]["status"] == "pending"
+    [tour] = [i for i in items_under(f"TOUR#{tour_id}") if i["SK"] == "TOUR"]
+    assert tour["status"] == "cancelled"
+
+
+def test_an_admin_closes_a_tour_nobody_started_by_cancelling_it(world, fake_clock, make_user):
+    booking_id = booked(world["buyer"], world["property"], at(days=2))
+    tour_id = confirmed(world["realtor"], booking_id)
+    admin = make_user("admin")
+    fake_clock.advance(days=4)
+    _expire_slots(f"SLOT#REALTOR#{world['realtor'].user_id}")  # one owner's slots gone, the other's not yet
+
+    completed = call("PUT", f"/api/v1/admin/tours/{tour_id}", caller=admin, body={"status": "completed"})
+    cancelled = call("PUT", f"/api/v1/admin/tours/{tour_id}", caller=admin, body={"status": "cancelled"})
+
+    # A tour that never happened is not "completed" (there is nothing to process): it is cancelled.
+    assert completed.status == 409 and completed.error_codes == ["INVALID_TRANSITION"]
+    assert cancelled.status == 200, cancelled.body
+    assert cancelled.data["attributes"]["status"] == "cancelled"
+    booking = call("GET", f"/api/v1/admin/bookings/{booking_id}", caller=admin)
+    assert booking.data["attributes"]["status"] == "cancelled"
+    assert items_under(f"SLOT#PROPERTY#{world['property']}") == []
+
+
 # ---------------------------------------------------------------- lists
 
 

@@ -494,3 +494,73 @@ def test_reading_a_call_is_one_query_and_a_join_reads_consistently_then_writes_o
     assert read == ["Query"]
     # The index names the tour; the call itself is read by its key, consistently, before the change.
     assert calls == ["Query", "GetItem", "TransactWriteItems"]
+
+
+class _FailingTransactions:
+    """DynamoDB answering every TransactWriteItems with an error (botocore level, no retries)."""
+
+    def __init__(self, code: str, status: int) -> None:
+        from botocore.awsrequest import AWSResponse
+
+        from realty.core.aws import client
+
+        self._client = client("dynamodb")
+        self._response = (
+            AWSResponse("https://dynamodb.us-east-1.amazonaws.com/", status, {}, None),
+            {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        )
+
+    def _answer(self, **_):
+        return self._response
+
+    def __enter__(self):
+        self._client.meta.events.register("before-call.dynamodb.TransactWriteItems", self._answer)
+        return self
+
+    def __exit__(self, *_):
+        self._client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", self._answer)
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "answer"), [("ThrottlingException", 400, 429), ("InternalServerError", 500, 500)]
+)
+def test_a_failed_write_after_chime_started_capturing_stops_the_capture(tour, chime_stub, code, status, answer):
+    meeting = _started(tour, chime_stub)
+    _joined(tour, chime_stub, meeting, "buyer", {"recording_consent": True})
+    grant_plan(tour.realtor.user_id, plan="pro", status="active")
+    capture = chime_stub.start_capture(tour.tour_id, meeting["MeetingId"], tour.bucket)
+    # The fix: the capture the call item does not know about is stopped (the stub fails the test otherwise).
+    chime_stub.stop_capture(capture["id"])
+
+    with _FailingTransactions(code, status):
+        result = _record(tour, "start")
+
+    assert result.status == answer
+    item = stored(tour.tour_id, "CALL")
+    assert "recording_status" not in item and "capture_pipeline_id" not in item
+    assert "call.recording_started" not in audit_actions("call")
+
+
+def test_an_admin_closing_a_recorded_tour_ends_it_like_its_realtor(tour, chime_stub):
+    meeting = _started(tour, chime_stub)
+    _joined(tour, chime_stub, meeting, "buyer", {"recording_consent": True})
+    grant_plan(tour.realtor.user_id, plan="pro", status="active")
+    capture = chime_stub.start_capture(tour.tour_id, meeting["MeetingId"], tour.bucket)
+    assert _record(tour, "start").status == 200
+    tour.clock.advance(hours=3)  # the realtor never pressed end
+    chime_stub.stop_capture(capture["id"])
+    chime_stub.delete_meeting(meeting["MeetingId"])
+    concatenation = chime_stub.concatenate(tour.tour_id, capture["arn"], tour.bucket)
+
+    closed = call("PUT", f"/api/v1/admin/tours/{tour.tour_id}", caller=tour.admin, body={"status": "completed"})
+
+    assert closed.status == 200, closed.body
+    assert closed.data["attributes"]["status"] == "completed"
+    assert _status(tour) == ("completed", "ended")
+    item = stored(tour.tour_id, "CALL")
+    assert item["ended_by"] == "closed_by_admin"
+    assert item["recording_status"] == "concatenating"
+    assert item["concatenation_pipeline_id"] == concatenation["id"]
+    booking = call("GET", f"/api/v1/buyers/bookings/{tour.booking_id}", caller=tour.buyer)
+    assert booking.data["attributes"]["status"] == "completed"
+    assert [i["actor_id"] for i in audit_items("tour.ended")] == [tour.admin.user_id]

@@ -193,3 +193,21 @@ def test_the_factory_picks_local_only_for_the_local_stack(monkeypatch, variables
 def test_attendee_objects_used_by_the_tests_match_chimes_shape():
     _valid_output("create_attendee", "Attendee", attendee_object(USER))
     _valid_output("create_meeting", "Meeting", meeting_object(TOUR))
+
+
+def test_the_local_meetings_adapter_refuses_to_run_in_a_deployed_stage(monkeypatch):
+    from realty.adapters import chime
+    from realty.core.config import reset_settings
+    from realty.core.errors import NotConfigured
+
+    monkeypatch.setenv("REALTY_LOCAL", "1")
+    monkeypatch.setenv("STAGE", "prod")
+    reset_settings()
+    chime.set_meetings(None)
+    try:
+        with pytest.raises(NotConfigured):
+            chime.meetings()
+    finally:
+        chime.set_meetings(None)
+        monkeypatch.undo()
+        reset_settings()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from local.demo_tour import local_demo_tour
 from realty.adapters import chime
-from realty.calls.demo import local_demo_tour
 from realty.core import clock
 from tests.support.api import call
 from tests.support.calls import stored

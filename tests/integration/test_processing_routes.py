@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 
 import boto3
 import pytest
@@ -150,6 +151,21 @@ def test_participants_read_the_transcript_highlights_and_summary(aws, people):
         _no_internal_keys(result.body)
 
 
+def test_a_highlight_has_one_shape_in_the_tours_details_and_on_its_route(aws, people):
+    realtor, buyer = people
+    tour_id = _processed_tour(realtor, buyer)
+
+    detail = call("GET", f"/api/v1/buyers/tours/{tour_id}", caller=buyer)
+    route = call("GET", f"/api/v1/buyers/tours/{tour_id}/highlights", caller=buyer)
+
+    assert detail.status == route.status == 200
+    embedded = sorted(detail.data["attributes"]["highlights"], key=lambda h: h["id"])
+    listed = sorted(route.data["attributes"]["highlights"], key=lambda h: h["id"])
+    assert embedded == listed
+    assert embedded[0]["quote"] == "The asking price is $450,000."
+    assert set(embedded[0]) == {"id", "timestamp_ms", "highlight_type", "note", "quote", "source", "image_url"}
+
+
 def test_before_processing_the_routes_answer_the_status_without_content(aws, people):
     realtor, buyer = people
     tour_id = seed_tour(realtor, buyer, status="completed")
@@ -240,6 +256,57 @@ def test_reprocess_is_refused_for_tours_not_processed_or_failed_and_for_others(a
 
     retried = call("POST", f"/api/v1/realtors/tours/{failed}/reprocess", caller=make_user("admin"))
     assert retried.status == 202 and retried.data["attributes"]["processing_attempt"] == 4
+
+
+def _processing_since(tour_id: str, started: timedelta) -> None:
+    boto3.client("dynamodb").update_item(
+        TableName=os.environ["MAIN_TABLE"],
+        Key={"PK": {"S": f"TOUR#{tour_id}"}, "SK": {"S": "TOUR"}},
+        UpdateExpression="SET processing_started_at = :at",
+        ExpressionAttributeValues={":at": {"S": clock.iso(clock.now() - started)}},
+    )
+
+
+def test_a_tour_stuck_in_processing_past_the_execution_timeout_can_be_reprocessed(aws, people):
+    realtor, buyer = people
+    make_pro(realtor)
+    tour_id = seed_tour(realtor, buyer, status="processing", processing_attempt=1)
+    path = f"/api/v1/realtors/tours/{tour_id}/reprocess"
+
+    _processing_since(tour_id, timedelta(hours=1, minutes=59))
+    running = call("POST", path, caller=realtor)
+    _processing_since(tour_id, timedelta(hours=2, minutes=6))  # its execution timed out at 2 hours
+    stuck = call("POST", path, caller=realtor)
+
+    assert running.status == 409 and running.error_codes == ["INVALID_TRANSITION"]
+    assert stuck.status == 202, stuck.body
+    assert stuck.data["attributes"]["processing_attempt"] == 2
+    tour = tour_item(tour_id)
+    assert (tour["status"], tour["processing_attempt"]) == ("processing", 2)
+    # The lost attempt is on the record as failed, then the new one started.
+    assert sorted(audit_actions(tour_id)) == ["tour.processing_failed", "tour.processing_started"]
+    machine = os.environ["TOUR_PROCESSING_STATE_MACHINE_ARN"]
+    executions = boto3.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
+    assert [e["name"] for e in executions] == [f"{tour_id}-2"]
+
+
+def test_step_functions_failing_to_start_fails_the_attempt_and_answers_502(aws, people):
+    from botocore.stub import Stubber
+
+    from realty.core.aws import client
+
+    realtor, buyer = people
+    make_pro(realtor)
+    tour_id = seed_tour(realtor, buyer, status="processing_failed", processing_attempt=1)
+
+    with Stubber(client("stepfunctions")) as sfn:
+        sfn.add_client_error("start_execution", service_error_code="ServiceUnavailable", http_status_code=503)
+        result = call("POST", f"/api/v1/realtors/tours/{tour_id}/reprocess", caller=realtor)
+
+    assert result.status == 502 and result.error_codes == ["UPSTREAM_ERROR"]
+    tour = tour_item(tour_id)
+    assert (tour["status"], tour["processing_attempt"]) == ("processing_failed", 2)
+    assert tour["processing_error"] == "processing could not be started, reprocess the tour to try again"
 
 
 def test_reprocessing_needs_the_realtors_pro_plan(aws, people, make_user):

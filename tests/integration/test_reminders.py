@@ -152,6 +152,28 @@ def test_a_reminder_fired_twice_is_sent_once_to_each_participant(world, fake_clo
     assert len(world["outbox"].to("bo@example.com")) == 2
 
 
+def test_a_reminder_nobody_received_is_released_and_raised_so_it_is_retried(world, fake_clock, capsys):
+    from realty.bookings.reminders import ReminderNotSent
+
+    booking_id = booked(world["buyer"], world["property"], at(days=3))
+    confirmed(world["realtor"], booking_id)
+    world["outbox"].clear()
+    payload = schedules()[f"reminder-{booking_id}-15m"]["Input"]
+    fake_clock.advance(days=3, minutes=-15)
+    world["outbox"].fail = True  # SES throttled: no email accepted
+
+    with pytest.raises(ReminderNotSent):
+        _fire(payload)
+
+    assert items_under(f"REMINDER#{booking_id}") == []  # the claim is given back
+    assert '"RemindersNotSent"' in capsys.readouterr().out
+    world["outbox"].fail = False
+    assert _fire(payload) == {"outcome": "sent"}  # the retry sends it
+    for address in ("bo@example.com", "rita@example.com"):
+        assert len(world["outbox"].to(address)) == 1
+    assert _fire(payload) == {"outcome": "duplicate"}
+
+
 def test_a_reminder_for_an_older_schedule_or_a_cancelled_booking_does_nothing(world):
     booking_id = booked(world["buyer"], world["property"], at(days=3))
     confirmed(world["realtor"], booking_id)

@@ -50,16 +50,6 @@ class _DynamoCalls:
         client("dynamodb").meta.events.unregister("before-call.dynamodb", self._record)
 
 
-def _set_tour_status(tour_id: str, status: str) -> None:
-    boto3.client("dynamodb", region_name="us-east-1").update_item(
-        TableName=os.environ["MAIN_TABLE"],
-        Key={"PK": {"S": f"TOUR#{tour_id}"}, "SK": {"S": "TOUR"}},
-        UpdateExpression="SET #s = :s",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":s": {"S": status}},
-    )
-
-
 def _put_highlight(tour_id: str, ms: int, note: str) -> None:
     from realty.core.dynamo import to_item
 
@@ -111,7 +101,7 @@ def test_a_tour_comes_with_its_property_call_notes_and_highlights_from_one_query
     assert attributes["call"]["status"] == "created"
     assert attributes["call"]["id"] == result.data["relationships"]["call"]["id"]
     assert [n["content"] for n in attributes["notes"]] == ["Lovely light", "Check the roof"]
-    assert attributes["notes"][0]["author_id"] == world["buyer"].user_id
+    assert attributes["notes"][0]["user_id"] == world["buyer"].user_id
     assert attributes["notes"][0]["author_role"] == "buyer"
     assert attributes["notes"][0]["tag"] == "exterior"
     assert [h["note"] for h in attributes["highlights"]] == ["Renovated kitchen"]
@@ -259,21 +249,27 @@ def test_an_admin_cancels_a_tour_and_its_booking_goes_with_it(world):
     assert again.status == 409 and again.error_codes == ["INVALID_TRANSITION"]
 
 
-def test_an_admin_closes_a_tour_that_never_ended(world):
+def test_an_admin_closes_a_tour_that_never_ended(world, fake_clock, chime_stub):
     not_started = call(
         "PUT", f"/api/v1/admin/tours/{world['tour']}", caller=world["admin"], body={"status": "completed"}
     )
     assert not_started.status == 409
     assert not_started.body["errors"][0]["message"] == "a scheduled tour can only become: cancelled, in_progress"
-    _set_tour_status(world["tour"], "in_progress")
+    fake_clock.advance(days=2, hours=6)
+    meeting = chime_stub.create_meeting(world["tour"])
+    assert call("POST", f"/api/v1/realtors/tours/{world['tour']}/start", caller=world["realtor"]).status == 200
+    fake_clock.advance(hours=3)  # nobody pressed end
+    chime_stub.delete_meeting(meeting["MeetingId"])  # closing ends the meeting for everyone still in it
 
     closed = call("PUT", f"/api/v1/admin/tours/{world['tour']}", caller=world["admin"], body={"status": "completed"})
 
     assert closed.status == 200, closed.body
     assert closed.data["attributes"]["status"] == "completed"
-    assert closed.data["attributes"]["ended_at"] == "2027-03-01T09:00:00Z"
+    assert closed.data["attributes"]["ended_at"] == "2027-03-03T18:00:00Z"
     booking = call("GET", f"/api/v1/admin/bookings/{world['booking']}", caller=world["admin"])
     assert booking.data["attributes"]["status"] == "completed"
+    [call_item] = [i for i in items_under(f"TOUR#{world['tour']}") if i["SK"] == "CALL"]
+    assert (call_item["status"], call_item["ended_by"]) == ("ended", "closed_by_admin")
     for body in ({"status": "processing"}, {"status": "completed", "x": 1}, {}):
         invalid = call("PUT", f"/api/v1/admin/tours/{world['tour']}", caller=world["admin"], body=body)
         assert invalid.status == 422, body

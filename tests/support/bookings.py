@@ -67,6 +67,10 @@ def outbox() -> Iterator[Outbox]:
     email.set_sender(box)
     yield box
     email.set_sender(None)
+    # Every test that sends email checks this: one recipient per message, so no participant ever
+    # sees another's address in the To: header.
+    shared = [(m.subject, len(m.to)) for m in box.sent if len(m.to) != 1]
+    assert not shared, f"emails must have exactly one recipient: {shared}"
 
 
 def at(hours: float = 0, *, days: float = 0, minutes: float = 0) -> str:

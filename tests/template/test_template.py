@@ -89,3 +89,11 @@ def test_every_function_runs_on_arm64_python313_with_a_log_group():
     log_groups = {json.dumps(r["Properties"]["LogGroupName"]) for r in resources("AWS::Logs::LogGroup").values()}
     for logical_id in FUNCTIONS:
         assert any(logical_id in name for name in log_groups), f"{logical_id} has no log group with retention"
+
+
+def test_chime_resources_are_regional():
+    """Meetings and media pipelines of the Chime SDK endpoints are regional ARNs; a region-less one
+    (the legacy global namespace) matches nothing, and join/end would be denied in production."""
+    text = json.dumps(template()["Resources"])
+    assert "chime::${AWS::AccountId}:meeting" not in text
+    assert "chime::${AWS::AccountId}:media-pipeline" not in text

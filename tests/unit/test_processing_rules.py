@@ -175,3 +175,23 @@ def test_failure_reasons_are_readable_and_never_a_stack_trace():
     assert "unavailable (Lambda.ServiceException)" in failure_reason(lambda_down)
     assert failure_reason(StepError(Error="States.Timeout")).startswith("a processing step took too long")
     assert "File x" not in failure_reason(quota) + failure_reason(crash)
+
+
+def test_transient_aws_failures_inside_a_step_are_retried_and_others_are_not():
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    from realty.processing.errors import UpstreamRetryable, retryable_aws_error
+
+    def client_error(code: str, status: int, **extra: object) -> ClientError:
+        return ClientError({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}, **extra}, "Op")
+
+    cancelled = client_error("TransactionCanceledException", 400, CancellationReasons=[{"Code": "ThrottlingError"}])
+    for error in (
+        client_error("ThrottlingException", 400),
+        client_error("Whatever", 503),
+        cancelled,
+        EndpointConnectionError(endpoint_url="https://dynamodb"),
+    ):
+        assert isinstance(retryable_aws_error(error), UpstreamRetryable), error
+    for error in (client_error("AccessDeniedException", 400), client_error("ValidationException", 400), KeyError()):
+        assert retryable_aws_error(error) is None

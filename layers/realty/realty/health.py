@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel
 
 from realty import __version__
 from realty.core import clock
@@ -13,9 +12,10 @@ from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.envelope import Resource
 from realty.core.errors import UpstreamError
+from realty.core.models import Model
 
 
-class HealthAttributes(BaseModel):
+class HealthAttributes(Model):
     status: Literal["ok"]
     version: str
     stage: str

@@ -400,10 +400,15 @@ class LocalMeetings:
 # ---------------------------------------------------------------- the factory
 
 _meetings: Meetings | None = None
+DEPLOYED_STAGES = frozenset({"staging", "prod"})
 
 
 def _use_local() -> bool:
-    return os.environ.get("CHIME_ADAPTER", "").lower() == "local" or os.environ.get("REALTY_LOCAL") == "1"
+    wanted = os.environ.get("CHIME_ADAPTER", "").lower() == "local" or os.environ.get("REALTY_LOCAL") == "1"
+    if wanted and get_settings().stage in DEPLOYED_STAGES:
+        # A stray variable must never hand real users fake meetings.
+        raise NotConfigured("the local meetings adapter cannot run in a deployed stage")
+    return wanted
 
 
 def meetings() -> Meetings:

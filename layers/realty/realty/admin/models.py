@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from realty.core.models import Model
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(Model):
     """An audit item as stored (keys dropped)."""
 
     id: str
@@ -17,7 +17,7 @@ class AuditEntry(BaseModel):
     created_at: str
 
 
-class AuditLogAttributes(BaseModel):
+class AuditLogAttributes(Model):
     actor_id: str
     action: str
     resource_type: str

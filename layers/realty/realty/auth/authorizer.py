@@ -1,22 +1,23 @@
-"""The API's TOKEN authorizer: who is calling, with which role, for the whole API."""
+"""The API's TOKEN authorizer: who is calling, with which role, for the whole API.
+
+Its warm path (verify the token, one GetItem of the identity) imports no pydantic and no resolver;
+what only a user's very first request needs (Cognito, user provisioning) is imported on that path.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from realty.auth import cognito
 from realty.auth.tokens import verify_access_token
 from realty.core.auth import bearer_token
 from realty.core.errors import Unauthorized
-from realty.users import service as users
-from realty.users import store as user_store
-from realty.users.models import Identity, UserStatus
+from realty.users.identity import Identity, UserStatus, get_identity
 
 
 def authorize(authorization_header: str | None, method_arn: str) -> dict[str, Any]:
     token = bearer_token(authorization_header)
     claims = verify_access_token(token)
-    identity = user_store.get_identity(str(claims["sub"])) or _first_sight(str(claims["sub"]), token)
+    identity = get_identity(str(claims["sub"])) or _first_sight(str(claims["sub"]), token)
     if identity.status is not UserStatus.ACTIVE:
         raise Unauthorized("this account is disabled")
     if identity.signed_out_at is not None and int(claims["iat"]) <= identity.signed_out_at:
@@ -25,7 +26,12 @@ def authorize(authorization_header: str | None, method_arn: str) -> dict[str, An
 
 
 def _first_sight(cognito_sub: str, token: str) -> Identity:
+    from realty.auth import cognito
+    from realty.users import service as users
+
     attributes = cognito.get_user_attributes(access_token=token)
+    if attributes.get("email_verified") == "false" or not attributes.get("email"):
+        raise Unauthorized("confirm your email address first")
     user = users.provision_user(
         cognito_sub=cognito_sub,
         email=attributes.get("email", ""),

@@ -121,8 +121,12 @@ def _tokens(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def global_sign_out(*, access_token: str) -> None:
-    with cognito_errors(not_authorized="the access token is no longer valid"):
+    try:
         client("cognito-idp").global_sign_out(AccessToken=access_token)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "NotAuthorizedException":
+            return  # already revoked (a retried logout): the goal is reached
+        raise _map_error(error, "") from error
 
 
 def forgot_password(*, email: str) -> None:

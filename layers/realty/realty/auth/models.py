@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from realty.core.models import Model
 from realty.core.types import Email
 from realty.users.models import FullName
 
@@ -11,7 +12,7 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
 
 
-class _Request(BaseModel):
+class _Request(Model):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -46,7 +47,7 @@ class PasswordResetConfirmRequest(_Request):
     new_password: Password
 
 
-class RegistrationAttributes(BaseModel):
+class RegistrationAttributes(Model):
     email: str
     role: str
     confirmed: bool
@@ -54,7 +55,7 @@ class RegistrationAttributes(BaseModel):
     code_delivery_destination: str | None = None
 
 
-class TokenAttributes(BaseModel):
+class TokenAttributes(Model):
     access_token: str
     id_token: str
     refresh_token: str | None = Field(default=None, description="absent on refresh: keep the one you have")
@@ -62,5 +63,5 @@ class TokenAttributes(BaseModel):
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name, not a secret
 
 
-class MessageAttributes(BaseModel):
+class MessageAttributes(Model):
     message: str

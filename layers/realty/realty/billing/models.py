@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from realty.core.models import Model
 
 CHECKOUT_PATH = "POST /api/v1/realtors/billing/checkout-session"
 PORTAL_PATH = "POST /api/v1/realtors/billing/portal-session"
@@ -45,7 +47,7 @@ LIVE_STATUSES = frozenset(
 )
 
 
-class BillingAccount(BaseModel):
+class BillingAccount(Model):
     """One realtor's billing state as stored (`BILLING#<user_id>`/`ACCOUNT`); never returned as-is."""
 
     user_id: str
@@ -66,23 +68,23 @@ class BillingAccount(BaseModel):
         return self.plan is Plan.PRO and self.status in ENTITLED_STATUSES
 
 
-class CheckoutSessionRequest(BaseModel):
+class CheckoutSessionRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     plan: Literal["pro"] = Field(description="the plan to subscribe to; `pro` is the only paid plan")
 
 
-class CheckoutSessionAttributes(BaseModel):
+class CheckoutSessionAttributes(Model):
     plan: Plan
     url: str = Field(description="Stripe Checkout page to send the realtor to")
     expires_at: str | None = Field(default=None, description="when the checkout page stops accepting payment")
 
 
-class PortalSessionAttributes(BaseModel):
+class PortalSessionAttributes(Model):
     url: str = Field(description="Stripe Customer Portal page (payment method, invoices, cancel)")
 
 
-class SubscriptionAttributes(BaseModel):
+class SubscriptionAttributes(Model):
     plan: Plan
     status: SubscriptionStatus
     current_period_end: str | None = Field(default=None, description="end of the paid period, ISO-8601 UTC")
@@ -90,6 +92,6 @@ class SubscriptionAttributes(BaseModel):
     pro_features: bool = Field(description="true while recording, transcript, highlights and summary are enabled")
 
 
-class WebhookReceiptAttributes(BaseModel):
+class WebhookReceiptAttributes(Model):
     event_type: str
     outcome: Literal["processed", "duplicate", "ignored"]

@@ -29,7 +29,7 @@ from realty.billing.store import SyncOutcome
 from realty.core import clock, ids
 from realty.core.audit import audit_action
 from realty.core.envelope import Resource
-from realty.core.metrics import count
+from realty.core.metrics import count, count_by
 from realty.users import store as users
 
 logger = Logger(child=True)
@@ -56,6 +56,8 @@ def handle_event(payload: bytes, signature: str | None) -> Resource[WebhookRecei
     event = stripe.verify_webhook(payload, signature, config.webhook_secret)
     outcome = _process(config, event)
     count(f"StripeEvent{outcome.capitalize()}")
+    # By type, for the types we act on (any other type Stripe may send counts as "other").
+    count_by("StripeWebhookEvents", event_type=event.type if event.type in SUBSCRIPTION_EVENTS else "other")
     logger.info("Stripe event handled", extra={"event_type": event.type, "outcome": outcome})
     return Resource[WebhookReceiptAttributes](
         id=ids.new_id(),

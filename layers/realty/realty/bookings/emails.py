@@ -153,11 +153,12 @@ def booking_cancelled(booking: Booking, *, notify: tuple[Party, ...], had_invite
         )
 
 
-def reminder(booking: Booking, kind: ReminderKind) -> int:
-    """Remind both participants; returns how many emails were accepted."""
+def reminder(booking: Booking, kind: ReminderKind) -> tuple[int, int]:
+    """Remind both participants; returns (emails accepted, participants with an address)."""
     lead = "tomorrow" if kind is ReminderKind.DAY_BEFORE else "in 15 minutes"
     sent = 0
-    for to in _recipients(booking, ("buyer", "realtor")):
+    recipients = _recipients(booking, ("buyer", "realtor"))
+    for to in recipients:
         sent += _send(
             to,
             f"Reminder: tour {lead} at {booking.property_address}",
@@ -166,4 +167,4 @@ def reminder(booking: Booking, kind: ReminderKind) -> int:
                 "Join the video call from the RealtyForYou app.",
             ],
         )
-    return sent
+    return sent, len(recipients)

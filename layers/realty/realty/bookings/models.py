@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -18,6 +17,7 @@ from pydantic import (
 )
 
 from realty.core.ids import ULID_PATTERN
+from realty.core.models import Model
 from realty.tours.models import PropertySummary
 from realty.tours.states import BookingStatus
 
@@ -38,7 +38,7 @@ class ReminderKind(StrEnum):
         return timedelta(hours=24) if self is ReminderKind.DAY_BEFORE else timedelta(minutes=15)
 
 
-class Booking(BaseModel):
+class Booking(Model):
     """A booking as stored (`BOOKING#<id>` / `BOOKING`); never returned as-is (see `BookingAttributes`)."""
 
     model_config = ConfigDict(extra="ignore")
@@ -96,7 +96,7 @@ DurationMinutes = Annotated[StrictInt, Field(ge=MIN_DURATION_MINUTES, le=MAX_DUR
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTES_MAX_CHARS)]
 
 
-class _Request(BaseModel):
+class _Request(Model):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -119,7 +119,7 @@ class DeclineBookingRequest(_Request):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DECLINE_REASON_MAX_CHARS)]
 
 
-class ReminderEvent(BaseModel):
+class ReminderEvent(Model):
     """What a reminder schedule sends to the reminders function."""
 
     model_config = ConfigDict(extra="ignore")
@@ -132,7 +132,7 @@ class ReminderEvent(BaseModel):
 # ---------------------------------------------------------------- responses
 
 
-class BookingAttributes(BaseModel):
+class BookingAttributes(Model):
     status: BookingStatus
     scheduled_at: str
     ends_at: str

@@ -25,6 +25,10 @@ logger = Logger(child=True)
 MARKER_TTL = timedelta(days=7)
 
 
+class ReminderNotSent(Exception):
+    """No participant's reminder email was accepted; raised so that the invocation is retried."""
+
+
 def schedule_name(booking_id: str, kind: ReminderKind) -> str:
     return f"reminder-{booking_id}-{kind.value}"
 
@@ -52,7 +56,8 @@ def send_reminder(event: ReminderEvent) -> str:
     """Send one reminder to both participants, at most once per booking, kind and sequence.
 
     Returns what happened: `sent`, `duplicate` (delivered before), `stale` (booking not confirmed
-    any more, or rescheduled since) or `missing`.
+    any more, or rescheduled since) or `missing`. Raises `ReminderNotSent` when no email went out
+    (its claim released first), so a retry sends it.
     """
     booking = store.get_booking(event.booking_id)
     if booking is None:
@@ -62,16 +67,23 @@ def send_reminder(event: ReminderEvent) -> str:
         logger.info("reminder no longer applies", extra={"booking_id": booking.id, "status": booking.status.value})
         return "stale"
     expires = clock.parse_iso(booking.ends_at) + MARKER_TTL
+    claimed_at = clock.now_iso()
     claimed = store.claim_reminder(
         booking.id,
         event.kind.value,
         event.sequence,
-        created_at=clock.now_iso(),
+        created_at=claimed_at,
         expires_at=int(expires.timestamp()),
     )
     if not claimed:
         logger.info("reminder already sent", extra={"booking_id": booking.id, "kind": event.kind.value})
         return "duplicate"
-    emails.reminder(booking, event.kind)
+    accepted, recipients = emails.reminder(booking, event.kind)
+    if recipients and not accepted:
+        # Nobody got it (SES throttled or down): give the claim back and fail, so the invocation is
+        # retried (Lambda's asynchronous retries) instead of a redelivery finding it "sent".
+        store.release_reminder(booking.id, event.kind.value, event.sequence, created_at=claimed_at)
+        count("RemindersNotSent")
+        raise ReminderNotSent(f"no reminder email was accepted for booking {booking.id}")
     count("RemindersSent")
     return "sent"

@@ -1,9 +1,9 @@
 """Booking rules: request, reschedule, cancel, confirm (into a tour), decline, and the lists.
 
-Who may see a booking: its buyer, the realtor of its property, and admins; anyone else gets a
-404, as if it did not exist. Every status change goes through the transition table
-(`realty.tours.states.ensure_transition`). Emails and reminder schedules follow a committed
-change and never undo it.
+Who may see a booking: its buyer, the realtor of its property, and admins (the tour rule,
+`realty.tours.access`); anyone else gets a 404, as if it did not exist. Every status change goes
+through the transition table (`realty.tours.states.ensure_transition`). Emails and reminder
+schedules follow a committed change and never undo it.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from realty.core.metrics import count
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.properties import store as properties
 from realty.properties.models import PropertyStatus
+from realty.tours import access
 from realty.tours import store as tours_store
 from realty.tours.models import Call, CallStatus, PropertySummary, Tour
 from realty.tours.states import BOOKING_TRANSITIONS, BookingStatus, TourStatus, ensure_transition
-from realty.users import store as users
 
 # Slot items outlive their tour by a day, then DynamoDB's TTL removes them.
 SLOT_TTL_AFTER_END = timedelta(days=1)
@@ -71,17 +71,10 @@ def to_resource(booking: Booking) -> Resource[BookingAttributes]:
 # ---------------------------------------------------------------- helpers
 
 
-def can_see(caller: Caller, booking: Booking) -> bool:
-    if caller.role is Role.ADMIN:
-        return True
-    if caller.role is Role.BUYER:
-        return booking.buyer_id == caller.user_id
-    return booking.realtor_id == caller.user_id
-
-
 def _visible(caller: Caller, booking_id: str) -> Booking:
+    """The booking if the caller may see it: the same rule as its tour (`realty.tours.access`)."""
     booking = store.get_booking(booking_id) if ids.is_ulid(booking_id) else None
-    if booking is None or not can_see(caller, booking):
+    if booking is None or not access.visible(caller, realtor_id=booking.realtor_id, buyer_id=booking.buyer_id):
         raise NotFound("no such booking")
     return booking
 
@@ -144,18 +137,22 @@ def _span(start: str, end: str) -> str:
     return f"{start}{EN_DASH}{end[11:] if end[:10] == start[:10] else end}"
 
 
+def _conflict_in(taken: list[dict[str, Any]], *, ignore_booking: str | None) -> Conflict | None:
+    """The first tour in the way (slots as `store.read_calendar` orders them), as a clear 409."""
+    for slot in taken:
+        if slot.get("booking_id") == ignore_booking:
+            continue
+        span = _span(str(slot["tour_starts_at"]), str(slot["tour_ends_at"]))
+        return Conflict(f"the {slot['owner']} already has a tour {span}", code="SLOT_TAKEN")
+    return None
+
+
 def _first_conflict(
     realtor_id: str, property_id: str, start: datetime, duration_minutes: int, *, ignore_booking: str | None
 ) -> Conflict | None:
     """The tour already in the way of this time, for the realtor or the property, as a clear 409."""
-    starts = _slot_starts(start, duration_minutes)
-    for owner, owner_id in (("realtor", realtor_id), ("property", property_id)):
-        for slot in store.occupied_slots(owner, owner_id, starts[0], starts[-1]):
-            if slot.get("booking_id") == ignore_booking:
-                continue
-            span = _span(str(slot["tour_starts_at"]), str(slot["tour_ends_at"]))
-            return Conflict(f"the {owner} already has a tour {span}", code="SLOT_TAKEN")
-    return None
+    calendar = store.read_calendar(realtor_id, property_id, _slot_starts(start, duration_minutes))
+    return _conflict_in(calendar.taken, ignore_booking=ignore_booking)
 
 
 def _not_started(booking: Booking) -> tuple[str, TourStatus, str] | None:
@@ -196,10 +193,17 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
         raise ValidationFailed(f"the property is {prop.status.value} and not open for tours", field="property_id")
     if prop.realtor_id == caller.user_id:
         raise ValidationFailed("you cannot book a tour of your own property", field="property_id")
-    taken = _first_conflict(prop.realtor_id, prop.id, start, request.duration_minutes, ignore_booking=None)
+    # The calendar and both people (their names and emails go on the booking) in one read.
+    calendar = store.read_calendar(
+        prop.realtor_id,
+        prop.id,
+        _slot_starts(start, request.duration_minutes),
+        user_ids=(caller.user_id, prop.realtor_id),
+    )
+    taken = _conflict_in(calendar.taken, ignore_booking=None)
     if taken is not None:
         raise taken
-    buyer, realtor = users.get_user(caller.user_id), users.get_user(prop.realtor_id)
+    buyer, realtor = calendar.users.get(caller.user_id), calendar.users.get(prop.realtor_id)
     stamp = clock.now_iso()
     booking = Booking(
         id=ids.new_id(),
@@ -316,13 +320,14 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
     notes = (request.notes or None) if "notes" in sent else booking.notes
     if not moved and notes == booking.notes:
         return to_resource(booking)
-    cancel_tour = _not_started(booking)
     stamp = clock.now_iso()
     if not moved:
+        # Only the notes: the tour (started or not) is left alone.
         updated = booking.model_copy(update={"notes": notes, "version": booking.version + 1, "updated_at": stamp})
         store.save_booking(updated, previous=booking, audit=_audit(caller, "booking.updated", booking))
         return to_resource(updated)
     ensure_transition(booking.status, BookingStatus.PENDING)
+    cancel_tour = _not_started(booking)
     _check_window(start)
     taken = _first_conflict(booking.realtor_id, booking.property_id, start, duration, ignore_booking=booking.id)
     if taken is not None:

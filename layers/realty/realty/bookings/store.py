@@ -8,16 +8,19 @@ service read, so two changes of one booking never both win.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from realty.bookings.models import Booking
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import conflicts_as, from_item, key, to_item
-from realty.core.errors import Conflict
+from realty.core.errors import Conflict, RateLimited
 from realty.tours import store as tours_store
 from realty.tours.models import Call, Tour
 from realty.tours.states import TourStatus
+
+if TYPE_CHECKING:
+    from realty.users.models import User
 
 CHANGED = "the booking was changed by another request; reload it and retry"
 
@@ -94,11 +97,13 @@ def _put_booking(booking: Booking, *, previous: Booking | None) -> dict[str, Any
 
 
 def _release_slot(slot: Slot) -> dict[str, Any]:
+    """Delete a slot of this booking's tour. A slot already gone is fine: DynamoDB's TTL removes slot
+    items a day after their tour, and the booking of a tour nobody started must still be cancellable."""
     return {
         "Delete": {
             "TableName": _main(),
             "Key": key(slot.pk, slot.start),
-            "ConditionExpression": "booking_id = :booking",
+            "ConditionExpression": "attribute_not_exists(PK) OR booking_id = :booking",
             "ExpressionAttributeValues": {":booking": {"S": slot.booking_id}},
         }
     }
@@ -113,18 +118,49 @@ def get_booking(booking_id: str) -> Booking | None:
     return Booking.model_validate(from_item(item)) if item else None
 
 
-def occupied_slots(owner: str, owner_id: str, first: str, last: str) -> list[dict[str, Any]]:
-    """The slot items of a realtor's or property's calendar between two slot starts (inclusive)."""
-    response = client("dynamodb").query(
-        TableName=_main(),
-        KeyConditionExpression="PK = :pk AND SK BETWEEN :first AND :last",
-        ExpressionAttributeValues={
-            ":pk": {"S": f"SLOT#{owner.upper()}#{owner_id}"},
-            ":first": {"S": first},
-            ":last": {"S": last},
-        },
-    )
-    return [from_item(i) for i in response.get("Items", [])]
+@dataclass(frozen=True)
+class CalendarRead:
+    """Slots already held at the times asked for (realtor's first, then the property's, in time
+    order), and the user records asked for alongside, by id (a missing one is absent)."""
+
+    taken: list[dict[str, Any]]
+    users: dict[str, User]
+
+
+# BatchGetItem answers what it could and names the rest; a few quick rounds cover throttling.
+_BATCH_ROUNDS = 4
+
+
+def read_calendar(
+    realtor_id: str, property_id: str, starts: list[str], *, user_ids: tuple[str, ...] = ()
+) -> CalendarRead:
+    """The realtor's and the property's slot items at these 15-minute starts, and these users: one BatchGetItem.
+
+    Slot starts are on 15-minute boundaries (the request models refuse anything else), so the
+    exact keys of the slots a tour would occupy find every confirmed tour in its way.
+    """
+    # Imported on use: the calls function uses this store too and has no other need for users.
+    from realty.users import store as users_store
+    from realty.users.models import User
+
+    owners = (("REALTOR", realtor_id), ("PROPERTY", property_id))
+    keys = [key(f"SLOT#{owner}#{owner_id}", start) for owner, owner_id in owners for start in starts]
+    keys += [users_store.user_key(user_id) for user_id in dict.fromkeys(user_ids)]
+    table = _main()
+    found: list[dict[str, Any]] = []
+    pending: dict[str, Any] = {table: {"Keys": keys}}
+    for _ in range(_BATCH_ROUNDS):
+        response = client("dynamodb").batch_get_item(RequestItems=pending)
+        found += [from_item(item) for item in (response.get("Responses") or {}).get(table, [])]
+        pending = response.get("UnprocessedKeys") or {}
+        if not pending.get(table):
+            break
+    else:
+        raise RateLimited("the database is busy, retry later")
+    order = {f"SLOT#{owner}#{owner_id}": rank for rank, (owner, owner_id) in enumerate(owners)}
+    taken = sorted((i for i in found if i["PK"] in order), key=lambda i: (order[i["PK"]], i["SK"]))
+    users = {str(i["id"]): User.model_validate(i) for i in found if i.get("SK") == "PROFILE"}
+    return CalendarRead(taken=taken, users=users)
 
 
 @dataclass(frozen=True)
@@ -312,3 +348,18 @@ def claim_reminder(booking_id: str, kind: str, sequence: int, *, created_at: str
     except Conflict:
         return False
     return True
+
+
+def release_reminder(booking_id: str, kind: str, sequence: int, *, created_at: str) -> None:
+    """Remove this delivery's claim (its `created_at`) after its reminder could not be sent, so a
+    retry sends it; a claim some other delivery holds is left alone."""
+    try:
+        with conflicts_as("the reminder was claimed by another delivery"):
+            client("dynamodb").delete_item(
+                TableName=_main(),
+                Key=key(f"REMINDER#{booking_id}", f"{kind}#{sequence}"),
+                ConditionExpression="created_at = :created_at",
+                ExpressionAttributeValues={":created_at": {"S": created_at}},
+            )
+    except Conflict:
+        pass

@@ -14,8 +14,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
 
+from realty.core.models import Model
 from realty.tours.models import Call, CallStatus
 
 # A presigned playback URL lives at most this long.
@@ -62,11 +63,8 @@ class CallState(Call):
     concatenation_pipeline_id: str | None = None
     ended_by: str | None = None
 
-    def is_participant(self, user_id: str) -> bool:
-        return user_id in (self.realtor_id, self.buyer_id)
 
-
-class Recording(BaseModel):
+class Recording(Model):
     """A tour's recording (`TOUR#<tour_id>` / `RECORDING`, GSI1 `CALL#<call_id>` / `RECORDING`).
 
     The audio itself is in the recordings bucket at `s3_key`; processing reads it from there.
@@ -96,7 +94,7 @@ class PipelineKind(StrEnum):
     CONCATENATION = "concatenation"
 
 
-class PipelinePointer(BaseModel):
+class PipelinePointer(Model):
     """Which tour a media pipeline belongs to (`PIPELINE#<pipeline_id>` / `PIPELINE`), for its events."""
 
     model_config = ConfigDict(extra="ignore")
@@ -111,7 +109,7 @@ class PipelinePointer(BaseModel):
 # ---------------------------------------------------------------- requests
 
 
-class BuyerJoinRequest(BaseModel):
+class BuyerJoinRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     recording_consent: StrictBool | None = Field(
@@ -121,7 +119,7 @@ class BuyerJoinRequest(BaseModel):
     )
 
 
-class RecordRequest(BaseModel):
+class RecordRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["start", "stop"] = Field(description="start needs the buyer's consent and the pro plan")
@@ -130,7 +128,7 @@ class RecordRequest(BaseModel):
 # ---------------------------------------------------------------- responses: Chime's objects
 
 
-class _ChimeObject(BaseModel):
+class _ChimeObject(Model):
     # Chime adds fields over time; the browser SDK reads them, so they pass through untouched.
     model_config = ConfigDict(extra="allow")
 
@@ -162,7 +160,7 @@ class ChimeAttendee(_ChimeObject):
 # ---------------------------------------------------------------- responses
 
 
-class CallDetailAttributes(BaseModel):
+class CallDetailAttributes(Model):
     status: CallStatus
     recording_status: RecordingStatus | None = None
     recording_consent: bool | None = Field(
@@ -183,7 +181,7 @@ class JoinAttributes(CallDetailAttributes):
     attendee: ChimeAttendee
 
 
-class RecordingAttributes(BaseModel):
+class RecordingAttributes(Model):
     status: RecordingState
     processing_status: ProcessingStart = Field(
         description="started: transcript, highlights and summary are being made; pro_required: the realtor's "

@@ -45,18 +45,19 @@ from realty.calls.models import (
 )
 from realty.core import clock, ids
 from realty.core.audit import audit_action, record
-from realty.core.auth import Caller, Role
+from realty.core.auth import Caller
 from realty.core.envelope import Relationship, Resource
 from realty.core.errors import Conflict, NotFound, PaymentRequired
 from realty.core.metrics import count
+from realty.tours import access
 from realty.tours import store as tours_store
+from realty.tours.access import Side
 from realty.tours.models import CallStatus, Tour
 from realty.tours.states import BookingStatus, TourStatus, ensure_transition
 
 logger = Logger(child=True)
 
 SYSTEM_ACTOR = "system"
-Side = Literal["realtor", "buyer"]
 
 CALL_CHANGED = "the call was changed by another request; reload it and retry"
 TOUR_CHANGED = "the tour was changed by another request; reload it and retry"
@@ -124,7 +125,9 @@ def _load_tour(tour_id: str) -> tuple[Tour, CallState] | None:
 def _managed_tour(caller: Caller, tour_id: str) -> tuple[Tour, CallState]:
     """The tour and call, if the caller is its realtor or an admin; else 404."""
     found = _load_tour(tour_id)
-    if found is None or not (caller.is_admin or found[0].realtor_id == caller.user_id):
+    if found is None or not access.visible(
+        caller, realtor_id=found[0].realtor_id, buyer_id=found[0].buyer_id, side="realtor"
+    ):
         raise NotFound("no such tour")
     return found
 
@@ -138,18 +141,10 @@ def _call(call_id: str, *, consistent: bool = False) -> CallState | None:
     return call
 
 
-def _own_side(caller: Caller, call: CallState) -> bool:
-    if caller.role is Role.REALTOR:
-        return call.realtor_id == caller.user_id
-    if caller.role is Role.BUYER:
-        return call.buyer_id == caller.user_id
-    return False
-
-
 def _visible_call(caller: Caller, call_id: str) -> CallState:
     """Participants (each on their own side) and admins see a call; anyone else gets a 404."""
     call = _call(call_id)
-    if call is None or not (caller.is_admin or _own_side(caller, call)):
+    if call is None or not access.visible(caller, realtor_id=call.realtor_id, buyer_id=call.buyer_id):
         raise NotFound("no such call")
     return call
 
@@ -157,15 +152,14 @@ def _visible_call(caller: Caller, call_id: str) -> CallState:
 def _participant_call(caller: Caller, call_id: str, side: Side) -> CallState:
     """Only the participant of this side (realtor or buyer) may join or leave; admins are not participants."""
     call = _call(call_id, consistent=True)
-    owner = None if call is None else (call.realtor_id if side == "realtor" else call.buyer_id)
-    if call is None or owner != caller.user_id:
+    if call is None or not access.participant(caller, realtor_id=call.realtor_id, buyer_id=call.buyer_id, side=side):
         raise NotFound("no such call")
     return call
 
 
 def _managed_call(caller: Caller, call_id: str) -> CallState:
     call = _call(call_id, consistent=True)
-    if call is None or not (caller.is_admin or call.realtor_id == caller.user_id):
+    if call is None or not access.visible(caller, realtor_id=call.realtor_id, buyer_id=call.buyer_id, side="realtor"):
         raise NotFound("no such call")
     return call
 
@@ -432,13 +426,16 @@ def _start_recording(caller: Caller, call: CallState) -> CallState:
             ],
             [CALL_CHANGED, None, None],
         )
-    except Conflict:
-        current = store.get_call(call.tour_id)
+    except Exception as error:
+        # Chime is capturing but the call item may not say so. Whatever failed (consent withdrawn or
+        # the call ended meanwhile, DynamoDB throttling or failing), a capture the call does not
+        # record is stopped: nothing else would stop it (consent withdrawal, the end) or keep it.
+        current = _call_if_readable(call.tour_id)
         if current is not None and current.capture_pipeline_id == pipeline.id:
-            return current  # a concurrent start of the same pipeline won
-        # Consent was withdrawn (or the call ended) meanwhile: nothing may keep recording.
+            return current  # the write did land: a concurrent start of the same pipeline won
         adapter.stop_capture(pipeline_id=pipeline.id)
-        if current is not None and current.recording_consent is not True:
+        count("RecordingsStoppedUnrecorded")
+        if isinstance(error, Conflict) and current is not None and current.recording_consent is not True:
             raise Conflict("the buyer has not agreed to the tour being recorded", code="CONSENT_REQUIRED") from None
         raise
     count("RecordingsStarted")
@@ -451,6 +448,15 @@ def _start_recording(caller: Caller, call: CallState) -> CallState:
             "updated_at": stamp,
         }
     )
+
+
+def _call_if_readable(tour_id: str) -> CallState | None:
+    """The call as stored now, or None when even reading it fails (the caller is already failing)."""
+    try:
+        return store.get_call(tour_id)
+    except Exception as error:
+        logger.warning("could not re-read the call", extra={"tour_id": tour_id, "error": type(error).__name__})
+        return None
 
 
 def _stop_recording(caller: Caller, call: CallState) -> CallState:
@@ -498,10 +504,20 @@ def end_tour(caller: Caller, tour_id: str) -> Resource[CallDetailAttributes]:
 
 def end_call(caller: Caller, call_id: str) -> Resource[CallDetailAttributes]:
     found = _call(call_id)  # names the tour: the tour and call are then read together, consistently
-    if found is None or not (caller.is_admin or found.realtor_id == caller.user_id):
+    if found is None or not access.visible(
+        caller, realtor_id=found.realtor_id, buyer_id=found.buyer_id, side="realtor"
+    ):
         raise NotFound("no such call")
     tour, current = _managed_tour(caller, found.tour_id)
     return call_resource(_end(tour, current, actor=caller.user_id, reason="ended_by_realtor", delete_meeting=True))
+
+
+def close_tour(caller: Caller, tour_id: str) -> CallState:
+    """Admin (`PUT /admin/tours/{id}` `completed`): close an in-progress tour nobody ended, exactly as
+    its realtor's end does: capture stopped, meeting deleted, recording concatenated, and the call,
+    tour and booking changed in one transaction."""
+    tour, call = _managed_tour(caller, tour_id)
+    return _end(tour, call, actor=caller.user_id, reason="closed_by_admin", delete_meeting=True)
 
 
 def meeting_ended(tour_id: str, meeting_id: str | None) -> CallState | None:
@@ -709,32 +725,48 @@ def recording_arrived(*, bucket: str, s3_key: str, size: int) -> Recording | Non
         created_at=stamp,
         updated_at=stamp,
     )
+    recording, stored_now = _store_recording(
+        recording,
+        call_status=RecordingStatus.AVAILABLE,
+        action="recording.available",
+        details={"call_id": call.id, "s3_key": s3_key, "file_size_bytes": size},
+    )
+    if stored_now:
+        count("RecordingsAvailable")
+    return _start_processing(recording)
+
+
+def _store_recording(
+    recording: Recording, *, call_status: RecordingStatus, action: str, details: dict[str, Any]
+) -> tuple[Recording, bool]:
+    """Put the tour's one recording item, the call's `recording_status` and the audit item, in one
+    transaction. Returns (the recording, True) when stored now, or (the one stored before, False):
+    a second delivery of the file, or the file and a pipeline failure racing, change nothing."""
     try:
         store.transact(
             [
                 store.put_recording_action(recording),
                 store.update_call_action(
-                    tour_id,
-                    set_values={"recording_status": RecordingStatus.AVAILABLE.value, "updated_at": stamp},
+                    recording.tour_id,
+                    set_values={"recording_status": call_status.value, "updated_at": recording.updated_at},
                     condition="attribute_exists(PK)",
                 ),
                 audit_action(
                     actor_id=SYSTEM_ACTOR,
-                    action="recording.available",
+                    action=action,
                     resource_type="recording",
-                    resource_id=tour_id,
-                    details={"call_id": call.id, "s3_key": s3_key, "file_size_bytes": size},
+                    resource_id=recording.tour_id,
+                    details=details,
                 ),
             ],
             ["the recording is already recorded", None, None],
         )
-        count("RecordingsAvailable")
     except Conflict:
-        existing = store.get_recording(tour_id)
+        existing = store.get_recording(recording.tour_id)
         if existing is None:
             raise
-        recording = existing  # a second delivery of the same file
-    return _start_processing(recording)
+        return existing, False
+    return recording, True
 
 
 def _start_processing(recording: Recording) -> Recording:
@@ -805,27 +837,14 @@ def pipeline_failed(pipeline_id: str, *, tour_id_hint: str | None = None) -> Rec
         created_at=stamp,
         updated_at=stamp,
     )
-    try:
-        store.transact(
-            [
-                store.put_recording_action(failed),
-                store.update_call_action(
-                    tour_id,
-                    set_values={"recording_status": RecordingStatus.FAILED.value, "updated_at": stamp},
-                    condition="attribute_exists(PK)",
-                ),
-                audit_action(
-                    actor_id=SYSTEM_ACTOR,
-                    action="recording.failed",
-                    resource_type="recording",
-                    resource_id=tour_id,
-                    details={"call_id": call.id, "media_pipeline_id": pipeline_id},
-                ),
-            ],
-            ["the recording is already recorded", None, None],
-        )
-    except Conflict:
-        return store.get_recording(tour_id)
+    recording, stored_now = _store_recording(
+        failed,
+        call_status=RecordingStatus.FAILED,
+        action="recording.failed",
+        details={"call_id": call.id, "media_pipeline_id": pipeline_id},
+    )
+    if not stored_now:
+        return recording
     count("RecordingsFailed")
     emails.recording_failed(tour)
     return failed
@@ -875,10 +894,10 @@ def _playback(caller: Caller, recording: Recording | None) -> Resource[Recording
 
 def _side_allows(caller: Caller, recording: Recording | None, side: Side) -> Recording | None:
     """The tour's realtor (on the realtor routes), its buyer (on the buyer routes) and admins; else None."""
-    if recording is None or caller.is_admin:
-        return recording
-    owner = recording.realtor_id if side == "realtor" else recording.buyer_id
-    return recording if owner == caller.user_id else None
+    if recording is None:
+        return None
+    allowed = access.visible(caller, realtor_id=recording.realtor_id, buyer_id=recording.buyer_id, side=side)
+    return recording if allowed else None
 
 
 def tour_recording(caller: Caller, tour_id: str, side: Side) -> Resource[RecordingAttributes]:

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from realty.core.config import get_settings
 from realty.core.envelope import ErrorItem, error_body, meta
 from realty.core.errors import AppError, BadRequest, PayloadTooLarge
-from realty.core.metrics import metrics
+from realty.core.observability import instrument_handler
 
 logger = Logger()
 
@@ -43,13 +43,11 @@ def create_app() -> APIGatewayRestResolver:
 
 
 def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-    @metrics.log_metrics(raise_on_empty_metrics=False)
+    @instrument_handler(correlation_id_path="requestContext.requestId")
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         rejection = _body_rejection(event)
-        if rejection is not None:
-            return _proxy_error(event, rejection)
-        return app.resolve(event, context)
+        response = _proxy_error(event, rejection) if rejection is not None else app.resolve(event, context)
+        return _with_cors(response)
 
     return lambda_handler
 
@@ -84,6 +82,17 @@ def error_response(app: APIGatewayRestResolver, status: int, errors: list[ErrorI
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(error_body(errors, request_id(app))),
     )
+
+
+def _with_cors(response: dict[str, Any]) -> dict[str, Any]:
+    """The web app's origin on every answer: with proxy integration, API Gateway's CORS setting only
+    answers the preflight; the browser reads a response only if the function names the origin."""
+    origin = {"Access-Control-Allow-Origin": get_settings().allowed_origin, "Vary": "Origin"}
+    if "multiValueHeaders" in response:
+        response["multiValueHeaders"].update({name: [value] for name, value in origin.items()})
+    else:
+        response.setdefault("headers", {}).update(origin)
+    return response
 
 
 def _body_rejection(event: dict[str, Any]) -> AppError | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from typing import TYPE_CHECKING
 
 from realty.core.errors import Forbidden, Unauthorized
+
+if TYPE_CHECKING:  # the authorizer imports this module and has no resolver to pay for
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 
 class Role(StrEnum):

@@ -1,16 +1,19 @@
-"""Settings read once per container from the environment the template sets."""
+"""Settings read once per container from the environment the template sets.
+
+A frozen dataclass rather than a pydantic model: every function (the authorizer too, which has no
+other use for pydantic) imports this module at cold start, and the values are plain strings and
+numbers read from the template's own environment.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field
 
-
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True)
+class Settings:
     stage: str = "dev"
     region: str = "us-east-1"
     main_table: str = "realty-main"
@@ -21,9 +24,10 @@ class Settings(BaseModel):
     cursor_secret_arn: str = ""
     kms_key_id: str = ""
     sender_email: str = "no-reply@realtyforyou.example"
+    allowed_origin: str = "http://localhost:5173"  # the web app's origin (CORS)
     media_bucket: str = ""
     recordings_bucket: str = ""
-    media_base_url: str = Field(default="", description="public base URL of processed media (CDN); empty: presigned")
+    media_base_url: str = ""  # public base URL of processed media (CDN); empty: presigned
     stripe_secret_arn: str = ""
     openai_secret_arn: str = ""
     tour_processing_state_machine_arn: str = ""
@@ -34,7 +38,7 @@ class Settings(BaseModel):
     chime_media_region: str = "us-east-1"
     booking_min_lead_minutes: int = 60
     booking_max_days_ahead: int = 90
-    jwks_url_override: str = Field(default="", description="local stack only: where the pool's JWKS is served")
+    jwks_url_override: str = ""  # local stack only: where the pool's JWKS is served
     jwks_timeout_seconds: float = 2.0
     max_body_bytes: int = 64 * 1024
     api_version: str = "1.0"
@@ -63,6 +67,7 @@ class Settings(BaseModel):
             cursor_secret_arn=env("CURSOR_SECRET_ARN", ""),
             kms_key_id=env("KMS_KEY_ID", ""),
             sender_email=env("SENDER_EMAIL", defaults.sender_email),
+            allowed_origin=env("ALLOWED_ORIGIN", defaults.allowed_origin),
             media_bucket=env("MEDIA_BUCKET", ""),
             recordings_bucket=env("RECORDINGS_BUCKET", ""),
             media_base_url=env("MEDIA_BASE_URL", ""),

@@ -29,9 +29,16 @@ def key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
+# DynamoDB numbers stop at 1E-130 in magnitude (and 38 significant digits, which a float's repr never
+# exceeds); boto3 refuses anything closer to zero with decimal.Underflow.
+_SMALLEST_NUMBER = Decimal("1E-130")
+
+
 def _decimalize(value: Any) -> Any:
     if isinstance(value, float):
-        return Decimal(str(value))
+        number = Decimal(str(value))
+        # Closer to zero than DynamoDB can store: store zero, as a float underflows to zero.
+        return Decimal(0) if abs(number) < _SMALLEST_NUMBER else number
     if isinstance(value, dict):
         return {k: _decimalize(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -8,18 +8,19 @@ from pydantic import BaseModel, Field
 
 from realty.core import clock
 from realty.core.config import get_settings
+from realty.core.models import Model
 
 AttributesT = TypeVar("AttributesT", bound=BaseModel)
 DataT = TypeVar("DataT")
 
 
-class Meta(BaseModel):
+class Meta(Model):
     timestamp: str
     version: str
     request_id: str | None = None
 
 
-class Pagination(BaseModel):
+class Pagination(Model):
     limit: int
     next_cursor: str | None
 
@@ -28,40 +29,50 @@ class ListMeta(Meta):
     pagination: Pagination
 
 
-class Relationship(BaseModel):
+class Relationship(Model):
     id: str
     type: str
 
 
-class Resource(BaseModel, Generic[AttributesT]):
+class Resource(Model, Generic[AttributesT]):
     id: str
     type: str
     attributes: AttributesT
     relationships: dict[str, Relationship | list[Relationship] | None] = Field(default_factory=dict)
 
 
-class Envelope(BaseModel, Generic[DataT]):
+class Envelope(Model, Generic[DataT]):
     success: Literal[True] = True
     data: DataT
     meta: Meta
 
 
-class ListEnvelope(BaseModel, Generic[DataT]):
+class ListEnvelope(Model, Generic[DataT]):
     success: Literal[True] = True
     data: list[DataT]
     meta: ListMeta
 
 
-class ErrorItem(BaseModel):
+class ErrorItem(Model):
     code: str
     message: str
     field: str | None = None
 
 
-class ErrorEnvelope(BaseModel):
+class ErrorMeta(Model):
+    timestamp: str | None = Field(
+        default=None,
+        description="absent on errors API Gateway answers itself (401 from the authorizer, 429, unknown route): "
+        "its Gateway Response templates have no ISO-8601 time variable",
+    )
+    version: str
+    request_id: str | None = None
+
+
+class ErrorEnvelope(Model):
     success: Literal[False] = False
     errors: list[ErrorItem]
-    meta: Meta
+    meta: ErrorMeta
 
 
 def meta(request_id: str | None) -> dict[str, Any]:

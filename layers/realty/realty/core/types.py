@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 # Deliberately simple (one @, a dotted domain, no spaces): Cognito is the real judge, and
 # email-validator would add ~60 ms to every API function's cold start.
@@ -23,4 +23,10 @@ def _email(value: str) -> str:
     return value
 
 
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+# Documented as `format: email`, so clients (and the fuzzer) send what the check accepts.
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+]

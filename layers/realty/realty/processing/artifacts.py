@@ -21,7 +21,7 @@ from realty.core.envelope import Relationship, Resource
 from realty.core.errors import NotFound
 from realty.processing import store
 from realty.processing.models import (
-    HighlightItem,
+    HighlightAttributes,
     HighlightsAttributes,
     StoredHighlight,
     StoredSummary,
@@ -31,6 +31,7 @@ from realty.processing.models import (
     TranscriptAttributes,
     TranscriptMetadata,
 )
+from realty.tours import access
 
 logger = Logger(child=True)
 
@@ -39,14 +40,7 @@ def _participant_tour(caller: Caller, items: list[dict[str, Any]]) -> TourView:
     """The tour if the caller may see it from their side (realtor or buyer route), else 404."""
     tour_item = next((item for item in items if item.get("SK") == "TOUR"), None)
     tour = TourView.model_validate(tour_item) if tour_item else None
-    if tour is None:
-        raise NotFound("no such tour")
-    allowed = (
-        caller.role is Role.ADMIN
-        or (caller.role is Role.REALTOR and caller.user_id == tour.realtor_id)
-        or (caller.role is Role.BUYER and caller.user_id == tour.buyer_id)
-    )
-    if not allowed:
+    if tour is None or not access.visible(caller, realtor_id=tour.realtor_id, buyer_id=tour.buyer_id):
         raise NotFound("no such tour")
     return tour
 
@@ -103,20 +97,7 @@ def get_highlights(caller: Caller, tour_id: str) -> Resource[HighlightsAttribute
         status=tour.status,
         processing_error=_error_for(caller, tour),
         model=model,
-        highlights=[
-            HighlightItem(
-                id=h.id,
-                timestamp_ms=h.timestamp_ms,
-                highlight_type=h.highlight_type,
-                note=h.note,
-                quote=h.quote or None,
-                source=h.source,
-                image_url=h.image_url,
-            )
-            for h in stored
-        ]
-        if processed_once
-        else None,
+        highlights=[HighlightAttributes.of(h) for h in stored] if processed_once else None,
     )
     return Resource[HighlightsAttributes](
         id=tour_id, type="highlights", attributes=attributes, relationships=_relationships(tour_id)

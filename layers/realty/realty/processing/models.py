@@ -6,33 +6,23 @@ other content stay in S3 and DynamoDB (a state is limited to 256 KB).
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from realty.core.models import Model
+
+# The highlight's types and response shape belong to the tour (its details show them too).
+from realty.tours.models import Highlight, HighlightAttributes, HighlightSource, HighlightType
 from realty.tours.states import TourStatus
 
 RULES_MODEL = "rules-v1"
 
 
-class HighlightType(StrEnum):
-    FEATURE = "feature"
-    CONCERN = "concern"
-    QUESTION = "question"
-    PRICE = "price"
-    NEXT_STEP = "next_step"
-
-
-class HighlightSource(StrEnum):
-    AI = "ai"
-    NOTE = "note"
-
-
 # ---------------------------------------------------------------- the tour, as processing sees it
 
 
-class TourView(BaseModel):
+class TourView(Model):
     """The attributes of the tour item (`TOUR#<id>` / `TOUR`) that processing reads or owns.
 
     The tours capability owns the item; processing adds `processing_*` attributes to it with
@@ -57,7 +47,7 @@ class TourView(BaseModel):
     processed_at: str | None = None
 
 
-class NoteView(BaseModel):
+class NoteView(Model):
     """A participant's timestamped note (`TOUR#<id>` / `NOTE#...`), written by the tours capability."""
 
     model_config = ConfigDict(extra="ignore")
@@ -72,7 +62,7 @@ class NoteView(BaseModel):
 # ---------------------------------------------------------------- step inputs and outputs
 
 
-class StepInput(BaseModel):
+class StepInput(Model):
     model_config = ConfigDict(extra="ignore")
 
     tour_id: str = Field(min_length=1, max_length=64)
@@ -83,7 +73,7 @@ class DownloadInput(StepInput):
     recording_key: str | None = Field(default=None, description="overrides the tour's recording item")
 
 
-class RecordingRef(BaseModel):
+class RecordingRef(Model):
     """The exact object version this attempt processes (the bucket is versioned)."""
 
     bucket: str
@@ -97,7 +87,7 @@ class PrepareInput(StepInput):
     recording: RecordingRef
 
 
-class ChunkRef(BaseModel):
+class ChunkRef(Model):
     """One audio chunk in S3 and where it sits in the recording."""
 
     index: int
@@ -107,7 +97,7 @@ class ChunkRef(BaseModel):
     size_bytes: int
 
 
-class AudioPlan(BaseModel):
+class AudioPlan(Model):
     duration_ms: int
     format: str
     chunks: list[ChunkRef]
@@ -117,7 +107,7 @@ class TranscribeInput(StepInput):
     chunk: ChunkRef
 
 
-class ChunkTranscriptRef(BaseModel):
+class ChunkTranscriptRef(Model):
     index: int
     key: str
     segment_count: int
@@ -129,7 +119,7 @@ class MergeInput(StepInput):
     chunk_transcripts: list[ChunkTranscriptRef]
 
 
-class TranscriptRef(BaseModel):
+class TranscriptRef(Model):
     key: str
     duration_ms: int
     segment_count: int
@@ -142,12 +132,12 @@ class AnalysisInput(StepInput):
     provider: Literal["auto", "rules"] = "auto"
 
 
-class HighlightsResult(BaseModel):
+class HighlightsResult(Model):
     count: int
     model: str
 
 
-class SummaryResult(BaseModel):
+class SummaryResult(Model):
     model: str
 
 
@@ -156,7 +146,7 @@ class FinalizeInput(StepInput):
     summary: SummaryResult | None = None
 
 
-class StepError(BaseModel):
+class StepError(Model):
     """What a Catch puts at `$.error`."""
 
     model_config = ConfigDict(extra="ignore")
@@ -169,7 +159,31 @@ class FailureInput(StepInput):
     error: StepError = Field(default_factory=StepError)
 
 
-class Outcome(BaseModel):
+class ExecutionDetail(Model):
+    """The `detail` of EventBridge's `Step Functions Execution Status Change` (the fields read).
+
+    `input` is the execution's input as a JSON string (left out by Step Functions when too large);
+    `error`/`cause` are set for a failed execution."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+    status: Literal["FAILED", "TIMED_OUT", "ABORTED"]
+    input: str | None = None
+    error: str | None = None
+    cause: str | None = None
+
+
+class ExecutionStatusChange(Model):
+    """An execution of the tour-processing state machine failed, timed out or was aborted."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    source: Literal["aws.states"]
+    detail: ExecutionDetail
+
+
+class Outcome(Model):
     status: TourStatus | None = None
     updated: bool
 
@@ -177,13 +191,13 @@ class Outcome(BaseModel):
 # ---------------------------------------------------------------- content
 
 
-class Segment(BaseModel):
+class Segment(Model):
     start_ms: int
     end_ms: int
     text: str
 
 
-class ChunkTranscript(BaseModel):
+class ChunkTranscript(Model):
     """One chunk's transcript, its times already shifted to the whole recording."""
 
     index: int
@@ -195,7 +209,7 @@ class ChunkTranscript(BaseModel):
     confidence_score: float | None = None
 
 
-class Transcript(BaseModel):
+class Transcript(Model):
     """The full transcript, stored as JSON in S3 (`transcripts/<tour_id>/transcript.json`)."""
 
     full_text: str
@@ -206,7 +220,7 @@ class Transcript(BaseModel):
     confidence_score: float | None = None
 
 
-class TranscriptMetadata(BaseModel):
+class TranscriptMetadata(Model):
     """`TOUR#<id>` / `TRANSCRIPT`: what DynamoDB keeps about the transcript in S3."""
 
     model_config = ConfigDict(extra="ignore")
@@ -223,7 +237,7 @@ class TranscriptMetadata(BaseModel):
     created_at: str
 
 
-class HighlightDraft(BaseModel):
+class HighlightDraft(Model):
     timestamp_ms: int
     highlight_type: HighlightType
     note: str
@@ -232,20 +246,14 @@ class HighlightDraft(BaseModel):
     note_id: str | None = None
 
 
-class StoredHighlight(HighlightDraft):
-    """`TOUR#<id>` / `HIGHLIGHT#<timestamp_ms, 10 digits>#<id>`."""
+class StoredHighlight(Highlight):
+    """`TOUR#<id>` / `HIGHLIGHT#<timestamp_ms, 10 digits>#<id>`: the tour's highlight with the run that made it."""
 
-    model_config = ConfigDict(extra="ignore")
-
-    id: str
-    tour_id: str
-    image_url: str | None = None
     model: str | None = None
     attempt: int | None = None
-    created_at: str | None = None
 
 
-class SummaryContent(BaseModel):
+class SummaryContent(Model):
     overview: str
     liked: list[str]
     concerns: list[str]
@@ -269,18 +277,18 @@ class StoredSummary(SummaryContent):
 # validated (and timestamps checked against the recording) after parsing.
 
 
-class LlmHighlight(BaseModel):
+class LlmHighlight(Model):
     timestamp_ms: int = Field(description="start_ms of the transcript line the highlight refers to")
     highlight_type: Literal["feature", "concern", "question", "price", "next_step"]
     note: str = Field(description="one short sentence for the buyer and realtor")
     quote: str = Field(description="the words from the transcript, verbatim")
 
 
-class LlmHighlights(BaseModel):
+class LlmHighlights(Model):
     highlights: list[LlmHighlight]
 
 
-class LlmSummary(BaseModel):
+class LlmSummary(Model):
     overview: str = Field(description="two to four sentences")
     liked: list[str]
     concerns: list[str]
@@ -291,13 +299,13 @@ class LlmSummary(BaseModel):
 # ---------------------------------------------------------------- API responses
 
 
-class ProcessingAttributes(BaseModel):
+class ProcessingAttributes(Model):
     status: TourStatus
     processing_attempt: int
     processing_started_at: str | None = None
 
 
-class TranscriptAttributes(BaseModel):
+class TranscriptAttributes(Model):
     """While a tour is not processed yet, `status` says where it is and the content fields are null."""
 
     status: TourStatus
@@ -312,24 +320,14 @@ class TranscriptAttributes(BaseModel):
     created_at: str | None = None
 
 
-class HighlightItem(BaseModel):
-    id: str
-    timestamp_ms: int
-    highlight_type: HighlightType
-    note: str
-    quote: str | None = None
-    source: HighlightSource
-    image_url: str | None = None
-
-
-class HighlightsAttributes(BaseModel):
+class HighlightsAttributes(Model):
     status: TourStatus
     processing_error: str | None = None
     model: str | None = None
-    highlights: list[HighlightItem] | None = None
+    highlights: list[HighlightAttributes] | None = None
 
 
-class SummaryAttributes(BaseModel):
+class SummaryAttributes(Model):
     status: TourStatus
     processing_error: str | None = None
     model: str | None = None

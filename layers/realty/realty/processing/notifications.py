@@ -1,4 +1,4 @@
-"""Emails about processing: the summary is ready (both participants), processing failed (the realtor)."""
+"""Emails about processing: the summary is ready (each participant), processing failed (the realtor)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def _section(title: str, items: list[str]) -> tuple[str, str]:
     return text, html
 
 
-def summary_ready(tour: TourView, summary: SummaryContent | None) -> bool:
+def summary_ready(tour: TourView, summary: SummaryContent | None) -> int:
+    """One email to each participant (never one with both: neither sees the other's address).
+    Returns how many were accepted."""
     recipients = [address for address in (tour.realtor_email, tour.buyer_email) if address]
     subject = f"Your tour summary is ready: {_place(tour)}"
     text = f"The recording of the tour of {_place(tour)} has been transcribed and summarised.\n"
@@ -39,7 +41,7 @@ def summary_ready(tour: TourView, summary: SummaryContent | None) -> bool:
             html += part_html
     text += "\nOpen the tour in RealtyForYou for the transcript and highlights.\n"
     html += "<p>Open the tour in RealtyForYou for the transcript and highlights.</p>"
-    return send(Email(to=recipients, subject=subject, text=text, html=html))
+    return sum(send(Email(to=[address], subject=subject, text=text, html=html)) for address in recipients)
 
 
 def processing_failed(tour: TourView, reason: str) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -36,6 +38,7 @@ from realty.processing.models import (
     ChunkTranscript,
     ChunkTranscriptRef,
     DownloadInput,
+    ExecutionStatusChange,
     FailureInput,
     FinalizeInput,
     HighlightsResult,
@@ -322,13 +325,46 @@ def failure_reason(error: StepError) -> str:
         reason = f"the processing service was unavailable ({name}); reprocess the tour to try again"
     elif name in {"States.Timeout", "Sandbox.Timedout"}:
         reason = "a processing step took too long; reprocess the tour to try again"
+    elif name == "Execution.TimedOut":
+        reason = "processing took longer than allowed; reprocess the tour to try again"
+    elif name == "Execution.Aborted":
+        reason = "processing was stopped; reprocess the tour to try again"
     else:
         reason = f"processing failed unexpectedly ({name}); reprocess the tour to try again"
     return reason[:REASON_CHARS]
 
 
+# What an execution that stopped without reaching MarkFailed reports as its error.
+_STOPPED_EXECUTION_ERRORS = {"TIMED_OUT": "Execution.TimedOut", "ABORTED": "Execution.Aborted"}
+
+
+def failure_input(event: dict[str, Any]) -> FailureInput:
+    """MarkFailed's input: the state machine's Catch sends `{tour_id, attempt, error}`; EventBridge
+    sends the execution's status change when the execution itself failed, timed out or was aborted
+    (no Catch ran: `TimeoutSeconds`, a StopExecution, or MarkFailed failing after its retries).
+
+    The tour and attempt come from the execution's input, or else from its name `<tour_id>-<attempt>`.
+    """
+    if event.get("source") != "aws.states":
+        return FailureInput.model_validate(event)
+    detail = ExecutionStatusChange.model_validate(event).detail
+    run: dict[str, Any] = {}
+    with suppress(ValueError):
+        loaded = json.loads(detail.input) if detail.input else {}
+        run = loaded if isinstance(loaded, dict) else {}
+    if not run.get("tour_id") or not run.get("attempt"):
+        tour_id, _, attempt = detail.name.rpartition("-")
+        run = {"tour_id": tour_id, "attempt": attempt}
+    error = StepError(Error=detail.error or _STOPPED_EXECUTION_ERRORS.get(detail.status, ""), Cause=detail.cause or "")
+    return FailureInput(tour_id=run["tour_id"], attempt=run["attempt"], error=error)
+
+
 def mark_failed(event: FailureInput) -> Outcome:
-    """`processing -> processing_failed` with a readable reason, then tell the realtor."""
+    """`processing -> processing_failed` with a readable reason, then tell the realtor.
+
+    Idempotent per attempt: the update is conditioned on the tour still processing this attempt, so
+    the Catch's call and EventBridge's event for the same failed run change the tour and email once.
+    """
     reason = failure_reason(event.error)
     tour = store.get_tour(event.tour_id)
     updated = store.finish_processing(

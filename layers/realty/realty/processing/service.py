@@ -7,22 +7,27 @@ Each run is an *attempt*: the tour's `processing_attempt` counts them, and the e
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from botocore.exceptions import BotoCoreError, ClientError
+from datetime import timedelta
 
 from realty.core import clock
 from realty.core.audit import audit_action
-from realty.core.auth import Caller, Role
+from realty.core.auth import Caller
 from realty.core.config import get_settings
 from realty.core.envelope import Relationship, Resource
 from realty.core.errors import Conflict, NotConfigured, NotFound, UpstreamError
 from realty.core.metrics import count
 from realty.processing import store
 from realty.processing.models import ProcessingAttributes, TourView
+from realty.tours import access
 from realty.tours.states import TourStatus, ensure_transition
 
 SYSTEM_ACTOR = "system:tour-processing"
 REPROCESSABLE = (TourStatus.PROCESSED, TourStatus.PROCESSING_FAILED)
+# The state machine's `TimeoutSeconds` (statemachines/tour_processing.asl.json; a template test keeps
+# the two equal): no execution runs longer. A tour still `processing` this long after its run started
+# (plus a margin for the start itself) has nothing running any more and may be reprocessed.
+EXECUTION_TIMEOUT = timedelta(seconds=7200)
+STUCK_AFTER = EXECUTION_TIMEOUT + timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ def _start(tour: TourView, *, attempt: int | None, actor_id: str) -> ProcessingS
     name = execution_name(tour.id, number)
     try:
         store.start_execution(name, {"tour_id": tour.id, "attempt": number})
-    except (ClientError, BotoCoreError) as error:
+    except UpstreamError:
         # The tour must not stay `processing` with nothing running: mark this attempt failed, so
         # it can be reprocessed, and tell the caller.
         store.finish_processing(
@@ -113,30 +118,68 @@ def _start(tour: TourView, *, attempt: int | None, actor_id: str) -> ProcessingS
                 details={"attempt": number, "reason": "start_execution failed"},
             ),
         )
-        raise UpstreamError("tour processing could not be started, retry later") from error
+        raise
     count("TourProcessingStarted")
     return ProcessingStarted(
         tour_id=tour.id, attempt=number, execution_name=name, execution_arn=execution_arn(name), started_at=stamp
     )
 
 
+def _stuck(tour: TourView) -> bool:
+    """Still `processing` although its execution cannot be running any more (it timed out, or was
+    lost without its failure being recorded)."""
+    if tour.status is not TourStatus.PROCESSING or not tour.processing_started_at:
+        return False  # every run stamps processing_started_at when it moves the tour to processing
+    return clock.now() - clock.parse_iso(tour.processing_started_at) > STUCK_AFTER
+
+
+def _fail_stuck(tour: TourView, *, actor_id: str) -> TourView:
+    """Record the stuck attempt as failed (`processing -> processing_failed`, conditioned on that
+    attempt), so the next one starts from there like any reprocess."""
+    reason = "processing did not finish in time; reprocess the tour to try again"
+    failed = store.finish_processing(
+        tour.id,
+        attempt=tour.processing_attempt,
+        target=TourStatus.PROCESSING_FAILED,
+        stamp=clock.now_iso(),
+        reason=reason,
+        audit=audit_action(
+            actor_id=actor_id,
+            action="tour.processing_failed",
+            resource_type="tour",
+            resource_id=tour.id,
+            details={"attempt": tour.processing_attempt, "reason": "no result within the execution timeout"},
+        ),
+    )
+    if not failed:
+        raise Conflict("the tour was changed by another request, retry")
+    return tour.model_copy(update={"status": TourStatus.PROCESSING_FAILED, "processing_error": reason})
+
+
 def reprocess(caller: Caller, tour_id: str) -> Resource[ProcessingAttributes]:
     """`POST /realtors/tours/{id}/reprocess`: the tour's realtor (or an admin) runs processing again.
 
-    404 for someone else's tour, 409 unless it is processed or failed, 402 without the pro plan.
+    404 for someone else's tour; 409 unless it is processed, failed, or stuck in `processing` for
+    longer than an execution can run (that attempt is then recorded as failed first); 402 without
+    the pro plan.
     """
     tour = store.get_tour(tour_id)
-    if tour is None or not (caller.role is Role.ADMIN or caller.user_id == tour.realtor_id):
+    if tour is None or not access.visible(caller, realtor_id=tour.realtor_id, buyer_id=tour.buyer_id, side="realtor"):
         raise NotFound("no such tour")
-    if tour.status not in REPROCESSABLE:
+    stuck = _stuck(tour)
+    if tour.status not in REPROCESSABLE and not stuck:
+        hours = int(EXECUTION_TIMEOUT.total_seconds()) // 3600
         raise Conflict(
-            f"only a processed tour or one whose processing failed can be reprocessed; this one is {tour.status.value}",
+            "only a processed tour, one whose processing failed, or one processing for longer than "
+            f"{hours} hours can be reprocessed; this one is {tour.status.value}",
             code="INVALID_TRANSITION",
         )
     # Processing is a pro feature of the tour's realtor (whoever asks); reading results never is.
     from realty.billing.entitlements import require_pro
 
     require_pro(tour.realtor_id, feature="reprocessing")
+    if stuck:
+        tour = _fail_stuck(tour, actor_id=caller.user_id)
     started = _start(tour, attempt=None, actor_id=caller.user_id)
     return Resource[ProcessingAttributes](
         id=tour.id,

@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import conflicts_as, from_item, key, to_item
+from realty.core.errors import UpstreamError
 from realty.processing.errors import UpstreamRetryable
 from realty.processing.models import (
     NoteView,
@@ -305,7 +306,10 @@ def get_json_if_exists(object_key: str) -> Any | None:
 
 
 def start_execution(name: str, payload: dict[str, Any]) -> str | None:
-    """The new execution's ARN; None when an execution of that name already exists."""
+    """The new execution's ARN; None when an execution of that name already exists.
+
+    Step Functions refusing or failing is an `UpstreamError` (the API's 502).
+    """
     sfn = client("stepfunctions")
     try:
         response = sfn.start_execution(
@@ -314,5 +318,7 @@ def start_execution(name: str, payload: dict[str, Any]) -> str | None:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
             return None
-        raise
+        raise UpstreamError("tour processing could not be started, retry later") from error
+    except BotoCoreError as error:
+        raise UpstreamError("tour processing could not be started, retry later") from error
     return str(response["executionArn"])

@@ -5,8 +5,9 @@ from enum import StrEnum
 from html import unescape
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
+from realty.core.models import Model
 from realty.core.types import SINGLE_LINE
 
 MAX_IMAGES_PER_PROPERTY = 30
@@ -57,7 +58,7 @@ class ImageStatus(StrEnum):
     FAILED = "failed"
 
 
-class PropertyImage(BaseModel):
+class PropertyImage(Model):
     """An image record as stored on the property: S3 keys, never URLs (URLs are made when read)."""
 
     id: str
@@ -71,7 +72,7 @@ class PropertyImage(BaseModel):
     created_at: str
 
 
-class Property(BaseModel):
+class Property(Model):
     """A property as stored; never returned as-is (see `PropertyAttributes`)."""
 
     id: str
@@ -107,7 +108,7 @@ Bathrooms = Annotated[float, Field(ge=0, le=MAX_ROOMS, allow_inf_nan=False)]
 Sqft = Annotated[int, Field(ge=1, le=MAX_SQFT)]
 
 
-class CreatePropertyRequest(BaseModel):
+class CreatePropertyRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     address: Address
@@ -121,7 +122,7 @@ class CreatePropertyRequest(BaseModel):
     status: PropertyStatus = PropertyStatus.ACTIVE
 
 
-class UpdatePropertyRequest(BaseModel):
+class UpdatePropertyRequest(Model):
     """Only the fields sent are changed; `mls_id: null` releases the MLS id."""
 
     model_config = ConfigDict(extra="forbid")
@@ -148,7 +149,7 @@ class UpdatePropertyRequest(BaseModel):
 # ---------------------------------------------------------------- responses
 
 
-class ImageAttributes(BaseModel):
+class ImageAttributes(Model):
     id: str
     status: ImageStatus
     url: str | None = None
@@ -157,7 +158,7 @@ class ImageAttributes(BaseModel):
     height: int | None = None
 
 
-class PropertyAttributes(BaseModel):
+class PropertyAttributes(Model):
     realtor_id: str
     address: str
     city: str
@@ -173,6 +174,6 @@ class PropertyAttributes(BaseModel):
     updated_at: str
 
 
-class DeletedAttributes(BaseModel):
+class DeletedAttributes(Model):
     deleted: Literal[True] = True
     deleted_at: str

@@ -145,7 +145,11 @@ def update_property(caller: Caller, property_id: str, request: UpdatePropertyReq
 
 def delete_property(caller: Caller, property_id: str) -> Resource[DeletedAttributes]:
     prop = _managed(caller, property_id)
-    if store.has_upcoming_confirmed_booking(prop.id, clock.now_iso()):
+    # Refused rather than cascading: a booking left behind could never be confirmed again.
+    blocking = store.open_booking_status(prop.id, clock.now_iso())
+    if blocking == "pending":
+        raise Conflict("the property has tour requests waiting for an answer; decline them first")
+    if blocking is not None:
         raise Conflict("the property has upcoming confirmed tours; cancel or decline them first")
     store.delete_property(prop, audit=_audit(caller.user_id, "property.deleted", prop.id, mls_id=prop.mls_id))
     media.delete_objects([key for i in prop.images for key in (i.upload_key, i.image_key, i.thumbnail_key)])

@@ -263,28 +263,31 @@ def remove_image(property_id: str, image_id: str, *, updated_at: str, audit: dic
 # ---------------------------------------------------------------- reads
 
 
-def has_upcoming_confirmed_booking(property_id: str, now_iso: str) -> bool:
-    """Whether a confirmed booking of the property is scheduled at or after `now_iso` (GSI3 of bookings)."""
+def open_booking_status(property_id: str, now_iso: str) -> str | None:
+    """The status of a booking that still needs the property (GSI3 of bookings), or None: a pending
+    request (whatever its time: it can still be rescheduled and confirmed) or a confirmed booking
+    scheduled at or after `now_iso`."""
     request: dict[str, Any] = {
         "TableName": get_settings().main_table,
         "IndexName": "GSI3",
-        "KeyConditionExpression": "GSI3PK = :pk AND GSI3SK >= :now",
-        "FilterExpression": "#status = :confirmed",
+        "KeyConditionExpression": "GSI3PK = :pk",
+        "FilterExpression": "#status = :pending OR (#status = :confirmed AND scheduled_at >= :now)",
         "ExpressionAttributeNames": {"#status": "status"},
         "ExpressionAttributeValues": {
             ":pk": {"S": f"PROPERTY#{property_id}#BOOKINGS"},
             ":now": {"S": now_iso},
+            ":pending": {"S": "pending"},
             ":confirmed": {"S": "confirmed"},
         },
-        "ProjectionExpression": "PK",
+        "ProjectionExpression": "#status",
     }
     while True:
         response = client("dynamodb").query(**request)
-        if response.get("Items"):
-            return True
+        for item in response.get("Items", []):
+            return str(item["status"]["S"])
         last = response.get("LastEvaluatedKey")
         if not last:
-            return False
+            return None
         request["ExclusiveStartKey"] = last
 
 

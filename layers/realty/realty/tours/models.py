@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
+from realty.core.models import Model
 from realty.tours.states import TourStatus
 
 MAX_NOTES_PER_TOUR = 200
@@ -27,7 +28,20 @@ class CallStatus(StrEnum):
     ENDED = "ended"
 
 
-class _Stored(BaseModel):
+class HighlightType(StrEnum):
+    FEATURE = "feature"
+    CONCERN = "concern"
+    QUESTION = "question"
+    PRICE = "price"
+    NEXT_STEP = "next_step"
+
+
+class HighlightSource(StrEnum):
+    AI = "ai"
+    NOTE = "note"
+
+
+class _Stored(Model):
     model_config = ConfigDict(extra="ignore")
 
 
@@ -91,15 +105,20 @@ class TourNote(_Stored):
 
 
 class Highlight(_Stored):
-    """A moment of the tour worth returning to (`TOUR#<tour_id>` / `HIGHLIGHT#<ms, 10 digits>#<id>`)."""
+    """A moment of the tour worth returning to (`TOUR#<tour_id>` / `HIGHLIGHT#<ms, 10 digits>#<id>`).
+
+    Written by processing, whose stored model extends this one with its run's bookkeeping.
+    """
 
     id: str
     tour_id: str
     timestamp_ms: int
-    note: str | None = None
-    highlight_type: str | None = None
+    highlight_type: HighlightType
+    note: str
+    quote: str = ""
+    source: HighlightSource = HighlightSource.AI
+    note_id: str | None = None
     image_url: str | None = None
-    source: str | None = None
     created_at: str | None = None
 
 
@@ -109,7 +128,7 @@ NoteContent = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 NoteTag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_TAG_MAX_CHARS)]
 
 
-class CreateNoteRequest(BaseModel):
+class CreateNoteRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     content: NoteContent
@@ -119,7 +138,7 @@ class CreateNoteRequest(BaseModel):
     )
 
 
-class UpdateTourRequest(BaseModel):
+class UpdateTourRequest(Model):
     """What an admin may do to a tour directly: cancel it, or close one that never ended."""
 
     model_config = ConfigDict(extra="forbid")
@@ -130,13 +149,13 @@ class UpdateTourRequest(BaseModel):
 # ---------------------------------------------------------------- responses
 
 
-class PropertySummary(BaseModel):
+class PropertySummary(Model):
     id: str
     address: str
     city: str
 
 
-class CallAttributes(BaseModel):
+class CallAttributes(Model):
     id: str
     status: CallStatus
     recording_status: str | None = None
@@ -144,8 +163,8 @@ class CallAttributes(BaseModel):
     ended_at: str | None = None
 
 
-class NoteAttributes(BaseModel):
-    author_id: str
+class NoteAttributes(Model):
+    user_id: str = Field(description="the note's author (the tour's realtor or buyer, or an admin)")
     author_role: str
     content: str
     tag: str | None = None
@@ -159,16 +178,31 @@ class NoteItem(NoteAttributes):
     id: str
 
 
-class HighlightItem(BaseModel):
+class HighlightAttributes(Model):
+    """A highlight as the API shows it: the same shape in a tour's details and on `.../highlights`."""
+
     id: str
     timestamp_ms: int
-    note: str | None = None
-    highlight_type: str | None = None
+    highlight_type: HighlightType
+    note: str
+    quote: str | None = None
+    source: HighlightSource
     image_url: str | None = None
-    source: str | None = None
+
+    @classmethod
+    def of(cls, highlight: Highlight) -> HighlightAttributes:
+        return cls(
+            id=highlight.id,
+            timestamp_ms=highlight.timestamp_ms,
+            highlight_type=highlight.highlight_type,
+            note=highlight.note,
+            quote=highlight.quote or None,
+            source=highlight.source,
+            image_url=highlight.image_url,
+        )
 
 
-class TourAttributes(BaseModel):
+class TourAttributes(Model):
     status: TourStatus
     scheduled_at: str
     ends_at: str
@@ -183,19 +217,15 @@ class TourAttributes(BaseModel):
 class TourDetailAttributes(TourAttributes):
     call: CallAttributes | None = None
     notes: list[NoteItem] = Field(default_factory=list)
-    highlights: list[HighlightItem] = Field(default_factory=list)
+    highlights: list[HighlightAttributes] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class TourCollection:
-    """Everything stored under one tour (`PK = TOUR#<id>`), read with one Query.
-
-    `others` keeps the items this capability does not model (recording, transcript, summary...)
-    as plain dicts keyed by their sort key, for the capabilities that read them.
-    """
+    """The tour, its call, notes and highlights: what the tour's details show, read with one Query
+    of its item collection (`PK = TOUR#<id>`)."""
 
     tour: Tour
     call: Call | None
     notes: list[TourNote]
     highlights: list[Highlight]
-    others: dict[str, dict[str, Any]]

@@ -1,8 +1,10 @@
-"""Tour rules: who may see a tour, its details from one Query, the lists, notes, admin changes.
+"""Tour rules: its details from one Query, the lists, notes, admin changes.
 
-A tour is visible to its realtor, its buyer and admins; anyone else gets a 404. Capabilities that
-add routes under a tour (recording, transcript, highlights, summary, start/end) start from
-`get_tour_for(caller, tour_id)`, which does that check and returns the whole item collection.
+A tour is visible to its realtor, its buyer and admins; anyone else gets a 404. That rule is
+`realty.tours.access.visible`, which every route under a tour applies to what it read: here
+`get_tour_for(caller, tour_id)` (details and notes, from the whole item collection); the calls
+capability (start, end, record, recording) and processing (transcript, highlights, summary,
+reprocess) read only the items they need and check them with the same function.
 """
 
 from __future__ import annotations
@@ -10,20 +12,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from realty.bookings import service as bookings
-from realty.bookings import store as bookings_store
 from realty.core import clock, ids
 from realty.core.audit import audit_action
-from realty.core.auth import Caller, Role
+from realty.core.auth import Caller
 from realty.core.envelope import Relationship, Resource
 from realty.core.errors import Conflict, NotFound
 from realty.core.pagination import decode_cursor, encode_cursor
-from realty.tours import store
+from realty.tours import access, store
 from realty.tours.models import (
     MAX_NOTES_PER_TOUR,
     CallAttributes,
     CreateNoteRequest,
-    HighlightItem,
+    HighlightAttributes,
     NoteAttributes,
     NoteItem,
     PropertySummary,
@@ -34,7 +34,7 @@ from realty.tours.models import (
     TourNote,
     UpdateTourRequest,
 )
-from realty.tours.states import BookingStatus, TourStatus, ensure_transition
+from realty.tours.states import TourStatus, ensure_transition
 
 # ---------------------------------------------------------------- responses
 
@@ -71,7 +71,7 @@ def to_resource(tour: Tour) -> Resource[TourAttributes]:
 
 def _note_attributes(note: TourNote) -> dict[str, Any]:
     return {
-        "author_id": note.user_id,
+        "user_id": note.user_id,
         "author_role": note.author_role,
         "content": note.content,
         "tag": note.tag,
@@ -103,17 +103,7 @@ def to_detail(collection: TourCollection) -> Resource[TourDetailAttributes]:
         if call
         else None,
         notes=[NoteItem(id=n.id, **_note_attributes(n)) for n in collection.notes],
-        highlights=[
-            HighlightItem(
-                id=h.id,
-                timestamp_ms=h.timestamp_ms,
-                note=h.note,
-                highlight_type=h.highlight_type,
-                image_url=h.image_url,
-                source=h.source,
-            )
-            for h in collection.highlights
-        ],
+        highlights=[HighlightAttributes.of(h) for h in collection.highlights],
     )
     return Resource[TourDetailAttributes](
         id=collection.tour.id, type="tour", attributes=attributes, relationships=_relationships(collection.tour)
@@ -123,18 +113,12 @@ def to_detail(collection: TourCollection) -> Resource[TourDetailAttributes]:
 # ---------------------------------------------------------------- access
 
 
-def can_see(caller: Caller, tour: Tour) -> bool:
-    if caller.role is Role.ADMIN:
-        return True
-    if caller.role is Role.BUYER:
-        return tour.buyer_id == caller.user_id
-    return tour.realtor_id == caller.user_id
-
-
 def get_tour_for(caller: Caller, tour_id: str) -> TourCollection:
     """The tour's whole item collection (one Query), if the caller may see the tour; else 404."""
     collection = store.get_collection(tour_id) if ids.is_ulid(tour_id) else None
-    if collection is None or not can_see(caller, collection.tour):
+    if collection is None or not access.visible(
+        caller, realtor_id=collection.tour.realtor_id, buyer_id=collection.tour.buyer_id
+    ):
         raise NotFound("no such tour")
     return collection
 
@@ -214,38 +198,34 @@ def add_note(caller: Caller, tour_id: str, request: CreateNoteRequest) -> Resour
 
 
 def update_tour(caller: Caller, tour_id: str, request: UpdateTourRequest) -> Resource[TourAttributes]:
-    """Admin: cancel a tour (its booking is cancelled with it), or close a tour that never ended."""
+    """Admin: cancel a tour (its booking is cancelled with it), or close a tour that never ended.
+
+    Closing an `in_progress` tour is the call's end (`realty.calls.service.close_tour`): the capture
+    is stopped, the meeting deleted and the recording concatenated, and the call, tour and booking
+    change in one transaction, exactly as when the realtor ends the tour.
+    """
     target = TourStatus(request.status)
     if target is TourStatus.CANCELLED:
         return cancel_tour(caller, tour_id)
     tour = get_tour_for(caller, tour_id).tour
     ensure_transition(tour.status, target)
-    booking = bookings_store.get_booking(tour.booking_id)
-    stamp = clock.now_iso()
-    actions = [
-        store.status_action(tour.id, expected=tour.status, target=target, stamp=stamp, stamp_attribute="ended_at")
-    ]
-    messages: list[str | None] = ["the tour was changed by another request; reload it and retry"]
-    if booking is not None:
-        ensure_transition(booking.status, BookingStatus.COMPLETED)
-        actions.append(bookings_store.complete_action(booking, stamp=stamp))
-        messages.append("the booking was changed by another request; reload it and retry")
-    actions.append(
-        audit_action(
-            actor_id=caller.user_id,
-            action="tour.completed",
-            resource_type="tour",
-            resource_id=tour.id,
-            details={"previous_status": tour.status.value},
-        )
-    )
-    messages.append(None)
-    store.transact(actions, messages)
-    return to_resource(tour.model_copy(update={"status": target, "ended_at": stamp, "updated_at": stamp}))
+    # Imported on use: only this admin action needs Chime, the other tour routes never load it.
+    from realty.calls import service as calls
+
+    calls.close_tour(caller, tour.id)
+    closed = store.get_tour(tour.id)
+    if closed is None:  # pragma: no cover - tours are never deleted
+        raise NotFound("no such tour")
+    return to_resource(closed)
 
 
 def cancel_tour(caller: Caller, tour_id: str) -> Resource[TourAttributes]:
     """Cancel a tour by cancelling its booking: slots, reminders and invites follow the booking."""
+    # Imported on use: only this admin action needs the booking rules (emails, invites, reminders);
+    # the tours function's other routes never load them.
+    from realty.bookings import service as bookings
+    from realty.bookings import store as bookings_store
+
     tour = get_tour_for(caller, tour_id).tour
     ensure_transition(tour.status, TourStatus.CANCELLED)
     booking = bookings_store.get_booking(tour.booking_id)

@@ -118,7 +118,6 @@ def get_collection(tour_id: str) -> TourCollection | None:
     call: Call | None = None
     notes: list[TourNote] = []
     highlights: list[Highlight] = []
-    others: dict[str, dict[str, Any]] = {}
     for item in items:
         sk = str(item.get("SK", ""))
         if sk == "TOUR":
@@ -129,11 +128,9 @@ def get_collection(tour_id: str) -> TourCollection | None:
             notes.append(TourNote.model_validate(item))
         elif sk.startswith("HIGHLIGHT#"):
             highlights.append(Highlight.model_validate(item))
-        else:
-            others[sk] = item
     if tour is None:
         return None
-    return TourCollection(tour=tour, call=call, notes=notes, highlights=highlights, others=others)
+    return TourCollection(tour=tour, call=call, notes=notes, highlights=highlights)
 
 
 @dataclass(frozen=True)

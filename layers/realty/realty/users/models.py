@@ -1,24 +1,24 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from realty.core.auth import Role
+from realty.core.models import Model
+from realty.core.types import SINGLE_LINE
+
+# Defined beside the identity item, free of pydantic (the authorizer imports only that module).
+from realty.users.identity import Identity as Identity
+from realty.users.identity import UserStatus as UserStatus
 
 E164_PATTERN = re.compile(r"^\+[1-9]\d{6,14}$")
 
-FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=SINGLE_LINE)]
 
 
-class UserStatus(StrEnum):
-    ACTIVE = "active"
-    DELETED = "deleted"
-
-
-class User(BaseModel):
+class User(Model):
     """A user as stored; never returned as-is (see `UserAttributes`)."""
 
     id: str
@@ -36,17 +36,7 @@ class User(BaseModel):
     version: int = Field(default=0, description="optimistic-locking counter, raised by every save")
 
 
-class Identity(BaseModel):
-    """What the authorizer needs about a Cognito subject, in one GetItem."""
-
-    user_id: str
-    role: Role
-    email: str
-    status: UserStatus = UserStatus.ACTIVE
-    signed_out_at: int | None = None
-
-
-class UserAttributes(BaseModel):
+class UserAttributes(Model):
     email: str
     full_name: str
     role: Role
@@ -56,7 +46,7 @@ class UserAttributes(BaseModel):
     updated_at: str
 
 
-class UpdateProfileRequest(BaseModel):
+class UpdateProfileRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     full_name: FullName | None = None
@@ -79,7 +69,7 @@ class AdminUserAttributes(UserAttributes):
     status: UserStatus
 
 
-class AdminUpdateUserRequest(BaseModel):
+class AdminUpdateUserRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     full_name: FullName | None = None

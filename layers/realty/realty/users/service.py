@@ -126,13 +126,23 @@ def update_profile(caller: Caller, request: UpdateProfileRequest) -> Resource[Us
 
 
 def record_sign_out(user_id: str, signed_out_at: int) -> None:
-    """Tokens issued up to this second are refused by the authorizer from now on."""
-    user = _active_user(user_id)
-    updated = user.model_copy(update={"signed_out_at": signed_out_at, "updated_at": clock.now_iso()})
-    audit = audit_action(
-        actor_id=user_id, action="user.signed_out", resource_type="user", resource_id=user_id, details={}
-    )
-    store.save_user(updated, audit=audit)
+    """Tokens issued up to this second are refused by the authorizer from now on.
+
+    A concurrent profile edit is not a reason to stay signed in: the write is retried on a fresh read.
+    """
+    for attempt in range(3):
+        user = _active_user(user_id)
+        updated = user.model_copy(update={"signed_out_at": signed_out_at, "updated_at": clock.now_iso()})
+        audit = audit_action(
+            actor_id=user_id, action="user.signed_out", resource_type="user", resource_id=user_id, details={}
+        )
+        try:
+            store.save_user(updated, audit=audit)
+        except Conflict:
+            if attempt == 2:
+                raise
+        else:
+            return
 
 
 # ---------------------------------------------------------------- administration

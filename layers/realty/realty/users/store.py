@@ -12,15 +12,13 @@ from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import conflicts_as, from_item, key, to_item
 from realty.core.errors import BadRequest, RateLimited, UpstreamError
-from realty.users.models import Identity, User
+from realty.users.identity import Identity
+from realty.users.identity import get_identity as get_identity  # the authorizer's one read, kept light there
+from realty.users.models import User
 
 
-def _user_key(user_id: str) -> dict[str, Any]:
+def user_key(user_id: str) -> dict[str, Any]:
     return key(f"USER#{user_id}", "PROFILE")
-
-
-def _identity_key(cognito_sub: str) -> dict[str, Any]:
-    return key(f"IDENTITY#{cognito_sub}", "IDENTITY")
 
 
 def _user_item(user: User) -> dict[str, Any]:
@@ -45,18 +43,12 @@ def _identity_item(user: User) -> dict[str, Any]:
         "PK": f"IDENTITY#{user.cognito_sub}",
         "SK": "IDENTITY",
         "entity": "identity",
-        **identity.model_dump(mode="json"),
+        **identity.values(),
     }
 
 
-def get_identity(cognito_sub: str) -> Identity | None:
-    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=_identity_key(cognito_sub))
-    item = response.get("Item")
-    return Identity.model_validate(from_item(item)) if item else None
-
-
 def get_user(user_id: str) -> User | None:
-    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=_user_key(user_id))
+    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=user_key(user_id))
     item = response.get("Item")
     return User.model_validate(from_item(item)) if item else None
 
