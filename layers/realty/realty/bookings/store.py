@@ -7,6 +7,7 @@ service read, so two changes of one booking never both win.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -149,7 +150,9 @@ def read_calendar(
     table = _main()
     found: list[dict[str, Any]] = []
     pending: dict[str, Any] = {table: {"Keys": keys}}
-    for _ in range(_BATCH_ROUNDS):
+    for attempt in range(_BATCH_ROUNDS):
+        if attempt:
+            time.sleep(0.05 * 2**attempt)  # what was left unprocessed was throttled: back off first
         response = client("dynamodb").batch_get_item(RequestItems=pending)
         found += [from_item(item) for item in (response.get("Responses") or {}).get(table, [])]
         pending = response.get("UnprocessedKeys") or {}

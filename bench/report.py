@@ -1,0 +1,97 @@
+"""bench/results.json as Markdown tables (what `make bench` prints and the README's Performance shows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _mark(met: bool | None, explained: str | None = None) -> str:
+    if met is None:
+        return "n/a"
+    if met:
+        return "yes"
+    return "no (explained)" if explained else "**no**"
+
+
+def _ops(counts: dict[str, str]) -> str:
+    return ", ".join(f"{op} {n}" for op, n in counts.items()) or "-"
+
+
+def cold_table(cold: dict[str, Any]) -> str:
+    lines = [
+        f"Cold import, median of {cold['rounds']} fresh interpreters (min in brackets), "
+        f"baseline = Powertools resolver + boto3: **{cold['baseline']['median_ms']} ms**.",
+        "",
+        "| function | median ms (min) | x baseline | CPU x baseline | target | met | heavy SDKs at import |",
+        "|---|---:|---:|---:|---|---|---|",
+    ]
+    for row in [cold["baseline"], *cold["references"], *cold["functions"]]:
+        heavy = ", ".join(row["heavy_sdks_at_import"]) or "none"
+        if not row["heavy_sdks_met"]:
+            heavy += " (**not allowed**)"
+        lines.append(
+            f"| {row['function']} | {row['median_ms']} ({row['min_ms']}) | {row['ratio_to_baseline']} "
+            f"| {row['cpu_ratio_to_baseline']} "
+            f"| {row['target']} | {_mark(row['ratio_met'])} | {heavy} |"
+        )
+    return "\n".join(lines)
+
+
+def routes_table(api: dict[str, Any]) -> str:
+    base = api["baseline"]
+    lines = [
+        f"Per route, over {api['iterations']} warm runs of the scenario (reads repeated {api['reads_per_iteration']}x "
+        f"per run); baseline = one GetItem through a bare resolver: **p50 {base['p50_ms']} ms, "
+        f"p95 {base['p95_ms']} ms** ({base['samples']} samples). Scans seen: **{api['scans']}**.",
+        "",
+        "| route | status | DynamoDB calls | other AWS calls | target | met | p50 ms | p95 ms | n |",
+        "|---|---|---|---|---|---|---:|---:|---:|",
+    ]
+    for row in api["routes"]:
+        status = "/".join(str(s) for s in row["statuses"])
+        lines.append(
+            f"| `{row['route']}` | {status} | {_ops(row['dynamodb'])} | {_ops(row['other_aws'])} | {row['target']} "
+            f"| {_mark(row['met'], row['explained'])} | {row['p50_ms']} | {row['p95_ms']} | {row['samples']} |"
+        )
+    if api["routes_not_exercised"]:
+        lines += ["", "Not exercised: " + ", ".join(api["routes_not_exercised"])]
+    explained = [row for row in api["routes"] if row["explained"]]
+    if explained:
+        lines += ["", "Explained misses:"]
+        lines += [f"- `{row['route']}`: {row['explained']}" for row in explained]
+    return "\n".join(lines)
+
+
+def processing_table(processing: dict[str, Any]) -> str:
+    parallel, sequential = processing["parallel"], processing["sequential"]
+    stages = list(parallel["stages_seconds"])
+    lines = [
+        f"A {processing['recording_minutes']}-minute recording ({parallel['chunks']} chunks), Whisper simulated at "
+        f"{processing['whisper_seconds_per_10_audio_minutes']} s per 10 audio minutes. Whisper requests in flight at "
+        f"once: {parallel['whisper_max_in_flight']} (MaxConcurrency 8) vs {sequential['whisper_max_in_flight']} (1).",
+        "",
+        "| stage | MaxConcurrency 8, s | MaxConcurrency 1, s |",
+        "|---|---:|---:|",
+    ]
+    for stage in stages:
+        lines.append(
+            f"| {stage} | {parallel['stages_seconds'][stage]} | {sequential['stages_seconds'].get(stage, '-')} |"
+        )
+    lines += [
+        f"| **whole execution** | **{parallel['wall_seconds']}** | **{sequential['wall_seconds']}** |",
+        "",
+        f"Transcription stage: **{processing['transcription_speedup']}x** faster with MaxConcurrency 8 "
+        f"(target {processing['target']}: {_mark(processing['met'])}); whole execution {processing['total_speedup']}x.",
+    ]
+    return "\n".join(lines)
+
+
+def render(results: dict[str, Any]) -> str:
+    parts = [f"# make bench ({results.get('measured_at', '')}, {results.get('machine', '')})"]
+    if "cold_imports" in results:
+        parts += ["## Cold start", cold_table(results["cold_imports"])]
+    if "api" in results:
+        parts += ["## AWS calls and warm latency per route", routes_table(results["api"])]
+    if "processing" in results:
+        parts += ["## Processing a long recording", processing_table(results["processing"])]
+    return "\n\n".join(parts) + "\n"
