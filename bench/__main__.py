@@ -1,6 +1,6 @@
 """`make bench`: every figure beside a baseline measured in the same run; tables printed, bench/results.json written.
 
-    python -m bench                      # everything (~4 minutes on 2 cores)
+    python -m bench                      # everything (about 4 minutes on 2 cores)
     python -m bench --only cold,api      # some sections (results.json keeps the others' last figures)
     python -m bench --quick              # fewer rounds and runs, a 20-minute recording: a smoke run
 
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench import cold_imports
 
         started = time.monotonic()
-        results["cold_imports"] = cold_imports.run(rounds=3 if args.quick else 11)
+        results["cold_imports"] = cold_imports.run(rounds=3 if args.quick else 8)
         timings["cold"] = time.monotonic() - started
         print(report.cold_table(results["cold_imports"]), end="\n\n", flush=True)
     if "api" in wanted:

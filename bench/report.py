@@ -19,8 +19,9 @@ def _ops(counts: dict[str, str]) -> str:
 
 def cold_table(cold: dict[str, Any]) -> str:
     lines = [
-        f"Cold import, median of {cold['rounds']} fresh interpreters (min in brackets), "
-        f"baseline = Powertools resolver + boto3: **{cold['baseline']['median_ms']} ms**.",
+        f"Cold import, median of {cold['rounds']} fresh interpreters (min in brackets); baseline = Powertools "
+        f"resolver + boto3: **{cold['baseline']['median_ms']} ms**. Each import ran right after one of the "
+        "baseline's; `x baseline` is the median of those pairs' ratios (wall time; CPU time beside it).",
         "",
         "| function | median ms (min) | x baseline | CPU x baseline | target | met | heavy SDKs at import |",
         "|---|---:|---:|---:|---|---|---|",
