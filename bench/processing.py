@@ -4,7 +4,8 @@ What runs is the real thing, as in tests/statemachine: the state machine of temp
 (`statemachines/tour_processing.asl.json` with its DefinitionSubstitutions) executed by moto's ASL
 interpreter, every Lambda task answered in-process by its real handler (`functions/processing`),
 ffmpeg preparing the real audio. The two runs differ only in the Map's `MaxConcurrency`
-substitution: 8 (as deployed) and 1.
+substitution: 8 (as deployed) and 1. Each Map iteration encodes its chunk (ffmpeg) and sends it to
+Whisper, so both the encoding and the Whisper calls overlap.
 
 The recording is generated with ffmpeg's lavfi sources: a one-minute pattern of speech-like bursts
 (a modulated tone) and pauses, looped to the length wanted without re-encoding. Whisper is faked at
@@ -17,8 +18,9 @@ and the tests' routing of `lambda.invoke` has no per-function lock, so the trans
 overlap: the fake Whisper records how many requests were in flight at once. What does not overlap
 here is CPU: every task runs in this one Python process, so the tasks' own work (reading the chunk
 from the emulated S3, building the multipart request, writing the result) is serialised by the GIL,
-where Lambda would give each its own container. The Map stage's speed-up is therefore a lower
-bound of the deployed one; the stages before and after it are sequential by design.
+where Lambda would give each its own container, and the ffmpeg encoders share this machine's cores.
+The Map stage's speed-up is therefore a lower bound of the deployed one; the stages before and
+after it are sequential by design.
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ from typing import Any
 
 from bench.harness import _Discard
 
-# Simulated Whisper latency: seconds per 10 minutes of audio in the request (the real API is far
-# slower; scaled down so that the bench stays short, proportional so that the shape is the same).
-WHISPER_SECONDS_PER_10_MINUTES = 2.0
+# Simulated Whisper latency: seconds per 10 minutes of audio in the request. whisper-1 is reported to
+# take a minute or more for a 10-minute file; a sixth of that keeps the bench near two minutes, and
+# proportional keeps the shape. A faster Whisper would shrink both runs toward their fixed parts
+# (download, preparation, analysis), so the speed-up measured here is what a real one would beat.
+WHISPER_SECONDS_PER_10_MINUTES = 10.0
 BITRATE_KBPS = 32  # the bitrate prepare_audio encodes chunks at (ProcessingSettings.audio_bitrate_kbps)
 OPENAI = "https://api.openai.com/v1"
 
@@ -190,7 +194,7 @@ def _one_run(recording: bytes, max_concurrency: int, whisper_rate: float) -> dic
     def whisper(request: httpx.Request) -> httpx.Response:
         found = _CHUNK_NAME.search(request.content)
         name = found.group(1).decode() if found else "chunk"
-        # The uploaded file is the chunk; at prepare_audio's constant bitrate its size gives its length.
+        # The upload is the chunk as TranscribeChunk encoded it: at that constant bitrate, its size gives its length.
         seconds = len(request.content) * 8 / (BITRATE_KBPS * 1000)
         with lock:
             stats.requests += 1
@@ -260,6 +264,6 @@ def run(minutes: int = 60, whisper_rate: float = WHISPER_SECONDS_PER_10_MINUTES)
         "sequential": sequential,
         "transcription_speedup": round(map_ratio, 2),
         "total_speedup": round(sequential["wall_seconds"] / parallel["wall_seconds"], 2),
-        "target": ">= 4x (the transcription stage, MaxConcurrency 8 vs 1)",
-        "met": map_ratio >= 4,
+        "target": ">= 4x (the whole execution, MaxConcurrency 8 vs 1)",
+        "met": sequential["wall_seconds"] / parallel["wall_seconds"] >= 4,
     }

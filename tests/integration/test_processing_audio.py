@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from realty.processing.audio import decode_pcm, ffmpeg_exe, prepare
+from realty.processing import audio
+from realty.processing.audio import decode_pcm, encode_for_transcription, ffmpeg_exe, prepare
 from realty.processing.config import WHISPER_MAX_BYTES
 from realty.processing.errors import InvalidRecording
 from tests.support.processing import FIXTURE
@@ -19,7 +20,7 @@ def _in_a_silence(cut_ms: int, silences) -> bool:
 
 
 def test_the_sample_tour_becomes_chunks_cut_in_the_pauses_between_speakers(tmp_path: Path):
-    prepared = prepare(FIXTURE, tmp_path, chunk_seconds=30, search_seconds=30, bitrate_kbps=32, timeout=60)
+    prepared = prepare(FIXTURE, tmp_path, chunk_seconds=30, search_seconds=30, timeout=60)
 
     chunks = prepared.chunks
     assert 79_000 <= prepared.duration_ms <= 81_000
@@ -31,10 +32,57 @@ def test_the_sample_tour_becomes_chunks_cut_in_the_pauses_between_speakers(tmp_p
         assert _in_a_silence(after.offset_ms, prepared.silences)
     assert abs(sum(c.duration_ms for c in chunks) - prepared.duration_ms) < 200
     assert all(c.path.exists() and c.size_bytes == c.path.stat().st_size for c in chunks)
-    # Mono 16 kHz 32 kbps: about 4 KB per second.
-    assert all(c.size_bytes < c.duration_ms * 5 for c in chunks)
+    # Copied, not re-encoded: together the chunks are the size of the recording's audio.
+    assert sum(c.size_bytes for c in chunks) == pytest.approx(FIXTURE.stat().st_size, rel=0.1)
     pcm = decode_pcm(chunks[1].path, timeout=30)
     assert abs(len(pcm) / 32_000 * 1000 - chunks[1].duration_ms) < 150  # 16-bit mono at 16 kHz
+
+
+def _streams(path: Path) -> str:
+    probe = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False)
+    return "\n".join(line for line in probe.stderr.splitlines() if "Stream #" in line)
+
+
+def test_a_chunk_is_encoded_for_whisper_as_mono_16_khz_low_bitrate_mp3_of_the_same_length(tmp_path: Path):
+    [chunk, *_] = prepare(FIXTURE, tmp_path, chunk_seconds=30, search_seconds=30, timeout=60).chunks
+
+    upload = encode_for_transcription(chunk.path, tmp_path / "chunk-000.mp3", bitrate_kbps=32, timeout=60)
+
+    assert "Audio: mp3" in _streams(upload) and "16000 Hz, mono" in _streams(upload)
+    assert upload.stat().st_size < chunk.duration_ms * 4.5  # 32 kbps is 4 bytes per ms
+    pcm = decode_pcm(upload, timeout=30)
+    assert abs(len(pcm) / 32_000 * 1000 - chunk.duration_ms) < 150
+
+
+def test_a_chunk_encoded_over_the_whisper_upload_limit_is_an_invalid_recording(tmp_path: Path, monkeypatch):
+    [chunk, *_] = prepare(FIXTURE, tmp_path, chunk_seconds=30, search_seconds=30, timeout=60).chunks
+    monkeypatch.setattr(audio, "WHISPER_MAX_BYTES", 10_000)
+
+    with pytest.raises(InvalidRecording, match="over the transcription limit"):
+        encode_for_transcription(chunk.path, tmp_path / "chunk-000.mp3", bitrate_kbps=32, timeout=60)
+
+
+def test_a_video_recording_leaves_only_its_audio_in_the_chunks(tmp_path: Path):
+    # What Chime's concatenation pipeline writes: H.264-like video with AAC audio in MP4.
+    recording = tmp_path / "tour.mp4"
+    subprocess.run(
+        [
+            *(ffmpeg_exe(), "-nostdin", "-loglevel", "error"),
+            *("-f", "lavfi", "-i", "color=c=blue:s=320x240:d=20"),
+            *("-f", "lavfi", "-i", r"aevalsrc=0.2*sin(2*PI*300*t)*gt(mod(t\,7)\,2):s=48000:d=20"),
+            *("-c:v", "mpeg4", "-c:a", "aac", "-shortest", str(recording)),
+        ],
+        check=True,
+        timeout=60,
+    )
+
+    prepared = prepare(recording, tmp_path / "work", chunk_seconds=8, search_seconds=2, timeout=60)
+
+    assert len(prepared.chunks) == 3  # cut in the pauses near 8 s and 16 s
+    for chunk in prepared.chunks:
+        streams = _streams(chunk.path)
+        assert "Audio: aac" in streams and "Video" not in streams
+    assert 19_500 <= prepared.duration_ms <= 20_500
 
 
 @pytest.mark.slow
@@ -59,7 +107,7 @@ def test_a_35_minute_recording_is_split_into_ten_minute_chunks_at_its_silences(t
         timeout=60,
     )
 
-    prepared = prepare(source, tmp_path / "work", chunk_seconds=600, search_seconds=30, bitrate_kbps=32, timeout=120)
+    prepared = prepare(source, tmp_path / "work", chunk_seconds=600, search_seconds=30, timeout=120)
 
     chunks = prepared.chunks
     assert 2_099_000 <= prepared.duration_ms <= 2_101_000
@@ -70,7 +118,8 @@ def test_a_35_minute_recording_is_split_into_ten_minute_chunks_at_its_silences(t
         assert cut % 47_000 <= 2_100, f"cut at {cut} ms is not in a pause"  # every cut inside a pause
     for previous, cut in pairwise(offsets):
         assert 570_000 <= cut - previous <= 630_000  # within ±30 s of the 10-minute target
-    assert all(c.size_bytes < WHISPER_MAX_BYTES / 8 for c in chunks)  # ~2.4 MB against the 25 MB limit
+    upload = encode_for_transcription(chunks[0].path, tmp_path / "chunk-000.mp3", bitrate_kbps=32, timeout=60)
+    assert upload.stat().st_size < WHISPER_MAX_BYTES / 8  # ~2.4 MB against the 25 MB limit
     assert sum(c.duration_ms for c in chunks) == pytest.approx(prepared.duration_ms, abs=300)
 
 
@@ -79,7 +128,7 @@ def test_a_file_that_is_not_audio_is_an_invalid_recording(tmp_path: Path):
     garbage.write_bytes(b"\x00\x01not really a media file" * 200)
 
     with pytest.raises(InvalidRecording, match="could not be decoded"):
-        prepare(garbage, tmp_path, chunk_seconds=600, search_seconds=30, bitrate_kbps=32, timeout=30)
+        prepare(garbage, tmp_path, chunk_seconds=600, search_seconds=30, timeout=30)
 
 
 def test_a_video_without_an_audio_track_is_an_invalid_recording(tmp_path: Path):
@@ -103,4 +152,4 @@ def test_a_video_without_an_audio_track_is_an_invalid_recording(tmp_path: Path):
     )
 
     with pytest.raises(InvalidRecording):
-        prepare(silent_video, tmp_path / "work", chunk_seconds=600, search_seconds=30, bitrate_kbps=32, timeout=30)
+        prepare(silent_video, tmp_path / "work", chunk_seconds=600, search_seconds=30, timeout=30)

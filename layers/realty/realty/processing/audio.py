@@ -1,11 +1,20 @@
-"""Audio preparation with ffmpeg: one mono low-bitrate track, split at silences into chunks.
+"""Audio with ffmpeg, in two places of the state machine, so that a recording's length sets its cost
+but not its wall time.
+
+PrepareAudio, once per recording, never encodes: one pass copies the recording's first audio track
+as it is into an audio-only Matroska file (Matroska holds any codec ffmpeg reads); `silencedetect`
+then decodes only the minute around each chunk boundary, and a last pass cuts the copy, again
+without re-encoding (`-f segment -c copy`), in the silence nearest each boundary, so no word is cut
+in half. The segment muxer reports where each chunk really starts, which becomes the chunk's
+`offset_ms` (what its transcript's times are shifted by). An hour of audio is prepared in under two
+seconds.
+
+TranscribeChunk, once per chunk and all chunks at once, encodes its chunk to what Whisper wants:
+mono 16 kHz MP3 at a low bitrate. Encoding is the expensive part (several seconds per hour of audio
+on one core); done per chunk it runs in parallel, as the Whisper calls do.
 
 ffmpeg is the static binary shipped inside the `imageio-ffmpeg` wheel (nothing is downloaded at run
-time). One pass decodes the recording, downmixes to mono 16 kHz MP3 at a low bitrate (what Whisper
-and pocketsphinx both want) and runs `silencedetect` on the same samples; a second pass splits the
-MP3 without re-encoding (`-f segment -c copy`) at cut points chosen in silences near each chunk
-boundary, so no word is cut in half. The segment muxer reports where each chunk really starts,
-which becomes the chunk's `offset_ms` (what its transcript's times are shifted by).
+time).
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ import csv
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,7 +32,14 @@ from realty.processing.config import WHISPER_MAX_BYTES
 from realty.processing.errors import InvalidRecording
 
 SAMPLE_RATE = 16_000
-AUDIO_FORMAT = "mp3"
+# What PrepareAudio stores: the recording's own audio codec in Matroska, so nothing is re-encoded twice.
+CHUNK_FORMAT = "mka"
+CHUNK_CONTENT_TYPE = "audio/x-matroska"
+# What Whisper receives.
+UPLOAD_FORMAT = "mp3"
+# LAME's "fast" quality setting: at 32 kbps mono speech the slower settings buy nothing a speech
+# model hears, and encoding is the step's whole cost (measured: 1.9 s -> 1.1 s per 10 minutes).
+LAME_QUALITY = 7
 SILENCE_NOISE_DB = -35
 SILENCE_MIN_SECONDS = 0.4
 
@@ -102,13 +119,17 @@ def parse_silences(stderr: str, duration_s: float) -> list[Silence]:
     return silences
 
 
-def plan_cuts(duration_s: float, silences: list[Silence], *, chunk_s: float, search_s: float) -> list[float]:
+# The silences within [low, high] seconds of the audio.
+SilenceFinder = Callable[[float, float], list[Silence]]
+
+
+def plan_cuts(duration_s: float, silences_between: SilenceFinder, *, chunk_s: float, search_s: float) -> list[float]:
     """Where to cut, in seconds: about every `chunk_s`, in the silence nearest each target.
 
     A target's cut is the middle of the silence (clamped to the window) closest to it within
     `search_s`; with no silence there, the target itself. The next chunk is measured from the
     actual cut, so chunks stay near `chunk_s`; the last chunk may be up to 1.25 x `chunk_s` rather
-    than leaving a sliver.
+    than leaving a sliver. Only the windows around the targets are asked for their silences.
     """
     if chunk_s <= 0:
         raise ValueError("chunk_s must be positive")
@@ -120,7 +141,7 @@ def plan_cuts(duration_s: float, silences: list[Silence], *, chunk_s: float, sea
         low, high = target - search_s, target + search_s
         best: tuple[float, float] | None = None  # (distance, -silence length) for ordering
         cut = target
-        for silence in silences:
+        for silence in silences_between(low, high):
             if silence.end < low or silence.start > high:
                 continue
             candidate = min(max(silence.middle, low), high)
@@ -138,29 +159,23 @@ def _progress_seconds(progress: str) -> float:
     return max(values, default=0) / 1_000_000
 
 
-def extract_audio(source: Path, target: Path, *, bitrate_kbps: int, timeout: float) -> tuple[float, list[Silence]]:
-    """Mono 16 kHz MP3 of the recording's first audio track; returns (duration s, silences)."""
+def copy_audio_track(source: Path, target: Path, *, timeout: float) -> float:
+    """The recording's first audio track, copied as it is into Matroska; returns its duration in s."""
     result = _run(
         [
             "-nostats",
+            "-progress",
+            "pipe:1",
             "-y",
             "-i",
             str(source),
             "-map",
             "0:a:0",
             "-vn",
-            "-ac",
-            "1",
-            "-ar",
-            str(SAMPLE_RATE),
-            "-af",
-            f"silencedetect=noise={SILENCE_NOISE_DB}dB:d={SILENCE_MIN_SECONDS}",
             "-c:a",
-            "libmp3lame",
-            "-b:a",
-            f"{bitrate_kbps}k",
-            "-progress",
-            "pipe:1",
+            "copy",
+            "-f",
+            "matroska",
             str(target),
         ],
         timeout=timeout,
@@ -168,14 +183,48 @@ def extract_audio(source: Path, target: Path, *, bitrate_kbps: int, timeout: flo
     duration = _progress_seconds(result.stdout)
     if duration <= 0 or not target.exists() or target.stat().st_size == 0:
         raise InvalidRecording("the recording has no audio")
-    return duration, parse_silences(result.stderr, duration)
+    return duration
+
+
+def detect_silences(audio: Path, *, low: float, high: float, timeout: float) -> list[Silence]:
+    """The silences between `low` and `high` seconds of `audio`, in seconds from its start.
+
+    ffmpeg seeks to `low` and decodes only that window: a recording's cut points need a minute of
+    decoding per chunk, however long the recording.
+    """
+    low = max(low, 0.0)
+    length = max(high - low, 0.0)
+    result = _run(
+        [
+            "-nostats",
+            "-ss",
+            f"{low:.3f}",
+            "-t",
+            f"{length:.3f}",
+            "-i",
+            str(audio),
+            "-map",
+            "0:a:0",
+            "-ac",
+            "1",
+            "-ar",
+            str(SAMPLE_RATE),
+            "-af",
+            f"silencedetect=noise={SILENCE_NOISE_DB}dB:d={SILENCE_MIN_SECONDS}",
+            "-f",
+            "null",
+            "-",
+        ],
+        timeout=timeout,
+    )
+    return [Silence(low + s.start, low + s.end) for s in parse_silences(result.stderr, length)]
 
 
 def split(audio: Path, cuts: list[float], out_dir: Path, *, duration_s: float, timeout: float) -> list[ChunkFile]:
-    """Cut the MP3 at `cuts` without re-encoding; offsets are where each chunk really starts."""
+    """Cut the audio at `cuts` without re-encoding; offsets are where each chunk really starts."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if not cuts:
-        single = out_dir / f"chunk-000.{AUDIO_FORMAT}"
+        single = out_dir / f"chunk-000.{CHUNK_FORMAT}"
         shutil.copyfile(audio, single)
         return [ChunkFile(0, single, 0, round(duration_s * 1000), single.stat().st_size)]
     listing = out_dir / "chunks.csv"
@@ -190,13 +239,19 @@ def split(audio: Path, cuts: list[float], out_dir: Path, *, duration_s: float, t
             "copy",
             "-f",
             "segment",
+            "-segment_format",
+            "matroska",
+            # Each chunk starts at 0, as a file of its own would: its transcript's times are shifted
+            # by the offset the segment list reports, not by timestamps left in the file.
+            "-reset_timestamps",
+            "1",
             "-segment_times",
             ",".join(f"{cut:.3f}" for cut in cuts),
             "-segment_list",
             str(listing),
             "-segment_list_type",
             "csv",
-            str(out_dir / f"chunk-%03d.{AUDIO_FORMAT}"),
+            str(out_dir / f"chunk-%03d.{CHUNK_FORMAT}"),
         ],
         timeout=timeout,
     )
@@ -210,23 +265,60 @@ def split(audio: Path, cuts: list[float], out_dir: Path, *, duration_s: float, t
 
 
 def prepare(
-    source: Path, workdir: Path, *, chunk_seconds: float, search_seconds: float, bitrate_kbps: int, timeout: float
+    source: Path, workdir: Path, *, chunk_seconds: float, search_seconds: float, timeout: float
 ) -> PreparedAudio:
-    """Recording -> chunk files under `workdir`, each far below Whisper's upload limit."""
+    """Recording -> chunk files under `workdir`, cut in silences, in the recording's own codec."""
     workdir.mkdir(parents=True, exist_ok=True)
-    audio = workdir / f"audio.{AUDIO_FORMAT}"
-    duration_s, silences = extract_audio(source, audio, bitrate_kbps=bitrate_kbps, timeout=timeout)
-    cuts = plan_cuts(duration_s, silences, chunk_s=chunk_seconds, search_s=search_seconds)
+    audio = workdir / f"audio.{CHUNK_FORMAT}"
+    duration_s = copy_audio_track(source, audio, timeout=timeout)
+    silences: list[Silence] = []
+
+    def silences_between(low: float, high: float) -> list[Silence]:
+        found = detect_silences(audio, low=low, high=min(high, duration_s), timeout=timeout)
+        silences.extend(found)
+        return found
+
+    cuts = plan_cuts(duration_s, silences_between, chunk_s=chunk_seconds, search_s=search_seconds)
     chunks = split(audio, cuts, workdir / "chunks", duration_s=duration_s, timeout=timeout)
-    for chunk in chunks:
-        # A runtime check, not an `assert`: it must hold with -O too. At 32 kbps a chunk would have
-        # to be ~100 minutes long to reach the limit, so this only fires on a misconfiguration.
-        if chunk.size_bytes >= WHISPER_MAX_BYTES:
-            raise InvalidRecording(
-                f"audio chunk {chunk.index} is {chunk.size_bytes} bytes, over the transcription limit; "
-                "lower AUDIO_CHUNK_SECONDS or AUDIO_BITRATE_KBPS"
-            )
     return PreparedAudio(duration_ms=round(duration_s * 1000), chunks=chunks, silences=silences)
+
+
+def encode_for_transcription(chunk: Path, target: Path, *, bitrate_kbps: int, timeout: float) -> Path:
+    """One chunk as mono 16 kHz MP3 at `bitrate_kbps`, checked against Whisper's upload limit."""
+    _run(
+        [
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(chunk),
+            "-map",
+            "0:a:0",
+            "-ac",
+            "1",
+            "-ar",
+            str(SAMPLE_RATE),
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            f"{bitrate_kbps}k",
+            "-compression_level",
+            str(LAME_QUALITY),
+            str(target),
+        ],
+        timeout=timeout,
+    )
+    size = target.stat().st_size if target.exists() else 0
+    if size == 0:
+        raise InvalidRecording("the audio chunk has no audio")
+    # A runtime check, not an `assert`: it must hold with -O too. At 32 kbps a chunk would have to
+    # be ~100 minutes long to reach the limit, so this only fires on a misconfiguration.
+    if size >= WHISPER_MAX_BYTES:
+        raise InvalidRecording(
+            f"the audio chunk is {size} bytes, over the transcription limit; "
+            "lower AUDIO_CHUNK_SECONDS or AUDIO_BITRATE_KBPS"
+        )
+    return target
 
 
 def decode_pcm(path: Path, *, timeout: float) -> bytes:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -58,12 +57,11 @@ from realty.processing.models import (
     TranscriptRef,
 )
 from realty.processing.service import SYSTEM_ACTOR
-from realty.processing.windows import DEADLINE_MARGIN_SECONDS, request_timeout
+from realty.processing.windows import DEADLINE_MARGIN_SECONDS, TimeLeft
 from realty.tours.states import TourStatus
 
 logger = Logger(child=True)
 
-TimeLeft = Callable[[], float]
 REASON_CHARS = 500
 # The error names our steps raise on purpose: their message is written for the realtor.
 _OWN_ERRORS = {
@@ -125,7 +123,7 @@ def download_recording(event: DownloadInput) -> RecordingRef:
 
 
 def prepare_audio(event: PrepareInput, time_left: TimeLeft) -> AudioPlan:
-    """Recording -> mono low-bitrate chunks in S3 (`work/<tour_id>/<attempt>/chunk-NNN.mp3`)."""
+    """Recording -> chunks cut in silences, in S3 (`work/<tour_id>/<attempt>/chunk-NNN.mka`)."""
     _current_tour(event)
     settings = processing_settings()
     with _scratch() as scratch:
@@ -138,13 +136,12 @@ def prepare_audio(event: PrepareInput, time_left: TimeLeft) -> AudioPlan:
             work,
             chunk_seconds=settings.chunk_seconds,
             search_seconds=settings.cut_search_seconds,
-            bitrate_kbps=settings.audio_bitrate_kbps,
             timeout=max(time_left() - DEADLINE_MARGIN_SECONDS, 1.0),
         )
         chunks = []
         for chunk in prepared.chunks:
-            object_key = store.chunk_key(event.tour_id, event.attempt, chunk.index, audio.AUDIO_FORMAT)
-            store.upload(chunk.path, object_key, content_type="audio/mpeg")
+            object_key = store.chunk_key(event.tour_id, event.attempt, chunk.index, audio.CHUNK_FORMAT)
+            store.upload(chunk.path, object_key, content_type=audio.CHUNK_CONTENT_TYPE)
             chunks.append(
                 ChunkRef(
                     index=chunk.index,
@@ -155,7 +152,7 @@ def prepare_audio(event: PrepareInput, time_left: TimeLeft) -> AudioPlan:
                 )
             )
     logger.info("audio prepared", extra={"duration_ms": prepared.duration_ms, "chunks": len(chunks)})
-    return AudioPlan(duration_ms=prepared.duration_ms, format=audio.AUDIO_FORMAT, chunks=chunks)
+    return AudioPlan(duration_ms=prepared.duration_ms, format=audio.CHUNK_FORMAT, chunks=chunks)
 
 
 # ---------------------------------------------------------------- TranscribeChunk (one Map iteration)
@@ -172,7 +169,7 @@ def transcribe_chunk(event: TranscribeInput, time_left: TimeLeft) -> ChunkTransc
             index=chunk.index,
             offset_ms=chunk.offset_ms,
             duration_ms=chunk.duration_ms,
-            timeout=request_timeout(processing_settings().openai_timeout_seconds, time_left),
+            time_left=time_left,
         )
     object_key = store.chunk_key(event.tour_id, event.attempt, chunk.index, "json")
     store.put_json(object_key, result.model_dump(mode="json"))

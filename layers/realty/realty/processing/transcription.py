@@ -7,16 +7,30 @@ from collections import Counter
 from pathlib import Path
 
 from realty.adapters import openai as openai_adapter
-from realty.processing import offline
+from realty.processing import audio, offline
 from realty.processing.config import processing_settings
 from realty.processing.models import ChunkTranscript, Segment, Transcript
+from realty.processing.windows import DEADLINE_MARGIN_SECONDS, TimeLeft, request_timeout
 
 
-def transcribe_chunk(path: Path, *, index: int, offset_ms: int, duration_ms: int, timeout: float) -> ChunkTranscript:
-    """One chunk's segments, shifted by its offset into the recording."""
+def transcribe_chunk(
+    path: Path, *, index: int, offset_ms: int, duration_ms: int, time_left: TimeLeft
+) -> ChunkTranscript:
+    """One chunk's segments, shifted by its offset into the recording.
+
+    Whisper gets the chunk encoded as low-bitrate MP3 next to it; pocketsphinx decodes it as it is.
+    """
+    settings = processing_settings()
     if not openai_adapter.is_configured():
+        timeout = request_timeout(settings.openai_timeout_seconds, time_left)
         return offline.transcribe(path, index=index, offset_ms=offset_ms, duration_ms=duration_ms, timeout=timeout)
-    result = openai_adapter.transcribe(path, timeout=timeout)
+    upload = audio.encode_for_transcription(
+        path,
+        path.with_suffix(f".{audio.UPLOAD_FORMAT}"),
+        bitrate_kbps=settings.audio_bitrate_kbps,
+        timeout=max(time_left() - DEADLINE_MARGIN_SECONDS, 1.0),
+    )
+    result = openai_adapter.transcribe(upload, timeout=request_timeout(settings.openai_timeout_seconds, time_left))
     end_of_chunk = offset_ms + duration_ms
     segments: list[Segment] = []
     weighted, weight = 0.0, 0.0
@@ -36,7 +50,7 @@ def transcribe_chunk(path: Path, *, index: int, offset_ms: int, duration_ms: int
         offset_ms=offset_ms,
         duration_ms=duration_ms,
         language=result.language,
-        model=processing_settings().transcription_model,
+        model=settings.transcription_model,
         segments=segments,
         confidence_score=round(weighted / weight, 4) if weight else None,
     )

@@ -12,6 +12,9 @@ MIN_REQUEST_SECONDS = 5.0
 # Kept back from the Lambda deadline to write results and report the error cleanly.
 DEADLINE_MARGIN_SECONDS = 10.0
 
+# The seconds a step's Lambda has left (its context's remaining time).
+TimeLeft = Callable[[], float]
+
 
 def windows(segments: list[Segment], *, max_chars: int, overlap: int) -> list[list[Segment]]:
     """Consecutive runs of segments of at most `max_chars` characters, each starting `overlap`
@@ -49,7 +52,7 @@ def transcript_lines(segments: list[Segment]) -> str:
     return "\n".join(f"[{s.start_ms}] {s.text}" for s in segments)
 
 
-def request_timeout(configured: float, time_left: Callable[[], float]) -> float:
+def request_timeout(configured: float, time_left: TimeLeft) -> float:
     """The timeout for one more request: the configured one, cut to what the Lambda has left."""
     left = time_left() - DEADLINE_MARGIN_SECONDS
     return max(MIN_REQUEST_SECONDS, min(configured, left))
