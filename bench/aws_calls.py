@@ -46,7 +46,7 @@ def other_operations(calls: list[AwsCall]) -> Counter[str]:
 def _session_events() -> Any:
     from realty.core import aws
 
-    return aws._session().events
+    return aws._session().get_component("event_emitter")
 
 
 @contextmanager

@@ -11,16 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-
 from realty.bookings import service
 from realty.bookings.models import BookingAttributes, CreateBookingRequest
 from realty.core.auth import Caller
@@ -40,6 +30,18 @@ def create_booking_once(
     """`service.create_booking`, at most once per caller and key."""
     if not idempotency_key:
         return service.create_booking(caller, request)
+    # Imported here: only this route, and only with the header, needs it (its DynamoDB persistence
+    # imports boto3, which the bookings function otherwise does without at cold start).
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     config = IdempotencyConfig(
         event_key_jmespath="[user_id, key]",
         payload_validation_jmespath="body",

@@ -18,8 +18,8 @@ from pydantic import (
 
 from realty.core.ids import ULID_PATTERN
 from realty.core.models import Model
-from realty.tours.models import PropertySummary
 from realty.tours.states import BookingStatus
+from realty.tours.summary import PropertySummary
 
 SLOT_MINUTES = 15
 MIN_DURATION_MINUTES = 15

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from realty.bookings import emails, reminders, store
+from realty.bookings import store
 from realty.bookings.models import (
     SLOT_MINUTES,
     Booking,
@@ -30,12 +30,15 @@ from realty.core.envelope import Relationship, Resource
 from realty.core.errors import Conflict, NotFound, ValidationFailed
 from realty.core.metrics import count
 from realty.core.pagination import decode_cursor, encode_cursor
-from realty.properties import store as properties
-from realty.properties.models import PropertyStatus
 from realty.tours import access
-from realty.tours import store as tours_store
-from realty.tours.models import Call, CallStatus, PropertySummary, Tour
 from realty.tours.states import BOOKING_TRANSITIONS, BookingStatus, TourStatus, ensure_transition
+from realty.tours.summary import PropertySummary
+
+if TYPE_CHECKING:
+    from realty.bookings import emails
+
+# Changes import what only they need (emails, reminders, the property and tour stores) where they
+# run: a container whose first request is a read, half of the bookings routes, never loads them.
 
 # Slot items outlive their tour by a day, then DynamoDB's TTL removes them.
 SLOT_TTL_AFTER_END = timedelta(days=1)
@@ -157,6 +160,8 @@ def _first_conflict(
 
 def _not_started(booking: Booking) -> tuple[str, TourStatus, str] | None:
     """For a confirmed booking, its tour must not have started; returns the tour to cancel with it."""
+    from realty.tours import store as tours_store
+
     if booking.status is not BookingStatus.CONFIRMED or not booking.tour_id:
         return None
     tour = tours_store.get_tour(booking.tour_id)
@@ -184,6 +189,10 @@ def _other_parties(caller: Caller) -> tuple[emails.Party, ...]:
 
 
 def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[BookingAttributes]:
+    from realty.bookings import emails
+    from realty.properties import store as properties
+    from realty.properties.models import PropertyStatus
+
     start = request.scheduled_at
     _check_window(start)
     prop = properties.get_property(request.property_id)
@@ -308,6 +317,8 @@ def list_bookings(
 def update_booking(caller: Caller, booking_id: str, request: UpdateBookingRequest) -> Resource[BookingAttributes]:
     """New notes, or a new time/length: a reschedule sends a confirmed booking back to pending,
     frees its slots and cancels its tour in the same transaction, and raises the invite's SEQUENCE."""
+    from realty.bookings import emails, reminders
+
     booking = _visible(caller, booking_id)
     sent = request.model_fields_set
     if not sent:
@@ -363,6 +374,8 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
 
 
 def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttributes]:
+    from realty.bookings import emails, reminders
+
     booking = _visible(caller, booking_id)
     ensure_transition(booking.status, BookingStatus.CANCELLED)
     cancel_tour = _not_started(booking)
@@ -389,6 +402,11 @@ def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribute
 
 def confirm_booking(caller: Caller, booking_id: str) -> Resource[BookingAttributes]:
     """Pending -> confirmed, with its tour, call and slots, in one transaction (see store)."""
+    from realty.bookings import emails, reminders
+    from realty.properties import store as properties
+    from realty.properties.models import PropertyStatus
+    from realty.tours.models import Call, CallStatus, Tour
+
     booking = _visible(caller, booking_id)
     ensure_transition(booking.status, BookingStatus.CONFIRMED)
     now = clock.now()
@@ -464,6 +482,8 @@ def confirm_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribut
 
 
 def decline_booking(caller: Caller, booking_id: str, request: DeclineBookingRequest) -> Resource[BookingAttributes]:
+    from realty.bookings import emails, reminders
+
     booking = _visible(caller, booking_id)
     ensure_transition(booking.status, BookingStatus.DECLINED)
     updated = booking.model_copy(

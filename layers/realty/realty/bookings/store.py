@@ -16,11 +16,10 @@ from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import conflicts_as, from_item, key, to_item
 from realty.core.errors import Conflict, RateLimited
-from realty.tours import store as tours_store
-from realty.tours.models import Call, Tour
 from realty.tours.states import TourStatus
 
 if TYPE_CHECKING:
+    from realty.tours.models import Call, Tour
     from realty.users.models import User
 
 CHANGED = "the booking was changed by another request; reload it and retry"
@@ -247,6 +246,9 @@ def confirm_booking(
     the realtor or the property holds cancels the whole transaction, which is what makes two
     overlapping confirmations impossible even when they race.
     """
+    # The tours store (and its models) only where a booking touches its tour: reads never do.
+    from realty.tours import store as tours_store
+
     property_check = {
         "ConditionCheck": {
             "TableName": _main(),
@@ -295,6 +297,8 @@ def save_booking(
         actions.append(_release_slot(slot))
         messages.append(CHANGED)
     if cancel_tour is not None:
+        from realty.tours import store as tours_store
+
         tour_id, current, stamp = cancel_tour
         actions.append(
             tours_store.status_action(

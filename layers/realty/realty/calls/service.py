@@ -23,9 +23,7 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 
 from realty.adapters import chime
-from realty.billing.entitlements import require_pro
-from realty.bookings import store as bookings_store
-from realty.calls import emails, store
+from realty.calls import store
 from realty.calls.models import (
     EARLY_START_MINUTES,
     PLAYBACK_URL_SECONDS,
@@ -54,6 +52,9 @@ from realty.tours import store as tours_store
 from realty.tours.access import Side
 from realty.tours.models import CallStatus, Tour
 from realty.tours.states import BookingStatus, TourStatus, ensure_transition
+
+# The plan check (billing), the booking store and the emails are imported where the few changes that
+# need them run (recording, ending, starting): the calls function's reads start without them.
 
 logger = Logger(child=True)
 
@@ -179,6 +180,8 @@ def _check_start_window(tour: Tour) -> None:
 
 def start_tour(caller: Caller, tour_id: str) -> Resource[StartAttributes]:
     """Open the tour's meeting; starting a started tour returns the same meeting."""
+    from realty.calls import emails
+
     tour, call = _managed_tour(caller, tour_id)
     if call.status is CallStatus.ACTIVE and call.chime_meeting:
         return _start_resource(call)
@@ -388,6 +391,8 @@ def _start_recording(caller: Caller, call: CallState) -> CallState:
         raise Conflict("this tour was already recorded; a tour has one recording", code="INVALID_TRANSITION")
     if call.recording_consent is not True:
         raise Conflict("the buyer has not agreed to the tour being recorded", code="CONSENT_REQUIRED")
+    from realty.billing.entitlements import require_pro
+
     require_pro(call.realtor_id, feature="recording")
     adapter = chime.meetings()
     pipeline = adapter.start_capture(meeting=meeting, tour_id=call.tour_id)
@@ -579,6 +584,8 @@ def _end(tour: Tour, call: CallState, *, actor: str, reason: str, delete_meeting
             )
         )
         messages.append(TOUR_CHANGED)
+        from realty.bookings import store as bookings_store
+
         booking = bookings_store.get_booking(tour.booking_id)
         if booking is not None and booking.status is BookingStatus.CONFIRMED:
             ensure_transition(booking.status, BookingStatus.COMPLETED)
@@ -773,6 +780,8 @@ def _start_processing(recording: Recording) -> Recording:
     """Processing needs the pro plan; without it the recording is kept and says why it was not processed."""
     if recording.status is not RecordingState.AVAILABLE or recording.processing_status is not ProcessingStart.PENDING:
         return recording
+    from realty.billing.entitlements import require_pro
+
     try:
         require_pro(recording.realtor_id, feature="processing")
         decision = ProcessingStart.STARTED
@@ -810,6 +819,8 @@ def _start_processing(recording: Recording) -> Recording:
 
 def pipeline_failed(pipeline_id: str, *, tour_id_hint: str | None = None) -> Recording | None:
     """A media pipeline failed for good: the recording is `failed` and the realtor hears about it."""
+    from realty.calls import emails
+
     pointer = store.get_pipeline(pipeline_id)
     tour_id = pointer.tour_id if pointer else tour_id_hint
     if tour_id is None:

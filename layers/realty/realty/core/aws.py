@@ -1,16 +1,21 @@
-"""boto3 clients created lazily, once per container, with timeouts and standard retries.
+"""AWS clients created lazily, once per container, with timeouts and standard retries.
 
 Factories rather than module-level clients: a client built before an emulator starts is never
 mocked (moto#3502), and functions that never touch a service never pay for its client.
+
+Clients come from a botocore session, not boto3's: the clients are the same, and importing boto3
+adds its resources and s3transfer (~20 ms of every cold start) that no API function uses. S3
+clients keep boto3's transfer methods (`download_file`, `upload_file`...), imported on first call.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 
 _CONFIG = Config(
@@ -20,6 +25,7 @@ _CONFIG = Config(
 )
 # Presigned S3 URLs and POSTs must be SigV4: objects in SSE-KMS buckets refuse anything else.
 _S3_CONFIG = _CONFIG.merge(Config(signature_version="s3v4"))
+_S3_TRANSFER_METHODS = ("upload_file", "download_file", "copy", "upload_fileobj", "download_fileobj")
 
 
 # One session per container: its loader parses each service model once, however many clients
@@ -30,7 +36,9 @@ _lock = threading.Lock()
 
 @cache
 def _session() -> Any:
-    return boto3.session.Session()
+    session = botocore.session.get_session()
+    session.register("creating-client-class.s3", _add_s3_transfer_methods)
+    return session
 
 
 @cache
@@ -39,9 +47,25 @@ def client(service: str) -> Any:
 
     config = _S3_CONFIG if service == "s3" else _CONFIG
     with _lock:
-        return _session().client(service, region_name=get_settings().region, config=config)
+        return _session().create_client(service, region_name=get_settings().region, config=config)
 
 
 def reset_clients() -> None:
     """Drop every cached client (tests start a fresh emulator per case)."""
     client.cache_clear()
+
+
+def _add_s3_transfer_methods(**event: Any) -> None:
+    for name in _S3_TRANSFER_METHODS:
+        event["class_attributes"].setdefault(name, _s3_transfer_method(name))
+
+
+def _s3_transfer_method(name: str) -> Callable[..., Any]:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # Only the processing functions move files; boto3 (s3transfer) is loaded when one does.
+        from boto3.s3 import inject
+
+        return getattr(inject, name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method

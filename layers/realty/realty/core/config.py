@@ -14,6 +14,9 @@ from functools import lru_cache
 
 @dataclass(frozen=True)
 class Settings:
+    # A docstring of its own also spares dataclass building one from the signature (~1 ms at import).
+    """The function's configuration; `get_settings()` reads it once per container."""
+
     stage: str = "dev"
     region: str = "us-east-1"
     main_table: str = "realty-main"

@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from realty.core.models import Model
 from realty.tours.states import TourStatus
+from realty.tours.summary import PropertySummary
 
 MAX_NOTES_PER_TOUR = 200
 NOTE_MAX_CHARS = 2000
@@ -147,12 +148,6 @@ class UpdateTourRequest(Model):
 
 
 # ---------------------------------------------------------------- responses
-
-
-class PropertySummary(Model):
-    id: str
-    address: str
-    city: str
 
 
 class CallAttributes(Model):

@@ -1,0 +1,14 @@
+"""The property a tour or a booking is of, as their responses show it.
+
+Its own module so that bookings, whose responses carry it, need not import every tour model.
+"""
+
+from __future__ import annotations
+
+from realty.core.models import Model
+
+
+class PropertySummary(Model):
+    id: str
+    address: str
+    city: str
