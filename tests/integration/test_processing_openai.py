@@ -143,3 +143,23 @@ def test_without_a_key_nothing_is_sent(aws):
         with pytest.raises(UpstreamPermanent, match="not configured"):
             openai_adapter.transcribe(Path(FIXTURE), timeout=5)
     assert route.call_count == 0
+
+
+def test_a_chunk_goes_to_whisper_encoded_under_its_own_name_with_its_segments_shifted(openai_api, tmp_path):
+    from realty.processing import transcription
+
+    route = openai_api.post("/audio/transcriptions").mock(
+        return_value=httpx.Response(200, json=whisper_verbose([(1.0, 4.5, "The kitchen was redone last year.")]))
+    )
+    # A chunk named like the upload (as an older release prepared them) must survive its own encoding.
+    chunk = tmp_path / "chunk-002.mp3"
+    chunk.write_bytes(FIXTURE.read_bytes())
+
+    result = transcription.transcribe_chunk(chunk, index=2, offset_ms=600_000, duration_ms=79_800, time_left=lambda: 60)
+
+    sent = route.calls.last.request.content
+    assert b'filename="chunk-002.mp3"' in sent
+    assert chunk.read_bytes() == FIXTURE.read_bytes()
+    assert [(s.start_ms, s.end_ms, s.text) for s in result.segments] == [
+        (601_000, 604_500, "The kitchen was redone last year.")
+    ]

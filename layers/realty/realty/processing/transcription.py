@@ -24,9 +24,13 @@ def transcribe_chunk(
     if not openai_adapter.is_configured():
         timeout = request_timeout(settings.openai_timeout_seconds, time_left)
         return offline.transcribe(path, index=index, offset_ms=offset_ms, duration_ms=duration_ms, timeout=timeout)
+    # In a folder of its own, under the chunk's name (the name Whisper sees): a chunk already named
+    # .mp3 (prepared by an older release while this one deployed) is not overwritten by its encoding.
+    upload_dir = path.parent / "upload"
+    upload_dir.mkdir(exist_ok=True)
     upload = audio.encode_for_transcription(
         path,
-        path.with_suffix(f".{audio.UPLOAD_FORMAT}"),
+        upload_dir / f"{path.stem}.{audio.UPLOAD_FORMAT}",
         bitrate_kbps=settings.audio_bitrate_kbps,
         timeout=max(time_left() - DEADLINE_MARGIN_SECONDS, 1.0),
     )
