@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from realty.processing import audio
-from realty.processing.audio import decode_pcm, encode_for_transcription, ffmpeg_exe, prepare
+from realty.processing.audio import decode_pcm, detect_silences, encode_for_transcription, ffmpeg_exe, prepare
 from realty.processing.config import WHISPER_MAX_BYTES
 from realty.processing.errors import InvalidRecording
 from tests.support.processing import FIXTURE
@@ -153,3 +153,36 @@ def test_a_video_without_an_audio_track_is_an_invalid_recording(tmp_path: Path):
 
     with pytest.raises(InvalidRecording):
         prepare(silent_video, tmp_path / "work", chunk_seconds=600, search_seconds=30, timeout=30)
+
+
+def test_a_codec_matroska_cannot_hold_is_prepared_as_flac(tmp_path: Path):
+    # Flash's ADPCM: ffmpeg decodes it, Matroska has no tag for it, so a stream copy fails.
+    recording = tmp_path / "tour.flv"
+    subprocess.run(
+        [
+            *(ffmpeg_exe(), "-nostdin", "-loglevel", "error"),
+            *("-f", "lavfi", "-i", r"aevalsrc=0.2*sin(2*PI*300*t)*gt(mod(t\,7)\,2):s=22050:d=20"),
+            *("-c:a", "adpcm_swf", str(recording)),
+        ],
+        check=True,
+        timeout=60,
+    )
+
+    prepared = prepare(recording, tmp_path / "work", chunk_seconds=8, search_seconds=2, timeout=60)
+
+    assert len(prepared.chunks) == 3
+    assert all("Audio: flac" in _streams(chunk.path) for chunk in prepared.chunks)
+    pcm = decode_pcm(prepared.chunks[0].path, timeout=30)
+    assert abs(len(pcm) / 32_000 * 1000 - prepared.chunks[0].duration_ms) < 150
+
+
+def test_without_a_search_window_the_cuts_fall_on_the_targets(tmp_path: Path):
+    prepared = prepare(FIXTURE, tmp_path, chunk_seconds=30, search_seconds=0, timeout=60)
+
+    assert [c.offset_ms for c in prepared.chunks] == [0, pytest.approx(30_000, abs=100), pytest.approx(60_000, abs=100)]
+
+
+def test_an_empty_window_has_no_silences_and_decodes_nothing():
+    # ffmpeg reads `-t 0` as "to the end": the sample has pauses after 10 s that must not show up.
+    assert detect_silences(FIXTURE, low=10.0, high=10.0, timeout=30) == []
+    assert detect_silences(FIXTURE, low=10.0, high=80.0, timeout=30) != []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -145,21 +147,49 @@ def test_without_a_key_nothing_is_sent(aws):
     assert route.call_count == 0
 
 
-def test_a_chunk_goes_to_whisper_encoded_under_its_own_name_with_its_segments_shifted(openai_api, tmp_path):
-    from realty.processing import transcription
+def test_a_chunk_goes_to_whisper_as_mono_16_khz_mp3_with_its_segments_shifted(openai_api, tmp_path):
+    from realty.processing import audio, transcription
 
     route = openai_api.post("/audio/transcriptions").mock(
         return_value=httpx.Response(200, json=whisper_verbose([(1.0, 4.5, "The kitchen was redone last year.")]))
     )
-    # A chunk named like the upload (as an older release prepared them) must survive its own encoding.
-    chunk = tmp_path / "chunk-002.mp3"
-    chunk.write_bytes(FIXTURE.read_bytes())
+    [chunk, *_] = audio.prepare(FIXTURE, tmp_path / "work", chunk_seconds=30, search_seconds=30, timeout=60).chunks
 
-    result = transcription.transcribe_chunk(chunk, index=2, offset_ms=600_000, duration_ms=79_800, time_left=lambda: 60)
+    result = transcription.transcribe_chunk(
+        chunk.path, index=0, offset_ms=600_000, duration_ms=30_000, time_left=lambda: 60
+    )
 
-    sent = route.calls.last.request.content
-    assert b'filename="chunk-002.mp3"' in sent
-    assert chunk.read_bytes() == FIXTURE.read_bytes()
+    uploaded = _uploaded_file(route.calls.last.request, tmp_path / "uploaded")
+    assert uploaded.name == "chunk-000.mp3"
+    probe = subprocess.run([audio.ffmpeg_exe(), "-hide_banner", "-i", str(uploaded)], capture_output=True, text=True)
+    assert "Audio: mp3" in probe.stderr and "16000 Hz, mono" in probe.stderr
     assert [(s.start_ms, s.end_ms, s.text) for s in result.segments] == [
         (601_000, 604_500, "The kitchen was redone last year.")
     ]
+
+
+def test_a_chunk_already_named_like_its_upload_survives_its_encoding(openai_api, tmp_path):
+    from realty.processing import transcription
+
+    route = openai_api.post("/audio/transcriptions").mock(return_value=httpx.Response(200, json=whisper_verbose([])))
+    # What an older release's PrepareAudio left for this TranscribeChunk while the stack updated.
+    chunk = tmp_path / "chunk-002.mp3"
+    chunk.write_bytes(FIXTURE.read_bytes())
+
+    transcription.transcribe_chunk(chunk, index=2, offset_ms=0, duration_ms=79_800, time_left=lambda: 60)
+
+    assert _uploaded_file(route.calls.last.request, tmp_path / "uploaded").name == "chunk-002.mp3"
+    assert chunk.read_bytes() == FIXTURE.read_bytes()
+
+
+def _uploaded_file(request: httpx.Request, folder: Path) -> Path:
+    """The audio file part of a transcription request, written out under the name it was sent as."""
+    for part in request.content.split(b"\r\n--"):
+        head, _, body = part.partition(b"\r\n\r\n")
+        found = re.search(rb'name="file"; filename="([^"]+)"', head)
+        if found:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / found.group(1).decode()
+            target.write_bytes(body)
+            return target
+    raise AssertionError("no file in the request")

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from realty.core.dynamo import from_item, to_item
+
+
+class Status(str, Enum):  # noqa: UP042 - deliberately not StrEnum: its str() is "Status.PENDING"
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+
 
 ITEM: dict[str, Any] = {
     "text": "12 Main St",
@@ -26,6 +33,10 @@ ITEM: dict[str, Any] = {
     "nested": {"city": "Springfield", "geo": {"lat": 39.78, "lng": -89.65}, "rooms": [1, "two", None, {"x": 1}]},
     "nothing": None,
     "list": [],
+    "photo": b"\x00\xffjpeg",
+    "pair": ("a", 1),
+    "frozen": frozenset({"x", "y"}),
+    "statuses": {Status.PENDING, Status.CONFIRMED},
 }
 
 
@@ -54,6 +65,8 @@ def test_an_item_reads_back_as_boto3_reads_it_with_plain_numbers():
         "rooms": [1, "two", None, {"x": 1}],
     }
     assert plain["text"] == boto3_plain["text"] and plain["flag"] is True and plain["off"] is False
+    assert plain["photo"] == b"\x00\xffjpeg" and plain["pair"] == ["a", 1] and plain["frozen"] == ["x", "y"]
+    assert plain["statuses"] == ["confirmed", "pending"]  # an Enum's value, never "Status.PENDING"
 
 
 @pytest.mark.parametrize(
@@ -72,6 +85,8 @@ def test_a_number_dynamodb_cannot_hold_is_refused_as_boto3_refuses_it(value):
 def test_a_value_of_no_dynamodb_type_is_refused():
     with pytest.raises(TypeError, match="Unsupported type"):
         to_item({"when": object()})
+    with pytest.raises(TypeError, match="Unsupported type"):
+        to_item({"mixed": {"a", 1}})  # a set holds one type
     with pytest.raises(TypeError, match="not supported"):
         from_item({"x": {"ZZ": "?"}})
 

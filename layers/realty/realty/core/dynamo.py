@@ -27,7 +27,8 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
 # Our own (de)serialiser rather than boto3's `boto3.dynamodb.types`: importing that imports all of
 # boto3 (s3transfer, resources), ~20 ms of every cold start, for what botocore clients never need.
 # Same mapping and the same refusals (floats, numbers DynamoDB cannot hold, unknown types); binary
-# values read back as bytes where boto3 wraps them in its `Binary` (no item of ours holds any).
+# values read back as bytes where boto3 wraps them in its `Binary` (no item of ours holds any), and a
+# set holding booleans is refused where boto3 would store them as the numbers 0 and 1.
 
 
 def _typed(value: Any) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def _typed(value: Any) -> dict[str, Any]:
     if isinstance(value, bytes | bytearray):
         return {"B": value}
     if isinstance(value, Set):
-        for kind, test, convert in (("NS", _is_number, _number), ("SS", _is_str, str), ("BS", _is_bytes, bytes)):
+        for kind, test, convert in (("NS", _is_number, _number), ("SS", _is_str, _as_is), ("BS", _is_bytes, bytes)):
             if all(test(v) for v in value):
                 return {kind: [convert(v) for v in value]}
     elif isinstance(value, Mapping):
@@ -56,6 +57,11 @@ def _is_number(value: Any) -> bool:
     if isinstance(value, float):
         raise TypeError("Float types are not supported. Use Decimal types instead.")
     return isinstance(value, int | Decimal) and not isinstance(value, bool)
+
+
+def _as_is(value: Any) -> Any:
+    # A str subclass (a str-valued Enum) goes out as its value, as boto3 and botocore's JSON send it.
+    return value
 
 
 def _is_str(value: Any) -> bool:

@@ -1,11 +1,11 @@
 """Audio with ffmpeg, in two places of the state machine, so that a recording's length sets its cost
 but not its wall time.
 
-PrepareAudio, once per recording, never encodes: one pass copies the recording's first audio track
-as it is into an audio-only Matroska file (Matroska holds any codec ffmpeg reads); `silencedetect`
-then decodes only the minute around each chunk boundary, and a last pass cuts the copy, again
-without re-encoding (`-f segment -c copy`), in the silence nearest each boundary, so no word is cut
-in half. The segment muxer reports where each chunk really starts, which becomes the chunk's
+PrepareAudio, once per recording, does not encode: one pass copies the recording's first audio track
+as it is into an audio-only Matroska file (the rare codec Matroska cannot hold is encoded to FLAC
+instead); `silencedetect` then decodes only the minute around each chunk boundary, and a last pass
+cuts the copy, again without re-encoding (`-f segment -c copy`), in the silence nearest each
+boundary, so no word is cut in half. The segment muxer reports where each chunk really starts, which becomes the chunk's
 `offset_ms` (what its transcript's times are shifted by). An hour of audio is prepared in under two
 seconds.
 
@@ -23,9 +23,10 @@ import csv
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from realty.processing.config import WHISPER_MAX_BYTES
@@ -159,8 +160,14 @@ def _progress_seconds(progress: str) -> float:
     return max(values, default=0) / 1_000_000
 
 
-def copy_audio_track(source: Path, target: Path, *, timeout: float) -> float:
-    """The recording's first audio track, copied as it is into Matroska; returns its duration in s."""
+# The audio track as it is, and what replaces that for the few codecs Matroska cannot carry through
+# a copy and a cut (some ADPCM variants, Nellymoser): lossless mono 16 kHz FLAC.
+COPY = ("-c:a", "copy")
+LOSSLESS = ("-c:a", "flac", "-ac", "1", "-ar", str(SAMPLE_RATE))
+
+
+def copy_audio_track(source: Path, target: Path, *, codec: tuple[str, ...] = COPY, timeout: float) -> float:
+    """The recording's first audio track alone in Matroska; returns its duration in s."""
     result = _run(
         [
             "-nostats",
@@ -172,8 +179,7 @@ def copy_audio_track(source: Path, target: Path, *, timeout: float) -> float:
             "-map",
             "0:a:0",
             "-vn",
-            "-c:a",
-            "copy",
+            *codec,
             "-f",
             "matroska",
             str(target),
@@ -193,7 +199,9 @@ def detect_silences(audio: Path, *, low: float, high: float, timeout: float) -> 
     decoding per chunk, however long the recording.
     """
     low = max(low, 0.0)
-    length = max(high - low, 0.0)
+    length = high - low
+    if length <= 0:
+        return []  # ffmpeg would read `-t 0` as no limit at all
     result = _run(
         [
             "-nostats",
@@ -267,19 +275,54 @@ def split(audio: Path, cuts: list[float], out_dir: Path, *, duration_s: float, t
 def prepare(
     source: Path, workdir: Path, *, chunk_seconds: float, search_seconds: float, timeout: float
 ) -> PreparedAudio:
-    """Recording -> chunk files under `workdir`, cut in silences, in the recording's own codec."""
+    """Recording -> chunk files under `workdir`, cut in silences, in the recording's own codec.
+
+    A recording whose codec does not survive the copy or the cut is prepared again as FLAC; one that
+    ffmpeg cannot read fails both ways with the same error.
+    """
+    deadline = time.monotonic() + timeout
+
+    def time_left() -> float:
+        # Every ffmpeg run gets what is left of the step's budget, not the whole of it again.
+        return max(deadline - time.monotonic(), 1.0)
+
+    attempt = partial(
+        _prepare, source, workdir, chunk_seconds=chunk_seconds, search_seconds=search_seconds, time_left=time_left
+    )
+    try:
+        return attempt(COPY)
+    except InvalidRecording:
+        shutil.rmtree(workdir / "chunks", ignore_errors=True)
+        return attempt(LOSSLESS)
+
+
+def _prepare(
+    source: Path,
+    workdir: Path,
+    codec: tuple[str, ...],
+    *,
+    chunk_seconds: float,
+    search_seconds: float,
+    time_left: Callable[[], float],
+) -> PreparedAudio:
     workdir.mkdir(parents=True, exist_ok=True)
     audio = workdir / f"audio.{CHUNK_FORMAT}"
-    duration_s = copy_audio_track(source, audio, timeout=timeout)
+    duration_s = copy_audio_track(source, audio, codec=codec, timeout=time_left())
     silences: list[Silence] = []
 
     def silences_between(low: float, high: float) -> list[Silence]:
-        found = detect_silences(audio, low=low, high=min(high, duration_s), timeout=timeout)
+        # Widened by the shortest silence, so that one straddling an edge is still long enough to count.
+        found = detect_silences(
+            audio,
+            low=low - SILENCE_MIN_SECONDS,
+            high=min(high + SILENCE_MIN_SECONDS, duration_s),
+            timeout=time_left(),
+        )
         silences.extend(found)
         return found
 
     cuts = plan_cuts(duration_s, silences_between, chunk_s=chunk_seconds, search_s=search_seconds)
-    chunks = split(audio, cuts, workdir / "chunks", duration_s=duration_s, timeout=timeout)
+    chunks = split(audio, cuts, workdir / "chunks", duration_s=duration_s, timeout=time_left())
     return PreparedAudio(duration_ms=round(duration_s * 1000), chunks=chunks, silences=silences)
 
 
