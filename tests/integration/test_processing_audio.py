@@ -62,19 +62,21 @@ def test_a_chunk_encoded_over_the_whisper_upload_limit_is_an_invalid_recording(t
         encode_for_transcription(chunk.path, tmp_path / "chunk-000.mp3", bitrate_kbps=32, timeout=60)
 
 
-def test_a_video_recording_leaves_only_its_audio_in_the_chunks(tmp_path: Path):
-    # What Chime's concatenation pipeline writes: H.264-like video with AAC audio in MP4.
-    recording = tmp_path / "tour.mp4"
+def _twenty_seconds_of_speech(target: Path, *, sample_rate: int, codec: list[str], video: bool = False) -> Path:
+    """5 s of tone, then a 2 s pause, repeated for 20 s, encoded with `codec` (and a video track)."""
+    speech = rf"aevalsrc=0.2*sin(2*PI*300*t)*gt(mod(t\,7)\,2):s={sample_rate}:d=20"
+    picture = ["-f", "lavfi", "-i", "color=c=blue:s=320x240:d=20", "-c:v", "mpeg4", "-shortest"] if video else []
     subprocess.run(
-        [
-            *(ffmpeg_exe(), "-nostdin", "-loglevel", "error"),
-            *("-f", "lavfi", "-i", "color=c=blue:s=320x240:d=20"),
-            *("-f", "lavfi", "-i", r"aevalsrc=0.2*sin(2*PI*300*t)*gt(mod(t\,7)\,2):s=48000:d=20"),
-            *("-c:v", "mpeg4", "-c:a", "aac", "-shortest", str(recording)),
-        ],
+        [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", speech, *picture, *codec, str(target)],
         check=True,
         timeout=60,
     )
+    return target
+
+
+def test_a_video_recording_leaves_only_its_audio_in_the_chunks(tmp_path: Path):
+    # What Chime's concatenation pipeline writes: video with AAC audio in MP4.
+    recording = _twenty_seconds_of_speech(tmp_path / "tour.mp4", sample_rate=48_000, codec=["-c:a", "aac"], video=True)
 
     prepared = prepare(recording, tmp_path / "work", chunk_seconds=8, search_seconds=2, timeout=60)
 
@@ -157,16 +159,7 @@ def test_a_video_without_an_audio_track_is_an_invalid_recording(tmp_path: Path):
 
 def test_a_codec_matroska_cannot_hold_is_prepared_as_flac(tmp_path: Path):
     # Flash's ADPCM: ffmpeg decodes it, Matroska has no tag for it, so a stream copy fails.
-    recording = tmp_path / "tour.flv"
-    subprocess.run(
-        [
-            *(ffmpeg_exe(), "-nostdin", "-loglevel", "error"),
-            *("-f", "lavfi", "-i", r"aevalsrc=0.2*sin(2*PI*300*t)*gt(mod(t\,7)\,2):s=22050:d=20"),
-            *("-c:a", "adpcm_swf", str(recording)),
-        ],
-        check=True,
-        timeout=60,
-    )
+    recording = _twenty_seconds_of_speech(tmp_path / "tour.flv", sample_rate=22_050, codec=["-c:a", "adpcm_swf"])
 
     prepared = prepare(recording, tmp_path / "work", chunk_seconds=8, search_seconds=2, timeout=60)
 
