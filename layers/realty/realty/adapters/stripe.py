@@ -8,6 +8,7 @@ local HTTP fake.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ logger = Logger(child=True)
 CONFIG_MAX_AGE_SECONDS = 300
 CONNECT_TIMEOUT_SECONDS = 2.0
 READ_TIMEOUT_SECONDS = 6.0
+# How far a webhook signature's timestamp may be from our clock, either way (Stripe's default).
+WEBHOOK_TOLERANCE_SECONDS = 300
 
 _NOT_CONFIGURED = (
     "billing is not configured on this deployment: put the Stripe api_key, webhook_secret, price_pro, "
@@ -261,14 +264,28 @@ def retrieve_subscription(config: StripeConfig, subscription_id: str) -> Subscri
     )
 
 
+def _signed_at(header: str) -> int:
+    """The `t=` timestamp of a `Stripe-Signature` header, read as the SDK reads it (the first one)."""
+    for item in header.split(","):
+        name, _, value = item.partition("=")
+        if name == "t":
+            return int(value)
+    return 0
+
+
 def verify_webhook(payload: bytes, signature: str | None, secret: str) -> WebhookEvent:
     """The event, if `Stripe-Signature` signs exactly this body with our secret within Stripe's tolerance."""
     import stripe
 
     try:
-        event = stripe.Webhook.construct_event(payload, signature, secret)
-    except (stripe.SignatureVerificationError, ValueError) as error:
-        # ValueError: not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError).
+        event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS)
+        # The SDK refuses only signatures older than the tolerance; one from the future is as suspect
+        # (a replay prepared in advance, or a sender's clock we should not trust).
+        if _signed_at(signature or "") > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise stripe.SignatureVerificationError("timestamp in the future", signature)
+    except (stripe.SignatureVerificationError, ValueError, RecursionError) as error:
+        # ValueError: not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError); RecursionError:
+        # nested too deep to parse (the handler wrapper refuses such bodies first).
         count("StripeWebhookRejected")
         raise BadRequest("the Stripe-Signature header does not sign this body (or is too old)") from error
     data = event.to_dict()
