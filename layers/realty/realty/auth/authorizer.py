@@ -20,9 +20,39 @@ def authorize(authorization_header: str | None, method_arn: str) -> dict[str, An
     identity = get_identity(str(claims["sub"])) or _first_sight(str(claims["sub"]), token)
     if identity.status is not UserStatus.ACTIVE:
         raise Unauthorized("this account is disabled")
-    if identity.signed_out_at is not None and int(claims["iat"]) <= identity.signed_out_at:
+    if identity.signed_out_at is not None and _issued_by_sign_out(claims["iat"], identity.signed_out_at, token):
         raise Unauthorized("this session was signed out")
     return _allow(identity, method_arn)
+
+
+def issued_before(iat: float, signed_out_ms: int) -> bool | None:
+    """Whether a token issued at `iat` (a NumericDate) came at or before the sign-out instant.
+
+    Cognito's `iat` is a whole second, so such a token was issued somewhere in [iat, iat + 1 s):
+    True when all of that second is at or before the sign-out, False when all of it is after, and
+    None when the sign-out fell inside that very second, where the token alone cannot tell.
+    A fractional `iat` is an exact instant and always decides.
+    """
+    first_ms = iat * 1000
+    last_ms = first_ms + 999 if float(iat).is_integer() else first_ms
+    if last_ms <= signed_out_ms:
+        return True
+    if first_ms > signed_out_ms:
+        return False
+    return None
+
+
+def _issued_by_sign_out(iat: float, signed_out_ms: int, token: str) -> bool:
+    """The rule of docs/decisions.md ("Logout really logs out"): a token issued up to the sign-out is
+    refused, one issued after it is not. In the sign-out's own second, the tie is broken by Cognito,
+    which revoked at sign-out every token it had issued until then (one GetUser, for tokens of that
+    second only; the decision is then cached with the token)."""
+    before = issued_before(iat, signed_out_ms)
+    if before is not None:
+        return before
+    from realty.auth import cognito
+
+    return not cognito.access_token_is_live(access_token=token)
 
 
 def _first_sight(cognito_sub: str, token: str) -> Identity:

@@ -151,6 +151,17 @@ def confirm_forgot_password(*, email: str, code: str, new_password: str) -> None
             raise
 
 
+def access_token_is_live(*, access_token: str) -> bool:
+    """False when Cognito no longer honours the token (signed out everywhere, or the user is gone)."""
+    try:
+        client("cognito-idp").get_user(AccessToken=access_token)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"NotAuthorizedException", "UserNotFoundException"}:
+            return False
+        raise _map_error(error, "") from error
+    return True
+
+
 def get_user_attributes(*, access_token: str) -> dict[str, str]:
     """The token owner's attributes (used once per user, on first sight)."""
     with cognito_errors(not_authorized="a valid access token is required"):

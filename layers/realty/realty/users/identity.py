@@ -32,7 +32,7 @@ class Identity:
     role: Role
     email: str
     status: UserStatus = UserStatus.ACTIVE
-    signed_out_at: int | None = None
+    signed_out_at: int | None = None  # epoch milliseconds of the last sign-out (docs/data-model.md)
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> Identity:
@@ -43,7 +43,7 @@ class Identity:
             role=Role(values["role"]),
             email=str(values["email"]),
             status=UserStatus(values.get("status") or UserStatus.ACTIVE),
-            signed_out_at=None if signed_out_at is None else int(signed_out_at),
+            signed_out_at=None if signed_out_at is None else sign_out_ms(int(signed_out_at)),
         )
 
     def values(self) -> dict[str, Any]:
@@ -55,6 +55,16 @@ class Identity:
             "status": self.status.value,
             "signed_out_at": self.signed_out_at,
         }
+
+
+# Below this, a stored sign-out is in seconds (items written before it was kept in milliseconds):
+# 10**11 ms is 1973, 10**11 s the year 5138, so the two never meet.
+_LEGACY_SECONDS_BELOW = 10**11
+
+
+def sign_out_ms(stored: int) -> int:
+    """A stored sign-out instant in epoch milliseconds; a legacy whole second counts as its last ms."""
+    return stored * 1000 + 999 if stored < _LEGACY_SECONDS_BELOW else stored
 
 
 def identity_key(cognito_sub: str) -> dict[str, Any]:

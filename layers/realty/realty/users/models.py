@@ -30,7 +30,7 @@ class User(Model):
     phone_ciphertext: str | None = None
     avatar_url: str | None = None
     avatar_key: str | None = Field(default=None, description="media bucket key of the avatar; URLs are made on read")
-    signed_out_at: int | None = None
+    signed_out_at: int | None = Field(default=None, description="epoch milliseconds of the last sign-out")
     created_at: str
     updated_at: str
     version: int = Field(default=0, description="optimistic-locking counter, raised by every save")

@@ -126,7 +126,7 @@ def update_profile(caller: Caller, request: UpdateProfileRequest) -> Resource[Us
 
 
 def record_sign_out(user_id: str, signed_out_at: int) -> None:
-    """Tokens issued up to this second are refused by the authorizer from now on.
+    """Tokens issued up to this instant (epoch milliseconds) are refused by the authorizer from now on.
 
     A concurrent profile edit is not a reason to stay signed in: the write is retried on a fresh read.
     """
@@ -220,7 +220,11 @@ def admin_delete_user(caller: Caller, user_id: str) -> Resource[AdminUserAttribu
     store.disable_sign_in(user.email)
     stamp = clock.now()
     deleted = user.model_copy(
-        update={"status": UserStatus.DELETED, "updated_at": clock.iso(stamp), "signed_out_at": int(stamp.timestamp())}
+        update={
+            "status": UserStatus.DELETED,
+            "updated_at": clock.iso(stamp),
+            "signed_out_at": int(stamp.timestamp() * 1000),
+        }
     )
     audit = audit_action(
         actor_id=caller.user_id, action="user.deleted", resource_type="user", resource_id=user.id, details={}
