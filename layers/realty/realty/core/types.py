@@ -12,8 +12,11 @@ from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 
 
-# Names, addresses and cities end up in email headers and calendar lines: one line, no control characters.
-SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
+# Names, addresses, cities and tags end up in email headers and calendar lines: one line, no control
+# characters. That is C0 and DEL, the C1 controls (U+0080-U+009F, NEL among them) and the Unicode
+# line and paragraph separators, which mail and calendar clients may break lines on. The same
+# pattern is in the OpenAPI document (ECMA-262 reads these escapes as Python and pydantic do).
+SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
 
 
 def _email(value: str) -> str:

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from realty.core.models import Model
+from realty.core.types import SINGLE_LINE
 from realty.tours.states import TourStatus
 from realty.tours.summary import PropertySummary
 
@@ -126,7 +127,9 @@ class Highlight(_Stored):
 # ---------------------------------------------------------------- requests
 
 NoteContent = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_MAX_CHARS)]
-NoteTag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_TAG_MAX_CHARS)]
+NoteTag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_TAG_MAX_CHARS, pattern=SINGLE_LINE)
+]
 
 
 class CreateNoteRequest(Model):
