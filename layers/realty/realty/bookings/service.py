@@ -190,12 +190,13 @@ def _other_parties(caller: Caller) -> tuple[emails.Party, ...]:
 
 def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[BookingAttributes]:
     from realty.bookings import emails
-    from realty.properties import store as properties
     from realty.properties.models import PropertyStatus
+    from realty.properties.service import find_listed_property
 
     start = request.scheduled_at
     _check_window(start)
-    prop = properties.get_property(request.property_id)
+    # A withdrawn listing is a 404 like a missing id, never a 422 that would reveal it exists.
+    prop = find_listed_property(caller, request.property_id)
     if prop is None:
         raise NotFound("no such property", field="property_id")
     if prop.status is not PropertyStatus.ACTIVE:
