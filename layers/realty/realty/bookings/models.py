@@ -18,6 +18,7 @@ from pydantic import (
 
 from realty.core.ids import ULID_PATTERN
 from realty.core.models import Model
+from realty.core.types import WHOLE_NUMBER
 from realty.tours.states import BookingStatus
 from realty.tours.summary import PropertySummary
 
@@ -92,7 +93,7 @@ ScheduledAt = Annotated[
     AfterValidator(_on_slot_boundary),
     Field(description="tour start, ISO-8601 with a time zone (UTC `Z` preferred), on a 15-minute boundary"),
 ]
-DurationMinutes = Annotated[StrictInt, Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)]
+DurationMinutes = Annotated[StrictInt, Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES), WHOLE_NUMBER]
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTES_MAX_CHARS)]
 
 

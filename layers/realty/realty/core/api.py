@@ -117,6 +117,10 @@ def _body_rejection(event: dict[str, Any]) -> AppError | None:
         return BadRequest("the request body is not valid JSON")
     except RecursionError:  # about a thousand levels of brackets
         return BadRequest(f"the request body nests deeper than {MAX_JSON_DEPTH} levels")
+    # JSON `null` is no body: where a body is optional (a buyer's join) it is the documented
+    # "nothing to say", where one is required validation answers it as a missing body (400).
+    if parsed is None:
+        return None
     # Powertools would read `[{...}]` as its first element; every body of this API is one object.
     if not isinstance(parsed, dict):
         return BadRequest("the request body must be a JSON object")

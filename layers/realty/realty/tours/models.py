@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from realty.core.models import Model
-from realty.core.types import SINGLE_LINE
+from realty.core.types import SINGLE_LINE, WHOLE_NUMBER
 from realty.tours.states import TourStatus
 from realty.tours.summary import PropertySummary
 
@@ -137,7 +137,7 @@ class CreateNoteRequest(Model):
 
     content: NoteContent
     tag: NoteTag | None = Field(default=None, description="a short label, e.g. kitchen")
-    timestamp_ms: Annotated[StrictInt, Field(ge=0, le=NOTE_MAX_TIMESTAMP_MS)] | None = Field(
+    timestamp_ms: Annotated[StrictInt, Field(ge=0, le=NOTE_MAX_TIMESTAMP_MS), WHOLE_NUMBER] | None = Field(
         default=None, description="position in the tour, in milliseconds from its start"
     )
 

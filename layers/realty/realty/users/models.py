@@ -3,11 +3,11 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from realty.core.auth import Role
 from realty.core.models import Model
-from realty.core.types import SINGLE_LINE
+from realty.core.types import SINGLE_LINE, Omittable
 
 # Defined beside the identity item, free of pydantic (the authorizer imports only that module).
 from realty.users.identity import Identity as Identity
@@ -72,12 +72,5 @@ class AdminUserAttributes(UserAttributes):
 class AdminUpdateUserRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
-    full_name: FullName | None = None
-    role: Role | None = None
-
-    @field_validator("full_name", "role")
-    @classmethod
-    def _not_null(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
-            raise ValueError(f"{info.field_name} cannot be null")
-        return value
+    full_name: Omittable[FullName] = None
+    role: Omittable[Role] = None
