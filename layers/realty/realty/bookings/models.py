@@ -111,6 +111,9 @@ class CreateBookingRequest(_Request):
 class UpdateBookingRequest(_Request):
     """A reschedule (new time or length: a confirmed booking goes back to pending) or new notes."""
 
+    # An empty object is refused ("nothing to change"): the contract says so.
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
     scheduled_at: ScheduledAt | None = None
     duration_minutes: DurationMinutes | None = None
     notes: Notes | None = Field(default=None, description="empty string removes the notes")
