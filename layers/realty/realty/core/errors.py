@@ -90,3 +90,5 @@ class NotConfigured(AppError):
     def __init__(self, detail: str | None = None, *, field: str | None = None, code: str | None = None):
         super().__init__(None, field=field, code=code)
         self.detail = detail or self.default_message
+        # str(error) is what Lambda reports and tracebacks show (operators); `message` is the answer.
+        self.args = (self.detail,)
