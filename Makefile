@@ -3,11 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-REQS := requirements-dev.txt layers/realty/requirements.txt $(wildcard functions/*/requirements.txt)
+REQS := requirements-dev.txt requirements.lock layers/realty/requirements.txt $(wildcard functions/*/requirements.txt)
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: dev test lint format typecheck openapi bench package load fuzz clean
+.PHONY: dev test lint format typecheck openapi bench package load fuzz lock clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ openapi: $(STAMP)  ## regenerate docs/openapi.json from the resolvers
 
 bench: $(STAMP)  ## cold starts, AWS calls and latency per route, long-recording processing -> bench/results.json
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lock: $(STAMP)  ## resolve the one lock (requirements.lock) and every requirements.txt from the requirements.in files
+	$(BIN)/python -m tools.lock
 
 package: $(STAMP)  ## build every function and the layer for python3.13/arm64 into build/, check sizes
 	$(BIN)/python scripts/package.py
