@@ -68,18 +68,31 @@ class LocalStackProcess:
         headers: dict[str, str] | None = None,
     ) -> Reply:
         """One HTTP call; 4xx/5xx are returned, not raised."""
-        url = path if path.startswith("http") else f"{self.base_url}{path}"
-        data = json.dumps(body).encode() if body is not None else None
-        sent = {"Content-Type": "application/json"} if data is not None else {}
-        if token:
-            sent["Authorization"] = f"Bearer {token}"
-        sent.update(headers or {})
-        request = urllib.request.Request(url, data=data, headers=sent, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return Reply(response.status, dict(response.headers.items()), response.read())
-        except urllib.error.HTTPError as error:
-            return Reply(error.code, dict(error.headers.items()), error.read())
+        return http_request(self.base_url, method, path, body, token=token, headers=headers)
+
+
+def http_request(
+    base_url: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """The e2e client's one HTTP call, also `make smoke`'s against a deployed stage; 4xx/5xx are returned."""
+    url = path if path.startswith("http") else f"{base_url}{path}"
+    data = json.dumps(body).encode() if body is not None else None
+    sent = {"Content-Type": "application/json"} if data is not None else {}
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    sent.update(headers or {})
+    request = urllib.request.Request(url, data=data, headers=sent, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return Reply(response.status, dict(response.headers.items()), response.read())
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, dict(error.headers.items()), error.read())
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], log: Path) -> str:
