@@ -21,6 +21,12 @@ from the emulated S3, building the multipart request, writing the result) is ser
 where Lambda would give each its own container, and the ffmpeg encoders share this machine's cores.
 The Map stage's speed-up is therefore a lower bound of the deployed one; the stages before and
 after it are sequential by design.
+
+The target: the whole execution (MaxConcurrency 8) within 1.2x of its critical path, timed in the same
+run from the execution's history: every top-level task (download, preparation, merge, highlights,
+summary, finalize) plus the slowest Map iteration (its chunk's encode and Whisper call). What is left
+is the orchestration itself: state transitions and the Map's scheduling and waiting. The
+parallel/serial ratio is reported as before.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ from bench.harness import _Discard
 # proportional keeps the shape. A faster Whisper would shrink both runs toward their fixed parts
 # (download, preparation, analysis), so the speed-up measured here is what a real one would beat.
 WHISPER_SECONDS_PER_10_MINUTES = 10.0
+CRITICAL_PATH_TARGET = 1.2  # the whole execution at most this many times its critical path
+MAP_STATE = "TranscribeChunks"
 BITRATE_KBPS = 32  # the bitrate prepare_audio encodes chunks at (ProcessingSettings.audio_bitrate_kbps)
 OPENAI = "https://api.openai.com/v1"
 
@@ -177,6 +185,36 @@ def _stage_seconds(history: list[dict[str, Any]]) -> dict[str, float]:
     return stages
 
 
+def critical_path(history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The execution's wall time and its critical path: the top-level tasks plus the slowest Map iteration."""
+    stages = _stage_seconds(history)
+    started: dict[int, Any] = {}
+    iterations: list[float] = []
+    execution_start = execution_end = None
+    for event in history:
+        kind = event["type"]
+        if kind == "ExecutionStarted":
+            execution_start = event["timestamp"]
+        elif kind in ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
+            execution_end = event["timestamp"]
+        elif kind == "MapIterationStarted":
+            started[int(event["mapIterationStartedEventDetails"]["index"])] = event["timestamp"]
+        elif kind == "MapIterationSucceeded":
+            index = int(event["mapIterationSucceededEventDetails"]["index"])
+            iterations.append((event["timestamp"] - started[index]).total_seconds())
+    if execution_start is None or execution_end is None or not iterations:
+        raise AssertionError("the history has no whole execution or no Map iteration")
+    tasks = {name: seconds for name, seconds in stages.items() if name != MAP_STATE}
+    path = sum(tasks.values()) + max(iterations)
+    wall = (execution_end - execution_start).total_seconds()
+    return {
+        "execution_seconds": round(wall, 2),
+        "critical_path_seconds": round(path, 2),
+        "slowest_iteration_seconds": round(max(iterations), 2),
+        "ratio": round(wall / max(path, 1e-6), 3),
+    }
+
+
 def _one_run(recording: bytes, max_concurrency: int, whisper_rate: float) -> dict[str, Any]:
     import httpx
     import respx
@@ -234,6 +272,7 @@ def _one_run(recording: bytes, max_concurrency: int, whisper_rate: float) -> dic
     stages = _stage_seconds(history)
     return {
         "max_concurrency": max_concurrency,
+        "critical_path": critical_path(history),
         "wall_seconds": round(wall, 2),
         "stages_seconds": {name: round(value, 2) for name, value in stages.items()},
         "chunks": stats.requests,
@@ -255,8 +294,8 @@ def run(minutes: int = 60, whisper_rate: float = WHISPER_SECONDS_PER_10_MINUTES)
         sequential = _one_run(recording, 1, whisper_rate)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    stage = "TranscribeChunks"
-    map_ratio = sequential["stages_seconds"][stage] / max(parallel["stages_seconds"][stage], 1e-6)
+    map_ratio = sequential["stages_seconds"][MAP_STATE] / max(parallel["stages_seconds"][MAP_STATE], 1e-6)
+    ratio = parallel["critical_path"]["ratio"]
     return {
         "recording_minutes": minutes,
         "whisper_seconds_per_10_audio_minutes": whisper_rate,
@@ -264,6 +303,7 @@ def run(minutes: int = 60, whisper_rate: float = WHISPER_SECONDS_PER_10_MINUTES)
         "sequential": sequential,
         "transcription_speedup": round(map_ratio, 2),
         "total_speedup": round(sequential["wall_seconds"] / parallel["wall_seconds"], 2),
-        "target": ">= 4x (the whole execution, MaxConcurrency 8 vs 1)",
-        "met": sequential["wall_seconds"] / parallel["wall_seconds"] >= 4,
+        "critical_path_ratio": ratio,
+        "target": f"whole execution <= {CRITICAL_PATH_TARGET}x its critical path (MaxConcurrency 8)",
+        "met": ratio <= CRITICAL_PATH_TARGET,
     }
