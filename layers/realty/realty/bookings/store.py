@@ -252,7 +252,13 @@ def confirm_booking(
     }
     slot_puts = [
         Guarded(
-            {"Put": {"TableName": _main(), "Item": to_item(slot.item()), "ConditionExpression": "attribute_not_exists(PK)"}},
+            {
+                "Put": {
+                    "TableName": _main(),
+                    "Item": to_item(slot.item()),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
             f"the {slot.owner} already has a tour at {slot.start}",
         )
         for slot in slots

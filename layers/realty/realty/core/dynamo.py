@@ -188,8 +188,8 @@ def update_action(
     """A TransactWriteItems `Update`; its inner dict is also the arguments of a single UpdateItem.
 
     `set_values`: top-level attributes to SET; one whose value is None is REMOVEd instead, as an
-    item written whole leaves None values out. `remove`: more attributes to REMOVE. `clauses`: SET
-    clauses the caller writes itself (`version = version + :one`, `images.#image = :image`).
+    item written whole leaves None values out. `clauses` and `remove`: SET clauses and REMOVE paths the
+    caller writes itself (`version = version + :one`, `images.#image = :image`; `images.#image`).
     `condition`, `clauses` and `remove` may use the `names` (`#x`) and plain `values` (`:x`) given;
     only the placeholders an expression uses are sent, as DynamoDB refuses unused ones.
     """
@@ -204,9 +204,7 @@ def update_action(
         else:
             all_values[f":u{index}"] = value
             assignments.append(f"#u{index} = :u{index}")
-    for index, field in enumerate(remove):
-        all_names[f"#r{index}"] = field
-        removals.append(f"#r{index}")
+    removals += remove
     parts = []
     if assignments:
         parts.append("SET " + ", ".join(assignments))

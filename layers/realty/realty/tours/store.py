@@ -216,7 +216,9 @@ def add_note(note: TourNote, *, audit: dict[str, Any]) -> None:
             "ExpressionAttributeValues": {":cancelled": {"S": TourStatus.CANCELLED.value}},
         }
     }
-    put = {"Put": {"TableName": table, "Item": to_item(note_item(note)), "ConditionExpression": "attribute_not_exists(PK)"}}
+    put = {
+        "Put": {"TableName": table, "Item": to_item(note_item(note)), "ConditionExpression": "attribute_not_exists(PK)"}
+    }
     transact(
         Guarded(tour_open, "the tour was cancelled; notes can no longer be added"),
         Guarded(put, "this note already exists"),
