@@ -1,4 +1,4 @@
-"""What Chime and S3 tell us after the fact, turned into calls of `realty.calls.service`.
+"""What Chime and S3 tell us after the fact, turned into calls of `realty.calls.arrival` and `.meeting`.
 
 - S3 `ObjectCreated` under `recordings/` (and S3's EventBridge `Object Created`, the same news):
   the concatenated audio of a tour arrived -> the recording record, then processing. The capture
@@ -20,7 +20,7 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools import Logger
 
 from realty.adapters.chime import tour_id_from_external_meeting_id
-from realty.calls import service
+from realty.calls import arrival, meeting
 
 logger = Logger(child=True)
 
@@ -61,7 +61,7 @@ def handle_recording_event(event: Mapping[str, Any]) -> dict[str, Any]:
     recorded: list[str] = []
     ignored = 0
     for bucket, key, size in _s3_records(event):
-        recording = service.recording_arrived(bucket=bucket, s3_key=key, size=size)
+        recording = arrival.recording_arrived(bucket=bucket, s3_key=key, size=size)
         if recording is None:
             ignored += 1
         else:
@@ -73,7 +73,7 @@ def handle_recording_event(event: Mapping[str, Any]) -> dict[str, Any]:
         pipeline_id = str(detail.get("mediaPipelineId") or "")
         if kind == PIPELINE_PERMANENT_FAILURE and pipeline_id:
             hint = tour_id_from_external_meeting_id(detail.get("externalMeetingId"))
-            recording = service.pipeline_failed(pipeline_id, tour_id_hint=hint)
+            recording = arrival.pipeline_failed(pipeline_id, tour_id_hint=hint)
             if recording is not None:
                 failed.append(recording.tour_id)
         elif kind == PIPELINE_TEMPORARY_FAILURE:
@@ -93,5 +93,5 @@ def handle_meeting_event(event: Mapping[str, Any]) -> dict[str, Any]:
     if tour_id is None:
         logger.info("a meeting that is not a tour's ended", extra={"meeting_id": detail.get("meetingId")})
         return {"ended": None}
-    call = service.meeting_ended(tour_id, str(detail.get("meetingId") or "") or None)
+    call = meeting.meeting_ended(tour_id, str(detail.get("meetingId") or "") or None)
     return {"ended": tour_id if call is not None else None}

@@ -200,7 +200,7 @@ def add_note(caller: Caller, tour_id: str, request: CreateNoteRequest) -> Resour
 def update_tour(caller: Caller, tour_id: str, request: UpdateTourRequest) -> Resource[TourAttributes]:
     """Admin: cancel a tour (its booking is cancelled with it), or close a tour that never ended.
 
-    Closing an `in_progress` tour is the call's end (`realty.calls.service.close_tour`): the capture
+    Closing an `in_progress` tour is the call's end (`realty.calls.meeting.close_tour`): the capture
     is stopped, the meeting deleted and the recording concatenated, and the call, tour and booking
     change in one transaction, exactly as when the realtor ends the tour.
     """
@@ -210,9 +210,9 @@ def update_tour(caller: Caller, tour_id: str, request: UpdateTourRequest) -> Res
     tour = get_tour_for(caller, tour_id).tour
     ensure_transition(tour.status, target)
     # Imported on use: only this admin action needs Chime, the other tour routes never load it.
-    from realty.calls import service as calls
+    from realty.calls import meeting
 
-    calls.close_tour(caller, tour.id)
+    meeting.close_tour(caller, tour.id)
     closed = store.get_tour(tour.id)
     if closed is None:  # pragma: no cover - tours are never deleted
         raise NotFound("no such tour")
