@@ -15,11 +15,11 @@ from realty.bookings.models import (
     DeclineBookingRequest,
     UpdateBookingRequest,
 )
+from realty.bookings.states import BookingStatus
 from realty.core.api import create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
 from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from realty.tours.states import BookingStatus
 
 app = create_app()
 

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 
 from realty.adapters import chime
+from realty.bookings.states import BookingStatus
 from realty.calls import store
 from realty.calls.models import (
     EARLY_START_MINUTES,
@@ -51,7 +52,7 @@ from realty.tours import access
 from realty.tours import store as tours_store
 from realty.tours.access import Side
 from realty.tours.models import CallStatus, Tour
-from realty.tours.states import BookingStatus, TourStatus, ensure_transition
+from realty.tours.states import TourStatus, ensure_transition
 
 # The plan check (billing), the booking store and the emails are imported where the few changes that
 # need them run (recording, ending, starting): the calls function's reads start without them.
@@ -584,11 +585,12 @@ def _end(tour: Tour, call: CallState, *, actor: str, reason: str, delete_meeting
             )
         )
         messages.append(TOUR_CHANGED)
+        from realty.bookings import states as booking_states
         from realty.bookings import store as bookings_store
 
         booking = bookings_store.get_booking(tour.booking_id)
         if booking is not None and booking.status is BookingStatus.CONFIRMED:
-            ensure_transition(booking.status, BookingStatus.COMPLETED)
+            booking_states.ensure_transition(booking.status, BookingStatus.COMPLETED)
             actions.append(bookings_store.complete_action(booking, stamp=stamp))
             messages.append(BOOKING_CHANGED)
     actions.append(

@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from realty.core.models import Model
+from realty.properties.summary import PropertySummary
 from realty.tours.states import TourStatus
-from realty.tours.summary import PropertySummary
 
 MAX_NOTES_PER_TOUR = 200
 NOTE_MAX_CHARS = 2000

@@ -18,6 +18,7 @@ from realty.core.auth import Caller
 from realty.core.envelope import Relationship, Resource
 from realty.core.errors import Conflict, NotFound
 from realty.core.pagination import decode_cursor, encode_cursor
+from realty.properties.summary import PropertySummary
 from realty.tours import access, store
 from realty.tours.models import (
     MAX_NOTES_PER_TOUR,
@@ -26,7 +27,6 @@ from realty.tours.models import (
     HighlightAttributes,
     NoteAttributes,
     NoteItem,
-    PropertySummary,
     Tour,
     TourAttributes,
     TourCollection,
