@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from realty.admin import tours as admin_tours
 from realty.core.api import create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
@@ -129,12 +130,12 @@ def get_any_tour(id: str) -> Detail:
     tags=["admin"],
 )
 def update_any_tour(id: str, body: UpdateTourRequest) -> One:
-    return respond(app, service.update_tour(require_role(app, Role.ADMIN), id, body))
+    return respond(app, admin_tours.update_tour(require_role(app, Role.ADMIN), id, body))
 
 
 @app.delete("/api/v1/admin/tours/<id>", summary="Cancel a tour (with its booking)", tags=["admin"])
 def cancel_any_tour(id: str) -> One:
-    return respond(app, service.cancel_tour(require_role(app, Role.ADMIN), id))
+    return respond(app, admin_tours.cancel_tour(require_role(app, Role.ADMIN), id))
 
 
 # ---------------------------------------------------------------- processing results (realty.processing)
