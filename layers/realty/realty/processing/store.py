@@ -14,11 +14,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from realty.adapters.errors import UpstreamRetryable
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import conflicts_as, from_item, key, to_item
 from realty.core.errors import UpstreamError
-from realty.processing.errors import UpstreamRetryable
 from realty.processing.models import (
     NoteView,
     RecordingRef,
