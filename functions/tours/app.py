@@ -21,6 +21,7 @@ from realty.processing.models import (
     TranscriptAttributes,
 )
 from realty.tours import service
+from realty.tours.access import Scope
 from realty.tours.models import (
     MAX_NOTES_PER_TOUR,
     CreateNoteRequest,
@@ -48,7 +49,9 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
-def _list(scope: str, *roles: Role, when: str | None, status: TourStatus | None, limit: int, cursor: str | None) -> Any:
+def _list(
+    scope: Scope, *roles: Role, when: str | None, status: TourStatus | None, limit: int, cursor: str | None
+) -> Any:
     caller = require_role(app, *roles)
     items, next_cursor = service.list_tours(caller, scope=scope, when=when, status=status, limit=limit, cursor=cursor)
     return respond_page(app, items, limit=limit, next_cursor=next_cursor)
@@ -66,7 +69,7 @@ def _notes(*roles: Role, tour_id: str) -> Any:
 def list_realtor_tours(
     when: When = None, status: Status = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Many:
-    return _list("realtor", Role.REALTOR, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
+    return _list(Scope.REALTOR, Role.REALTOR, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
 
 
 @app.get("/api/v1/realtors/tours/<id>", summary="A tour with its call, notes and highlights", tags=["tours"])
@@ -91,7 +94,7 @@ def add_realtor_note(id: str, body: CreateNoteRequest) -> Note:
 def list_buyer_tours(
     when: When = None, status: Status = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Many:
-    return _list("buyer", Role.BUYER, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
+    return _list(Scope.BUYER, Role.BUYER, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
 
 
 @app.get("/api/v1/buyers/tours/<id>", summary="A tour with its call, notes and highlights", tags=["tours"])
@@ -116,7 +119,7 @@ def add_buyer_note(id: str, body: CreateNoteRequest) -> Note:
 def list_all_tours(
     when: When = None, status: Status = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Many:
-    return _list("admin", Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
+    return _list(Scope.ADMIN, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
 
 
 @app.get("/api/v1/admin/tours/<id>", summary="Any tour with its call, notes and highlights", tags=["admin"])

@@ -34,6 +34,7 @@ from realty.core.pagination import decode_cursor, encode_cursor
 from realty.properties.summary import PropertySummary
 from realty.tours import access
 from realty.tours import states as tour_states
+from realty.tours.access import Scope
 from realty.tours.states import TourStatus
 
 if TYPE_CHECKING:
@@ -282,7 +283,7 @@ def _bounds(from_: str | None, to: str | None) -> tuple[str | None, str | None]:
 def list_bookings(
     caller: Caller,
     *,
-    scope: str,
+    scope: Scope,
     status: BookingStatus | None,
     from_: str | None,
     to: str | None,
@@ -291,9 +292,9 @@ def list_bookings(
 ) -> tuple[list[Resource[BookingAttributes]], str | None]:
     """`scope` is the route's view: `buyer` (my bookings), `realtor` (my properties'), `admin` (all)."""
     lower, upper = _bounds(from_, to)
-    if scope == "admin":
+    if scope is Scope.ADMIN:
         index, pk = "GSI4", "BOOKINGS"
-    elif scope == "realtor":
+    elif scope is Scope.REALTOR:
         index, pk = "GSI2", f"REALTOR#{caller.user_id}#BOOKINGS"
     else:
         index, pk = "GSI1", f"BUYER#{caller.user_id}#BOOKINGS"

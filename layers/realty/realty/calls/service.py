@@ -39,7 +39,6 @@ from realty.calls.models import (
     Recording,
     RecordingAttributes,
     RecordingState,
-    RecordingStatus,
     StartAttributes,
 )
 from realty.core import clock, ids
@@ -51,7 +50,7 @@ from realty.core.metrics import count
 from realty.tours import access
 from realty.tours import store as tours_store
 from realty.tours.access import Side
-from realty.tours.models import CallStatus, Tour
+from realty.tours.models import CallStatus, RecordingStatus, Tour
 from realty.tours.states import TourStatus, ensure_transition
 
 # The plan check (billing), the booking store and the emails are imported where the few changes that

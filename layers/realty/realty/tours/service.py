@@ -21,6 +21,7 @@ from realty.core.errors import Conflict, NotFound
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.properties.summary import PropertySummary
 from realty.tours import access, store
+from realty.tours.access import Scope
 from realty.tours.models import (
     MAX_NOTES_PER_TOUR,
     CallAttributes,
@@ -133,16 +134,16 @@ def get_tour(caller: Caller, tour_id: str) -> Resource[TourDetailAttributes]:
 def list_tours(
     caller: Caller,
     *,
-    scope: str,
+    scope: Scope,
     when: str | None,
     status: TourStatus | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Resource[TourAttributes]], str | None]:
     """`scope`: `buyer` (GSI1, my tours), `realtor` (GSI2, my tours) or `admin` (GSI4, all tours)."""
-    if scope == "admin":
+    if scope is Scope.ADMIN:
         index, pk = "GSI4", "TOURS"
-    elif scope == "realtor":
+    elif scope is Scope.REALTOR:
         index, pk = "GSI2", f"REALTOR#{caller.user_id}#TOURS"
     else:
         index, pk = "GSI1", f"BUYER#{caller.user_id}#TOURS"
