@@ -21,10 +21,11 @@ dev: $(STAMP)  ## the local stack: API on http://127.0.0.1:3000 with demo data
 test: $(STAMP) lint  ## everything CI runs
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-lint: $(STAMP)  ## ruff (lint + format check) and mypy
+lint: $(STAMP)  ## ruff (lint + format check), mypy and the import contracts (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.stub import Stubber
 
-from realty.processing.errors import StaleAttempt, UpstreamRetryable
+from realty.adapters.errors import UpstreamRetryable
+from realty.processing.errors import StaleAttempt
 from tests.support.processing import seed_tour, tour_item
 from tests.support.stepfunctions import TaskContext, template_functions
 

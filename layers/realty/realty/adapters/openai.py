@@ -22,13 +22,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from realty.adapters.errors import UpstreamPermanent, UpstreamRetryable
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.processing.config import processing_settings
-from realty.processing.errors import UpstreamPermanent, UpstreamRetryable
 
 # What template.yaml's OpenAISecret holds until an operator stores a real key.
 PLACEHOLDER_KEY = "REPLACE_ME"
+WHISPER_MODEL = "whisper-1"
 SECRET_MAX_AGE_SECONDS = 300
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
@@ -106,9 +106,9 @@ def _client() -> Any:
         import openai
 
         _clients.clear()
+        # No client-wide timeout: every request below carries its own (the caller's time left).
         _clients[key] = openai.OpenAI(
             api_key=key,
-            timeout=processing_settings().openai_timeout_seconds,
             max_retries=0,
             http_client=_http_client_factory() if _http_client_factory else None,
         )
@@ -145,9 +145,8 @@ def _upstream(what: str) -> Iterator[None]:
         raise UpstreamPermanent(f"OpenAI could not complete the {what} answer ({type(error).__name__})") from error
 
 
-def transcribe(path: Path, *, timeout: float, prompt: str | None = None) -> WhisperResult:
+def transcribe(path: Path, *, timeout: float, model: str = WHISPER_MODEL, prompt: str | None = None) -> WhisperResult:
     """Whisper with segment timestamps (seconds from the start of this file)."""
-    model = processing_settings().transcription_model
     options: dict[str, Any] = {"prompt": prompt} if prompt else {}
     with _upstream("transcription"), path.open("rb") as audio:
         response = _client().audio.transcriptions.create(

@@ -2,7 +2,7 @@
 
 Who may see a booking: its buyer, the realtor of its property, and admins (the tour rule,
 `realty.tours.access`); anyone else gets a 404, as if it did not exist. Every status change goes
-through the transition table (`realty.tours.states.ensure_transition`). Emails and reminder
+through the transition table (`realty.bookings.states.ensure_transition`). Emails and reminder
 schedules follow a committed change and never undo it.
 """
 
@@ -21,6 +21,7 @@ from realty.bookings.models import (
     DeclineBookingRequest,
     UpdateBookingRequest,
 )
+from realty.bookings.states import BOOKING_TRANSITIONS, BookingStatus, ensure_transition
 from realty.bookings.store import Slot
 from realty.core import clock, ids
 from realty.core.audit import audit_action
@@ -30,9 +31,11 @@ from realty.core.envelope import Relationship, Resource
 from realty.core.errors import Conflict, NotFound, ValidationFailed
 from realty.core.metrics import count
 from realty.core.pagination import decode_cursor, encode_cursor
+from realty.properties.summary import PropertySummary
 from realty.tours import access
-from realty.tours.states import BOOKING_TRANSITIONS, BookingStatus, TourStatus, ensure_transition
-from realty.tours.summary import PropertySummary
+from realty.tours import states as tour_states
+from realty.tours.access import Scope
+from realty.tours.states import TourStatus
 
 if TYPE_CHECKING:
     from realty.bookings import emails
@@ -167,7 +170,7 @@ def _not_started(booking: Booking) -> tuple[str, TourStatus, str] | None:
     tour = tours_store.get_tour(booking.tour_id)
     if tour is None:
         return None
-    ensure_transition(tour.status, TourStatus.CANCELLED)
+    tour_states.ensure_transition(tour.status, TourStatus.CANCELLED)
     return tour.id, tour.status, clock.now_iso()
 
 
@@ -280,7 +283,7 @@ def _bounds(from_: str | None, to: str | None) -> tuple[str | None, str | None]:
 def list_bookings(
     caller: Caller,
     *,
-    scope: str,
+    scope: Scope,
     status: BookingStatus | None,
     from_: str | None,
     to: str | None,
@@ -289,9 +292,9 @@ def list_bookings(
 ) -> tuple[list[Resource[BookingAttributes]], str | None]:
     """`scope` is the route's view: `buyer` (my bookings), `realtor` (my properties'), `admin` (all)."""
     lower, upper = _bounds(from_, to)
-    if scope == "admin":
+    if scope is Scope.ADMIN:
         index, pk = "GSI4", "BOOKINGS"
-    elif scope == "realtor":
+    elif scope is Scope.REALTOR:
         index, pk = "GSI2", f"REALTOR#{caller.user_id}#BOOKINGS"
     else:
         index, pk = "GSI1", f"BUYER#{caller.user_id}#BOOKINGS"

@@ -24,7 +24,6 @@ from realty.calls.models import (
     ChimeAttendee,
     ChimeMeeting,
     JoinAttributes,
-    RecordingStatus,
     StartAttributes,
 )
 from realty.calls.recording import consent_change, finish_recording, require_active
@@ -36,8 +35,8 @@ from realty.core.envelope import Resource
 from realty.core.errors import Conflict
 from realty.core.metrics import count
 from realty.tours.access import Side
-from realty.tours.models import CallStatus, Tour
-from realty.tours.states import BookingStatus, TourStatus, ensure_transition
+from realty.tours.models import CallStatus, RecordingStatus, Tour
+from realty.tours.states import TourStatus, ensure_transition
 
 # The booking store and the emails are imported where the few changes that need them run (ending,
 # starting): the calls function's reads start without them.
@@ -229,11 +228,12 @@ def _end(tour: Tour, call: CallState, *, actor: str, reason: str, delete_meeting
     completing = tour.status is TourStatus.IN_PROGRESS
     booking = None
     if completing:
+        from realty.bookings import states as booking_states
         from realty.bookings import store as bookings_store
 
         booking = bookings_store.get_booking(tour.booking_id)
-        if booking is not None and booking.status is BookingStatus.CONFIRMED:
-            ensure_transition(booking.status, BookingStatus.COMPLETED)
+        if booking is not None and booking.status is booking_states.BookingStatus.CONFIRMED:
+            booking_states.ensure_transition(booking.status, booking_states.BookingStatus.COMPLETED)
         else:
             booking = None
     try:

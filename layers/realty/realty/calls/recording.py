@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from realty.adapters import chime
 from realty.calls import store
 from realty.calls.access import managed_call
-from realty.calls.models import CallDetailAttributes, CallState, PipelineKind, PipelinePointer, RecordingStatus
+from realty.calls.models import CallDetailAttributes, CallState, PipelineKind, PipelinePointer
 from realty.calls.resources import call_resource, recording_status
 from realty.core import clock
 from realty.core.audit import audit_action
@@ -23,7 +23,7 @@ from realty.core.auth import Caller
 from realty.core.envelope import Resource
 from realty.core.errors import Conflict
 from realty.core.metrics import count
-from realty.tours.models import CallStatus
+from realty.tours.models import CallStatus, RecordingStatus
 
 # The plan check (billing) is imported where recording starts: the calls function's reads start without it.
 

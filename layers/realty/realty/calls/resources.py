@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from realty.calls.models import CallDetailAttributes, CallState, ChimeMeeting, RecordingStatus, StartAttributes
+from realty.calls.models import CallDetailAttributes, CallState, ChimeMeeting, StartAttributes
 from realty.core.envelope import Relationship, Resource
+from realty.tours.models import RecordingStatus
 
 
 def recording_status(call: CallState) -> RecordingStatus | None:
-    """The call's `recording_status` as a status; None when there is none (or one this code no longer knows)."""
-    try:
-        return RecordingStatus(call.recording_status) if call.recording_status else None
-    except ValueError:
-        return None
+    """The call's `recording_status` as a status; None when there is none."""
+    # A `model_copy(update=...)` skips validation, so the field may hold the plain stored string.
+    return RecordingStatus(call.recording_status) if call.recording_status else None
 
 
 def detail_fields(call: CallState) -> dict[str, Any]:

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from realty.calls.models import CallState, PipelinePointer, ProcessingStart, Recording, RecordingStatus
+from realty.calls.models import CallState, PipelinePointer, ProcessingStart, Recording
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import Guarded, batch_get, from_item, key, to_item, transact, update_action
 from realty.tours import store as tours_store
-from realty.tours.models import CallStatus, Tour
+from realty.tours.models import CallStatus, RecordingStatus, Tour
 from realty.tours.states import TourStatus
 
 if TYPE_CHECKING:

@@ -11,6 +11,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from realty.adapters.openai import WHISPER_MODEL
+
 # Whisper refuses files over 25 MB; every chunk we send must be far below it.
 WHISPER_MAX_BYTES = 25 * 1024 * 1024
 
@@ -19,7 +21,7 @@ class ProcessingSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     openai_model: str = Field(default="gpt-4o-mini", description="chat model for highlights and summary")
-    transcription_model: str = "whisper-1"
+    transcription_model: str = WHISPER_MODEL
     openai_timeout_seconds: float = Field(default=120.0, description="per OpenAI request, below the function timeout")
     chunk_seconds: int = Field(default=600, description="target audio chunk length (cut at a silence near it)")
     cut_search_seconds: int = Field(default=30, description="how far from the target a silence may be to cut there")

@@ -16,6 +16,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from realty.adapters import openai as openai_adapter
+from realty.adapters.errors import UpstreamPermanent, UpstreamRetryable
 from realty.core import clock, ids
 from realty.core.audit import audit_action
 from realty.core.config import get_settings
@@ -27,8 +28,6 @@ from realty.processing.errors import (
     ProcessingError,
     RecordingNotFound,
     StaleAttempt,
-    UpstreamPermanent,
-    UpstreamRetryable,
 )
 from realty.processing.models import (
     AnalysisInput,

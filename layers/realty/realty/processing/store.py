@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from realty.adapters.errors import UpstreamRetryable
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import (
@@ -26,7 +27,6 @@ from realty.core.dynamo import (
     update_action,
 )
 from realty.core.errors import RateLimited, UpstreamError
-from realty.processing.errors import UpstreamRetryable
 from realty.processing.models import (
     NoteView,
     RecordingRef,

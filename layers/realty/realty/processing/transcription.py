@@ -34,7 +34,9 @@ def transcribe_chunk(
         bitrate_kbps=settings.audio_bitrate_kbps,
         timeout=max(time_left() - DEADLINE_MARGIN_SECONDS, 1.0),
     )
-    result = openai_adapter.transcribe(upload, timeout=request_timeout(settings.openai_timeout_seconds, time_left))
+    result = openai_adapter.transcribe(
+        upload, timeout=request_timeout(settings.openai_timeout_seconds, time_left), model=settings.transcription_model
+    )
     end_of_chunk = offset_ms + duration_ms
     segments: list[Segment] = []
     weighted, weight = 0.0, 0.0
