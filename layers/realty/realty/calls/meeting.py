@@ -224,7 +224,7 @@ def _end(tour: Tour, call: CallState, *, actor: str, reason: str, delete_meeting
     stamp = clock.now_iso()
     changes: dict[str, Any] = {"status": CallStatus.ENDED, "ended_at": stamp, "ended_by": reason, "updated_at": stamp}
     if recording is RecordingStatus.RECORDING:
-        changes |= {"recording_status": RecordingStatus.STOPPED.value, "recording_stopped_at": stamp}
+        changes |= {"recording_status": RecordingStatus.STOPPED, "recording_stopped_at": stamp}
     completing = tour.status is TourStatus.IN_PROGRESS
     booking = None
     if completing:

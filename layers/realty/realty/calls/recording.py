@@ -65,7 +65,7 @@ def _start_recording(caller: Caller, call: CallState) -> CallState:
         started = store.start_recording(
             call,
             {
-                "recording_status": RecordingStatus.RECORDING.value,
+                "recording_status": RecordingStatus.RECORDING,
                 "capture_pipeline_id": pipeline.id,
                 "capture_pipeline_arn": pipeline.arn,
                 "recording_started_at": stamp,
@@ -121,7 +121,7 @@ def _stop_recording(caller: Caller, call: CallState) -> CallState:
     stamp = clock.now_iso()
     return store.stop_recording(
         call,
-        {"recording_status": RecordingStatus.STOPPED.value, "recording_stopped_at": stamp, "updated_at": stamp},
+        {"recording_status": RecordingStatus.STOPPED, "recording_stopped_at": stamp, "updated_at": stamp},
         audit=audit_action(
             actor_id=caller.user_id,
             action="call.recording_stopped",
@@ -153,7 +153,7 @@ def consent_change(
     if not consent and recording_status(call) is RecordingStatus.RECORDING and call.capture_pipeline_id:
         chime.meetings().stop_capture(pipeline_id=call.capture_pipeline_id)
         count("RecordingsStoppedByConsent")
-        changes |= {"recording_status": RecordingStatus.STOPPED.value, "recording_stopped_at": stamp}
+        changes |= {"recording_status": RecordingStatus.STOPPED, "recording_stopped_at": stamp}
         audits.append(
             audit_action(
                 actor_id=caller.user_id,
@@ -192,7 +192,7 @@ def finish_recording(call: CallState, *, actor: str, best_effort: bool = True) -
         return store.start_concatenation(
             call,
             {
-                "recording_status": RecordingStatus.CONCATENATING.value,
+                "recording_status": RecordingStatus.CONCATENATING,
                 "concatenation_pipeline_id": pipeline.id,
                 "updated_at": stamp,
             },
