@@ -212,15 +212,16 @@ def reset_caches() -> None:
 def emulated_account(**moto_config: Any) -> Iterator[dict[str, str]]:
     """A fresh moto account with the template's resources, the environment pointed at it.
 
-    Chime runs on the local meetings adapter (`CHIME_ADAPTER=local`); email goes to SES (moto);
+    Chime runs on the local stack's meetings adapter (`local.meetings`); email goes to SES (moto);
     Stripe and OpenAI keep the template's placeholder secrets, i.e. are not configured.
     """
     from moto import mock_aws
 
+    from local import meetings
     from tests.support import env
 
     env.apply()
-    os.environ.update({"POWERTOOLS_LOG_LEVEL": "ERROR", "CHIME_ADAPTER": "local"})
+    os.environ.update({"POWERTOOLS_LOG_LEVEL": "ERROR"})
     reset_caches()
     with mock_aws(config=moto_config or None), jwks_endpoint() as jwks_url:  # type: ignore[arg-type]
         import boto3
@@ -230,6 +231,7 @@ def emulated_account(**moto_config: Any) -> Iterator[dict[str, str]]:
         created = provision()
         os.environ["COGNITO_JWKS_URL"] = jwks_url
         reset_caches()
+        meetings.install()
         sender = os.environ.get("SENDER_EMAIL", "no-reply@realtyforyou.example")
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity=sender.split("@")[-1])
         try:
