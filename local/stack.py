@@ -25,6 +25,7 @@ from local.docs import DocsSite
 from local.events import EventSourceContext, SchedulerPoller, Service, wire_event_sources
 from local.gateway import ApiGateway, GatewayServer, build_gateway
 from local.lambdas import LocalFunctions, build_function_specs, install_lambda_invoke_router, split_environment
+from local.launcher import READY_MESSAGE
 from local.outbox import Outbox
 from local.provision import Provisioned, provision
 from local.seed import DEMO_PASSWORD, DEMO_USERS, SeedContext, run_seed
@@ -32,7 +33,6 @@ from local.template import DEFAULT_STACK_NAME, REGION, Resolver, Template, load_
 
 log = logging.getLogger("local.stack")
 
-READY_MESSAGE = "RealtyForYou local stack ready on"
 USER_POOL_TYPE = "AWS::Cognito::UserPool"
 SENDER_VARIABLES = ("SENDER_EMAIL",)
 
