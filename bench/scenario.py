@@ -105,7 +105,7 @@ def _deliver_recording(tour_id: str) -> None:
 
     from local.events import s3_event
     from realty.adapters.chime import concatenated_prefix
-    from tests.support.api import FakeLambdaContext
+    from testkit.api import FakeLambdaContext
     from tools.functions import load_function
 
     bucket = os.environ["RECORDINGS_BUCKET"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.api import call
+from testkit.api import call
 from tools.functions import ROOT
 
 HERE = Path(__file__).parent

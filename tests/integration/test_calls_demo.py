@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from local import meetings
 from local.demo_tour import local_demo_tour
 from realty.core import clock
-from tests.support.api import call
+from testkit.api import call
 from tests.support.calls import stored
 
 

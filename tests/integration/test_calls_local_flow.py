@@ -10,7 +10,7 @@ import pytest
 from local import meetings
 from local.events import s3_event
 from realty.billing.service import grant_plan
-from tests.support.api import FakeLambdaContext, call, load_function
+from testkit.api import FakeLambdaContext, call, load_function
 from tests.support.calls import executions, stored
 
 

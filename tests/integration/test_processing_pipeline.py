@@ -6,8 +6,8 @@ import pytest
 from botocore.stub import Stubber
 
 from realty.processing.errors import StaleAttempt, UpstreamRetryable
-from tests.support.processing import seed_tour, tour_item
-from tests.support.stepfunctions import TaskContext, template_functions
+from testkit.processing import seed_tour, tour_item
+from testkit.stepfunctions import TaskContext, template_functions
 
 
 @pytest.fixture

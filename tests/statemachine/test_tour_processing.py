@@ -8,8 +8,8 @@ import boto3
 import pytest
 
 from realty.processing.service import start_processing
-from tests.support.processing import add_note, seed_tour, tour_collection, tour_item
-from tests.support.stepfunctions import execution_history, wait_for_execution
+from testkit.processing import add_note, seed_tour, tour_collection, tour_item
+from testkit.stepfunctions import execution_history, wait_for_execution
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from realty.processing.service import start_processing
-from tests.support.processing import (
+from testkit.processing import (
     audit_actions,
     chat_completion,
     openai_error,
@@ -18,7 +18,7 @@ from tests.support.processing import (
     tour_item,
     whisper_verbose,
 )
-from tests.support.stepfunctions import execution_history, wait_for_execution
+from testkit.stepfunctions import execution_history, wait_for_execution
 
 pytestmark = pytest.mark.slow
 
@@ -229,7 +229,7 @@ def test_reprocessing_replaces_the_earlier_ai_highlights_and_counts_the_attempt(
     processing_aws, people, openai_api, outbox
 ):
     from realty.processing.service import reprocess
-    from tests.support.processing import make_pro
+    from testkit.processing import make_pro
 
     runs = {"n": 0}
 
