@@ -46,7 +46,7 @@ from bench.harness import _Discard
 # proportional keeps the shape. A faster Whisper would shrink both runs toward their fixed parts
 # (download, preparation, analysis), so the speed-up measured here is what a real one would beat.
 WHISPER_SECONDS_PER_10_MINUTES = 10.0
-BITRATE_KBPS = 32  # the bitrate prepare_audio encodes chunks at (ProcessingSettings.audio_bitrate_kbps)
+BITRATE_KBPS = 32  # the bitrate prepare_audio encodes chunks at (Settings.audio_bitrate_kbps)
 OPENAI = "https://api.openai.com/v1"
 
 _CHUNK_NAME = re.compile(rb'filename="(chunk-\d{3})\.mp3"')

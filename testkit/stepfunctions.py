@@ -227,11 +227,9 @@ EXECUTING = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_d
 def reset_processing_caches() -> None:
     """A fresh container for the processing functions too: the account's caches and OpenAI's client."""
     from realty.adapters import openai as openai_adapter
-    from realty.processing.config import reset_processing_settings
     from testkit.aws import reset_caches
 
     reset_caches()
-    reset_processing_settings()
     openai_adapter.reset()
     openai_adapter.set_http_client_factory(None)
 

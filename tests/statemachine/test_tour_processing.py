@@ -22,11 +22,11 @@ def _s3_json(key: str) -> dict:
 
 
 def test_a_recording_becomes_a_processed_tour_with_offline_providers(processing_aws, people, outbox, monkeypatch):
-    from realty.processing.config import reset_processing_settings
+    from realty.core.config import reset_settings
 
     # 30-second chunks: the 80-second sample is split in three, transcribed by the Map in parallel.
     monkeypatch.setenv("AUDIO_CHUNK_SECONDS", "30")
-    reset_processing_settings()
+    reset_settings()
     realtor, buyer = people
     tour_id = seed_tour(realtor, buyer)
     add_note(tour_id, buyer, "Water stain on the basement wall", timestamp_ms=41_000, tag="concern")

@@ -66,10 +66,10 @@ def _chat(request: httpx.Request) -> httpx.Response:
 
 
 def _use_chunks_of(seconds: int, monkeypatch) -> None:
-    from realty.processing.config import reset_processing_settings
+    from realty.core.config import reset_settings
 
     monkeypatch.setenv("AUDIO_CHUNK_SECONDS", str(seconds))
-    reset_processing_settings()
+    reset_settings()
 
 
 def test_a_rate_limited_chunk_is_retried_and_whisper_segments_are_merged_in_order(

@@ -24,7 +24,6 @@ from pydantic import BaseModel
 
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.processing.config import processing_settings
 from realty.processing.errors import UpstreamPermanent, UpstreamRetryable
 
 # What template.yaml's OpenAISecret holds until an operator stores a real key.
@@ -108,7 +107,7 @@ def _client() -> Any:
         _clients.clear()
         _clients[key] = openai.OpenAI(
             api_key=key,
-            timeout=processing_settings().openai_timeout_seconds,
+            timeout=get_settings().openai_timeout_seconds,
             max_retries=0,
             http_client=_http_client_factory() if _http_client_factory else None,
         )
@@ -147,7 +146,7 @@ def _upstream(what: str) -> Iterator[None]:
 
 def transcribe(path: Path, *, timeout: float, prompt: str | None = None) -> WhisperResult:
     """Whisper with segment timestamps (seconds from the start of this file)."""
-    model = processing_settings().transcription_model
+    model = get_settings().transcription_model
     options: dict[str, Any] = {"prompt": prompt} if prompt else {}
     with _upstream("transcription"), path.open("rb") as audio:
         response = _client().audio.transcriptions.create(
