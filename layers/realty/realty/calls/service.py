@@ -42,7 +42,7 @@ from realty.calls.models import (
     StartAttributes,
 )
 from realty.core import clock, ids
-from realty.core.audit import audit_action, record
+from realty.core.audit import SYSTEM_ACTOR, audit_action, record
 from realty.core.auth import Caller
 from realty.core.envelope import Relationship, Resource
 from realty.core.errors import Conflict, NotFound, PaymentRequired
@@ -57,8 +57,6 @@ from realty.tours.states import BookingStatus, TourStatus, ensure_transition
 # need them run (recording, ending, starting): the calls function's reads start without them.
 
 logger = Logger(child=True)
-
-SYSTEM_ACTOR = "system"
 
 CALL_CHANGED = "the call was changed by another request; reload it and retry"
 TOUR_CHANGED = "the tour was changed by another request; reload it and retry"

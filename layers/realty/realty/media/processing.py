@@ -19,7 +19,7 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools import Logger
 
 from realty.core import ids
-from realty.core.audit import record
+from realty.core.audit import SYSTEM_ACTOR, record
 from realty.core.config import get_settings
 from realty.core.errors import NotFound
 from realty.core.metrics import count
@@ -34,7 +34,6 @@ logger = Logger()
 PHOTO_BOX = (1200, 800)
 THUMBNAIL_SIZE = (300, 200)
 AVATAR_SIZE = (400, 400)
-SYSTEM_ACTOR = "system"
 
 
 class Outcome(StrEnum):

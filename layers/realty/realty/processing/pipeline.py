@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger
 
 from realty.adapters import openai as openai_adapter
 from realty.core import clock, ids
-from realty.core.audit import audit_action
+from realty.core.audit import SYSTEM_ACTOR, audit_action
 from realty.core.config import get_settings
 from realty.core.metrics import count
 from realty.processing import audio, highlights, notifications, store, summary, transcription
@@ -55,7 +55,6 @@ from realty.processing.models import (
     TranscriptMetadata,
     TranscriptRef,
 )
-from realty.processing.service import SYSTEM_ACTOR
 from realty.processing.windows import DEADLINE_MARGIN_SECONDS, TimeLeft
 from realty.tours.states import TourStatus
 
