@@ -24,8 +24,6 @@ from realty.core.config import get_settings
 
 logger = Logger()
 
-SYSTEM_ACTOR = "system"
-
 
 class Outcome(StrEnum):
     READY = "ready"
