@@ -28,10 +28,11 @@ $(CHECKOV_STAMP): requirements-checkov.txt $(STAMP)
 	$(VENV)/checkov/bin/pip install --quiet -r requirements-checkov.txt
 	touch $(CHECKOV_STAMP)
 
-lint: $(STAMP) $(CHECKOV_STAMP)  ## ruff (lint + format check), mypy, checkov over template.yaml (.checkov.yaml)
+lint: $(STAMP) $(CHECKOV_STAMP)  ## ruff (lint + format check), mypy, the import contracts (pyproject.toml), checkov over template.yaml (.checkov.yaml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(VENV)/checkov/bin/checkov --config-file .checkov.yaml
 
 format: $(STAMP)

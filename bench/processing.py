@@ -54,7 +54,7 @@ from bench.harness import _Discard
 WHISPER_SECONDS_PER_10_MINUTES = 10.0
 CRITICAL_PATH_TARGET = 1.2  # the whole execution at most this many times its critical path
 MAP_STATE = "TranscribeChunks"
-BITRATE_KBPS = 32  # the bitrate prepare_audio encodes chunks at (ProcessingSettings.audio_bitrate_kbps)
+BITRATE_KBPS = 32  # the bitrate prepare_audio encodes chunks at (Settings.audio_bitrate_kbps)
 OPENAI = "https://api.openai.com/v1"
 
 _CHUNK_NAME = re.compile(rb'filename="(chunk-\d{3})\.mp3"')
@@ -89,7 +89,7 @@ def make_recording(minutes: int, folder: Path) -> Path:
 
 
 def _verbose_json(chunk: str, seconds: float) -> dict[str, Any]:
-    from tests.support.processing import whisper_verbose
+    from testkit.processing import whisper_verbose
 
     segments = [
         (start, min(start + 5.0, seconds), f"{chunk} at {int(start)} seconds the realtor points out the windows")
@@ -101,7 +101,7 @@ def _verbose_json(chunk: str, seconds: float) -> dict[str, Any]:
 def _chat(request: Any) -> Any:
     import httpx
 
-    from tests.support.processing import chat_completion
+    from testkit.processing import chat_completion
 
     body = json.loads(request.content)
     if body["response_format"]["json_schema"]["name"] == "LlmHighlights":
@@ -124,49 +124,17 @@ def _chat(request: Any) -> Any:
 @contextmanager
 def _processing_account(max_concurrency: int) -> Iterator[str]:
     """moto executing state machines, the template's one with this MaxConcurrency, tasks routed in-process."""
-    from moto import mock_aws
+    import boto3
 
-    from bench.harness import reset_caches
-    from realty.adapters import openai as openai_adapter
-    from realty.processing.config import reset_processing_settings
-    from tests.support import env
-    from tests.support.aws import provision
-    from tests.support.stepfunctions import (
-        ACCOUNT,
-        FAST_RETRIES,
-        STATE_MACHINE,
-        definition,
-        route_lambda_invokes,
-        template_functions,
-    )
-
-    def reset() -> None:
-        reset_caches()
-        reset_processing_settings()
-        openai_adapter.reset()
+    from testkit import env
+    from testkit.stepfunctions import FAST_RETRIES, executing_account
 
     env.apply()
     os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
-    reset()
-    config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
-    with mock_aws(config=config):  # type: ignore[call-overload]
-        import boto3
-
-        provision()  # creates the template's state machine as deployed; this run's differs in MaxConcurrency
-        arn = boto3.client("stepfunctions", region_name="us-east-1").create_state_machine(
-            name=f"realty-bench-tour-processing-{max_concurrency}",
-            definition=definition(STATE_MACHINE, {**FAST_RETRIES, "MapMaxConcurrency": max_concurrency}),
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/realty-bench-tour-processing",
-        )["stateMachineArn"]
-        os.environ["TOUR_PROCESSING_STATE_MACHINE_ARN"] = arn
+    overrides = {**FAST_RETRIES, "MapMaxConcurrency": max_concurrency}
+    with executing_account(overrides, name=f"realty-bench-tour-processing-{max_concurrency}") as (arn, _):
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="realtyforyou.example")
-        reset()
-        with route_lambda_invokes(template_functions("processing")):
-            try:
-                yield arn
-            finally:
-                reset()
-                openai_adapter.set_http_client_factory(None)
+        yield arn
 
 
 def _stage_seconds(history: list[dict[str, Any]]) -> dict[str, float]:
@@ -223,8 +191,8 @@ def _one_run(recording: bytes, max_concurrency: int, whisper_rate: float) -> dic
     from realty.core.auth import Caller, Role
     from realty.processing.service import start_processing
     from realty.users.service import provision_user
-    from tests.support.processing import make_pro, seed_tour, set_openai_key, tour_item
-    from tests.support.stepfunctions import execution_history, wait_for_execution
+    from testkit.processing import make_pro, seed_tour, set_openai_key, tour_item
+    from testkit.stepfunctions import execution_history, wait_for_execution
 
     stats = WhisperStats()
     lock = threading.Lock()
@@ -283,7 +251,7 @@ def _one_run(recording: bytes, max_concurrency: int, whisper_rate: float) -> dic
 
 
 def run(minutes: int = 60, whisper_rate: float = WHISPER_SECONDS_PER_10_MINUTES) -> dict[str, Any]:
-    """Both runs; the process must have applied `tests.support.env` before importing the layer."""
+    """Both runs; the process must have applied `testkit.env` before importing the layer."""
     folder = Path(tempfile.mkdtemp(prefix="realty-bench-"))
     try:
         recording = make_recording(minutes, folder).read_bytes()

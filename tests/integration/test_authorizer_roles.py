@@ -11,7 +11,7 @@ from local.authorizers import evaluate_policy
 from realty.auth.authorizer import ROUTE_ROLES, _allow
 from realty.core.auth import Role
 from realty.users.identity import Identity
-from tests.support.api import FakeLambdaContext, call, load_function
+from testkit.api import FakeLambdaContext, call, load_function
 from tools.template import api_routes
 
 ARN_PREFIX = "arn:aws:execute-api:us-east-1:123456789012:abc123"

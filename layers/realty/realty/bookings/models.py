@@ -16,10 +16,10 @@ from pydantic import (
     StringConstraints,
 )
 
+from realty.bookings.states import BookingStatus
 from realty.core.ids import ULID_PATTERN
 from realty.core.models import Model
-from realty.tours.states import BookingStatus
-from realty.tours.summary import PropertySummary
+from realty.properties.summary import PropertySummary
 
 SLOT_MINUTES = 15
 MIN_DURATION_MINUTES = 15

@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from realty.core.models import Model
+from realty.properties.summary import PropertySummary
 from realty.tours.states import TourStatus
-from realty.tours.summary import PropertySummary
 
 MAX_NOTES_PER_TOUR = 200
 NOTE_MAX_CHARS = 2000
@@ -27,6 +27,16 @@ class CallStatus(StrEnum):
     CREATED = "created"
     ACTIVE = "active"
     ENDED = "ended"
+
+
+class RecordingStatus(StrEnum):
+    """The call's `recording_status`: where its one recording is."""
+
+    RECORDING = "recording"  # the capture pipeline is running
+    STOPPED = "stopped"  # captured, the meeting still going on
+    CONCATENATING = "concatenating"  # the meeting ended; Chime is making the single audio file
+    AVAILABLE = "available"  # the recording record exists
+    FAILED = "failed"  # a pipeline failed; nothing to play
 
 
 class HighlightType(StrEnum):
@@ -85,7 +95,7 @@ class Call(_Stored):
     duration_minutes: int
     status: CallStatus
     chime_meeting_id: str | None = None
-    recording_status: str | None = None
+    recording_status: RecordingStatus | None = None
     started_at: str | None = None
     ended_at: str | None = None
     created_at: str
@@ -153,7 +163,7 @@ class UpdateTourRequest(Model):
 class CallAttributes(Model):
     id: str
     status: CallStatus
-    recording_status: str | None = None
+    recording_status: RecordingStatus | None = None
     started_at: str | None = None
     ended_at: str | None = None
 
