@@ -1,1 +1,4 @@
-"""`make bench`: performance figures, each beside a baseline measured in the same run (DESIGN §9)."""
+"""`make bench`: performance figures, each beside a baseline measured in the same run.
+
+What they hold us to: docs/architecture.md#performance-rules.
+"""

@@ -5,7 +5,7 @@ nothing else. Cold imports compare every function's import time with this module
 latency bench invokes it beside each route.
 
 `bench/validating_handler.py` is the second reference point: the same handler with the request
-validation DESIGN requires (`enable_validation=True`, a pydantic body model). It is not a target,
+validation docs/architecture.md requires (`enable_validation=True`, a pydantic body model). It is not a target,
 it shows how much of a function's cold start is the price of that requirement.
 """
 

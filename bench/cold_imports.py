@@ -13,7 +13,7 @@ stays enabled and patches botocore, and the X-Ray SDK picks its Lambda sampler (
 builds an X-Ray client at import, ~250 ms that a deployed function never pays).
 
 Two reference handlers sit beside the baseline, to read the figures against: the baseline plus the
-request validation DESIGN requires (`enable_validation=True`, one pydantic model), and that plus
+request validation docs/architecture.md requires (`enable_validation=True`, one pydantic model), and that plus
 the Powertools Logger, Metrics and Tracer every function is instrumented with. They are not
 targets; they show how much of a function's figure is the required stack and how much our code.
 """
@@ -34,7 +34,7 @@ from tools.functions import ROOT, function_dirs
 from tools.template import api_routes
 
 TARGET_RATIO = 1.3
-# The heavy SDKs and the only functions allowed to import them (DESIGN §7).
+# The heavy SDKs and the only functions allowed to import them (docs/architecture.md#performance-rules).
 HEAVY_SDKS = {"openai": ("processing",), "stripe": ("billing", "stripe_webhook"), "PIL": ("images",)}
 
 VALIDATING_LABEL = "reference: baseline + enable_validation + 1 pydantic model"

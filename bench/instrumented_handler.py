@@ -1,4 +1,4 @@
-"""Reference point, not a target: the validating handler instrumented as DESIGN and the observability
+"""Reference point, not a target: the validating handler instrumented as docs/architecture.md and the observability
 work require of every function (Powertools Logger, Metrics and Tracer with botocore patched).
 
 With `bench/validating_handler.py` it splits a function's cold-import figure into the price of the

@@ -1,4 +1,4 @@
-"""Reference point, not a target: the baseline handler plus the request validation DESIGN requires.
+"""Reference point, not a target: the baseline handler plus the request validation docs/architecture.md requires.
 
 `enable_validation=True` imports pydantic and Powertools' OpenAPI machinery, and every request model
 is a pydantic class. This handler has exactly that and one model, so the cold-import table can show

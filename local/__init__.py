@@ -1,5 +1,5 @@
 """The offline local stack behind `make dev`: moto, the template's resources, the API, the handlers.
 
-See `local/__main__.py` for how to run it and DESIGN.md §6 for what it is for. Each module's
+See `local/__main__.py` for how to run it and docs/architecture.md#the-local-stack for what it is for. Each module's
 docstring says what it emulates and what it does not.
 """

@@ -1,4 +1,4 @@
-"""Lambda TOKEN authorizer for the REST API (DESIGN §2)."""
+"""Lambda TOKEN authorizer for the REST API (docs/architecture.md#request-path)."""
 
 from __future__ import annotations
 

@@ -15,11 +15,12 @@ from realty.bookings.models import (
     DeclineBookingRequest,
     UpdateBookingRequest,
 )
+from realty.bookings.states import BookingStatus
 from realty.core.api import create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
 from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from realty.tours.states import BookingStatus
+from realty.tours.access import Scope
 
 app = create_app()
 
@@ -43,7 +44,7 @@ IdempotencyKey = Annotated[
 
 
 def _list(
-    scope: str,
+    scope: Scope,
     *roles: Role,
     status: BookingStatus | None,
     from_: str | None,
@@ -65,7 +66,7 @@ def _list(
 def list_buyer_bookings(
     status: Status = None, from_: From = None, to: To = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Many:
-    return _list("buyer", Role.BUYER, Role.ADMIN, status=status, from_=from_, to=to, limit=limit, cursor=cursor)
+    return _list(Scope.BUYER, Role.BUYER, Role.ADMIN, status=status, from_=from_, to=to, limit=limit, cursor=cursor)
 
 
 @app.post("/api/v1/buyers/bookings", summary="Request a tour of a property", tags=["bookings"], status_code=201)
@@ -101,7 +102,7 @@ def cancel_buyer_booking(id: str) -> One:
 def list_realtor_bookings(
     status: Status = None, from_: From = None, to: To = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Many:
-    return _list("realtor", Role.REALTOR, Role.ADMIN, status=status, from_=from_, to=to, limit=limit, cursor=cursor)
+    return _list(Scope.REALTOR, Role.REALTOR, Role.ADMIN, status=status, from_=from_, to=to, limit=limit, cursor=cursor)
 
 
 @app.get("/api/v1/realtors/bookings/<id>", summary="A booking of one of my properties", tags=["bookings"])
@@ -144,7 +145,7 @@ def decline_booking(id: str, body: DeclineBookingRequest) -> One:
 def list_all_bookings(
     status: Status = None, from_: From = None, to: To = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Many:
-    return _list("admin", Role.ADMIN, status=status, from_=from_, to=to, limit=limit, cursor=cursor)
+    return _list(Scope.ADMIN, Role.ADMIN, status=status, from_=from_, to=to, limit=limit, cursor=cursor)
 
 
 @app.get("/api/v1/admin/bookings/<id>", summary="Any booking", tags=["admin"])

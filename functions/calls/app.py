@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from realty.calls import service
+from realty.calls import meeting, playback, recording
 from realty.calls.models import (
     BuyerJoinRequest,
     CallDetailAttributes,
@@ -45,12 +45,12 @@ BUYERS = (Role.BUYER, Role.ADMIN)
     tags=["calls"],
 )
 def start_tour(id: str) -> StartOut:
-    return respond(app, service.start_tour(require_role(app, *REALTORS), id))
+    return respond(app, meeting.start_tour(require_role(app, *REALTORS), id))
 
 
 @app.post("/api/v1/realtors/tours/<id>/end", summary="End the tour's meeting for everyone", tags=["calls"])
 def end_tour(id: str) -> CallOut:
-    return respond(app, service.end_tour(require_role(app, *REALTORS), id))
+    return respond(app, meeting.end_tour(require_role(app, *REALTORS), id))
 
 
 @app.get(
@@ -59,7 +59,7 @@ def end_tour(id: str) -> CallOut:
     tags=["calls"],
 )
 def realtor_tour_recording(id: str) -> RecordingOut:
-    return respond(app, service.tour_recording(require_role(app, *REALTORS), id, "realtor"))
+    return respond(app, playback.tour_recording(require_role(app, *REALTORS), id, "realtor"))
 
 
 # ---------------------------------------------------------------- realtors: the call
@@ -67,7 +67,7 @@ def realtor_tour_recording(id: str) -> RecordingOut:
 
 @app.get("/api/v1/realtors/calls/<id>", summary="The call of one of my tours", tags=["calls"])
 def realtor_get_call(id: str) -> CallOut:
-    return respond(app, service.get_call(require_role(app, *REALTORS), id))
+    return respond(app, meeting.get_call(require_role(app, *REALTORS), id))
 
 
 @app.post(
@@ -76,17 +76,17 @@ def realtor_get_call(id: str) -> CallOut:
     tags=["calls"],
 )
 def realtor_join(id: str) -> JoinOut:
-    return respond(app, service.join_call(require_role(app, *REALTORS), id, "realtor"))
+    return respond(app, meeting.join_call(require_role(app, *REALTORS), id, "realtor"))
 
 
 @app.post("/api/v1/realtors/calls/<id>/leave", summary="Leave the meeting", tags=["calls"])
 def realtor_leave(id: str) -> CallOut:
-    return respond(app, service.leave_call(require_role(app, *REALTORS), id, "realtor"))
+    return respond(app, meeting.leave_call(require_role(app, *REALTORS), id, "realtor"))
 
 
 @app.post("/api/v1/realtors/calls/<id>/end", summary="End the meeting for everyone", tags=["calls"])
 def realtor_end(id: str) -> CallOut:
-    return respond(app, service.end_call(require_role(app, *REALTORS), id))
+    return respond(app, meeting.end_call(require_role(app, *REALTORS), id))
 
 
 @app.post(
@@ -95,7 +95,7 @@ def realtor_end(id: str) -> CallOut:
     tags=["calls"],
 )
 def realtor_record(id: str, body: RecordRequest) -> CallOut:
-    return respond(app, service.record_call(require_role(app, *REALTORS), id, body.action))
+    return respond(app, recording.record_call(require_role(app, *REALTORS), id, body.action))
 
 
 @app.get(
@@ -104,7 +104,7 @@ def realtor_record(id: str, body: RecordRequest) -> CallOut:
     tags=["calls"],
 )
 def realtor_call_recording(id: str) -> RecordingOut:
-    return respond(app, service.call_recording(require_role(app, *REALTORS), id, "realtor"))
+    return respond(app, playback.call_recording(require_role(app, *REALTORS), id, "realtor"))
 
 
 # ---------------------------------------------------------------- buyers
@@ -116,12 +116,12 @@ def realtor_call_recording(id: str) -> RecordingOut:
     tags=["calls"],
 )
 def buyer_tour_recording(id: str) -> RecordingOut:
-    return respond(app, service.tour_recording(require_role(app, *BUYERS), id, "buyer"))
+    return respond(app, playback.tour_recording(require_role(app, *BUYERS), id, "buyer"))
 
 
 @app.get("/api/v1/buyers/calls/<id>", summary="The call of one of my tours", tags=["calls"])
 def buyer_get_call(id: str) -> CallOut:
-    return respond(app, service.get_call(require_role(app, *BUYERS), id))
+    return respond(app, meeting.get_call(require_role(app, *BUYERS), id))
 
 
 @app.post(
@@ -131,12 +131,12 @@ def buyer_get_call(id: str) -> CallOut:
 )
 def buyer_join(id: str, body: Annotated[BuyerJoinRequest | None, Body()] = None) -> JoinOut:
     consent = body.recording_consent if body is not None else None
-    return respond(app, service.join_call(require_role(app, *BUYERS), id, "buyer", consent=consent))
+    return respond(app, meeting.join_call(require_role(app, *BUYERS), id, "buyer", consent=consent))
 
 
 @app.post("/api/v1/buyers/calls/<id>/leave", summary="Leave the meeting", tags=["calls"])
 def buyer_leave(id: str) -> CallOut:
-    return respond(app, service.leave_call(require_role(app, *BUYERS), id, "buyer"))
+    return respond(app, meeting.leave_call(require_role(app, *BUYERS), id, "buyer"))
 
 
 @app.get(
@@ -145,7 +145,7 @@ def buyer_leave(id: str) -> CallOut:
     tags=["calls"],
 )
 def buyer_call_recording(id: str) -> RecordingOut:
-    return respond(app, service.call_recording(require_role(app, *BUYERS), id, "buyer"))
+    return respond(app, playback.call_recording(require_role(app, *BUYERS), id, "buyer"))
 
 
 lambda_handler: Any = make_handler(app)

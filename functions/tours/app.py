@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from realty.admin import tours as admin_tours
 from realty.core.api import create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
@@ -20,6 +21,7 @@ from realty.processing.models import (
     TranscriptAttributes,
 )
 from realty.tours import service
+from realty.tours.access import Scope
 from realty.tours.models import (
     MAX_NOTES_PER_TOUR,
     CreateNoteRequest,
@@ -47,7 +49,9 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
-def _list(scope: str, *roles: Role, when: str | None, status: TourStatus | None, limit: int, cursor: str | None) -> Any:
+def _list(
+    scope: Scope, *roles: Role, when: str | None, status: TourStatus | None, limit: int, cursor: str | None
+) -> Any:
     caller = require_role(app, *roles)
     items, next_cursor = service.list_tours(caller, scope=scope, when=when, status=status, limit=limit, cursor=cursor)
     return respond_page(app, items, limit=limit, next_cursor=next_cursor)
@@ -65,7 +69,7 @@ def _notes(*roles: Role, tour_id: str) -> Any:
 def list_realtor_tours(
     when: When = None, status: Status = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Many:
-    return _list("realtor", Role.REALTOR, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
+    return _list(Scope.REALTOR, Role.REALTOR, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
 
 
 @app.get("/api/v1/realtors/tours/<id>", summary="A tour with its call, notes and highlights", tags=["tours"])
@@ -90,7 +94,7 @@ def add_realtor_note(id: str, body: CreateNoteRequest) -> Note:
 def list_buyer_tours(
     when: When = None, status: Status = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Many:
-    return _list("buyer", Role.BUYER, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
+    return _list(Scope.BUYER, Role.BUYER, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
 
 
 @app.get("/api/v1/buyers/tours/<id>", summary="A tour with its call, notes and highlights", tags=["tours"])
@@ -115,7 +119,7 @@ def add_buyer_note(id: str, body: CreateNoteRequest) -> Note:
 def list_all_tours(
     when: When = None, status: Status = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Many:
-    return _list("admin", Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
+    return _list(Scope.ADMIN, Role.ADMIN, when=when, status=status, limit=limit, cursor=cursor)
 
 
 @app.get("/api/v1/admin/tours/<id>", summary="Any tour with its call, notes and highlights", tags=["admin"])
@@ -129,12 +133,12 @@ def get_any_tour(id: str) -> Detail:
     tags=["admin"],
 )
 def update_any_tour(id: str, body: UpdateTourRequest) -> One:
-    return respond(app, service.update_tour(require_role(app, Role.ADMIN), id, body))
+    return respond(app, admin_tours.update_tour(require_role(app, Role.ADMIN), id, body))
 
 
 @app.delete("/api/v1/admin/tours/<id>", summary="Cancel a tour (with its booking)", tags=["admin"])
 def cancel_any_tour(id: str) -> One:
-    return respond(app, service.cancel_tour(require_role(app, Role.ADMIN), id))
+    return respond(app, admin_tours.cancel_tour(require_role(app, Role.ADMIN), id))
 
 
 # ---------------------------------------------------------------- processing results (realty.processing)

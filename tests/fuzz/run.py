@@ -18,8 +18,6 @@ import argparse
 import dataclasses
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
 import time
@@ -31,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from local.launcher import launched_stack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = REPO_ROOT / "docs" / "openapi.json"
@@ -58,8 +58,6 @@ ROLE_SCOPE = {
     "admin": r"^/api/v1/admin/",
 }
 PROTECTED = "protected"  # tests.fuzz.hooks.PROTECTED: ids never used as path values
-READY = re.compile(r"RealtyForYou local stack ready on (http://127\.0\.0\.1:\d+)")
-_INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SYSTEMROOT")
 
 
 @dataclass(frozen=True)
@@ -209,31 +207,8 @@ def collect_seeds(api: Api, tokens: dict[str, str]) -> dict[str, list[str]]:
 @contextmanager
 def local_stack(work: Path) -> Iterator[str]:
     """`python -m local` on free ports, its output in work/stack.log; yields the base URL."""
-    work.mkdir(parents=True, exist_ok=True)
-    log = work / "stack.log"
-    env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
-    env.update(REALTY_API_PORT="0", REALTY_MOTO_PORT="0", REALTY_OUTBOX_DIR=str(work / "outbox"), PYTHONUNBUFFERED="1")
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local"], cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            found = READY.search(log.read_text(errors="replace"))
-            if found:
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the local stack did not start:\n{log.read_text(errors='replace')[-4000:]}")
-            time.sleep(0.2)
-        yield found.group(1)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with launched_stack(work, start_timeout=90) as stack:
+        yield stack.base_url
 
 
 # ---------------------------------------------------------------- schemathesis

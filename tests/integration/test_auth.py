@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.api import FakeLambdaContext, call, load_function
+from testkit.api import FakeLambdaContext, call, load_function
 
 PASSWORD = "Correct-Horse-2026!"
 

@@ -13,8 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.support.api import FakeLambdaContext, call, load_function
-from tests.support.aws import moto_private_jwk, moto_public_jwks
+from testkit.api import FakeLambdaContext, call, load_function
+from testkit.aws import moto_private_jwk, moto_public_jwks
 
 PASSWORD = "Correct-Horse-2026!"
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/api/v1/auth/me"

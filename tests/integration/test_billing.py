@@ -10,7 +10,7 @@ import pytest
 
 from realty.core import clock
 from realty.core.auth import Role
-from tests.support.api import FakeLambdaContext, call, load_function
+from testkit.api import FakeLambdaContext, call, load_function
 from tests.support.stripe_fake import CONFIG, PRICE_PRO, StripeFake, configure_secret, running_fake
 from tests.support.template import ROOT
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from realty.core.auth import Role
-from tests.support.api import call
+from testkit.api import call
 from tests.support.bookings import at, booked, items_under, new_property
 
 ACTORS = ("buyer", "other_buyer", "realtor", "other_realtor", "admin")

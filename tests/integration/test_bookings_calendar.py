@@ -9,6 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from realty.bookings import store
+from realty.core import dynamo
 from realty.core.aws import client
 from realty.core.errors import RateLimited
 from realty.users.store import user_key
@@ -50,7 +51,7 @@ def dynamodb(aws):
 
 
 def test_what_dynamodb_left_unprocessed_is_read_again(dynamodb, monkeypatch):
-    monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(dynamo.time, "sleep", lambda seconds: None)
     table = os.environ["MAIN_TABLE"]
     dynamodb.add_response(
         "batch_get_item",
@@ -74,7 +75,7 @@ def test_what_dynamodb_left_unprocessed_is_read_again(dynamodb, monkeypatch):
 
 
 def test_a_calendar_dynamodb_keeps_refusing_is_a_429(dynamodb, monkeypatch):
-    monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(dynamo.time, "sleep", lambda seconds: None)
     table = os.environ["MAIN_TABLE"]
     left = {table: {"Keys": [user_key("BUYER")]}}
     for _ in range(4):

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from realty.billing.service import grant_plan
-from tests.support.api import call
+from testkit.api import call
 from tests.support.calls import TOUR_AT, audit_actions, audit_items, stored
 
 

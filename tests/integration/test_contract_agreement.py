@@ -7,7 +7,7 @@ import json
 import pytest
 
 from realty.core.auth import Role
-from tests.support.api import call
+from testkit.api import call
 from tests.support.bookings import at, new_property
 from tests.support.template import ROOT
 

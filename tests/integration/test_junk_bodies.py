@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from realty.core.auth import Role
-from tests.support.api import FakeLambdaContext, api_event, load_function
+from testkit.api import FakeLambdaContext, api_event, load_function
 from tests.support.stripe_fake import configure_secret
 from tests.support.template import ROOT
 from tools.template import ApiRoute, api_routes

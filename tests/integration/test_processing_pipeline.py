@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from botocore.stub import Stubber
 
-from realty.processing.errors import StaleAttempt, UpstreamRetryable
-from tests.support.processing import seed_tour, tour_item
-from tests.support.stepfunctions import TaskContext, template_functions
+from realty.adapters.errors import UpstreamRetryable
+from realty.processing.errors import StaleAttempt
+from testkit.processing import seed_tour, tour_item
+from testkit.stepfunctions import TaskContext, template_functions
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from realty.core import clock
 from realty.core.auth import Role
-from tests.support.api import ROOT, FakeLambdaContext, call, load_function
+from testkit.api import ROOT, FakeLambdaContext, call, load_function
 
 LISTING = {"address": "1 Main St", "city": "Austin", "price": 450000, "bedrooms": 3, "bathrooms": 2, "sqft": 1500}
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -477,10 +477,10 @@ def _walk(buyer, query: dict[str, str]) -> tuple[list[str], list[str | None]]:
 
 
 def test_browsing_with_filters_pages_through_every_match_newest_first(cast, ticking_clock, monkeypatch):
-    from realty.properties import store
+    from realty.core import dynamo
 
     # Small read-ahead pages so one result page needs several Query calls and is cut mid-page.
-    monkeypatch.setattr(store, "FILTERED_PAGE_SIZE", 4)
+    monkeypatch.setattr(dynamo, "FILTERED_PAGE_SIZE", 4)
     realtor = cast["realtor"]
     expected_austin: list[str] = []
     expected_any_city: list[str] = []
@@ -501,7 +501,7 @@ def test_browsing_with_filters_pages_through_every_match_newest_first(cast, tick
     filters = {"min_price": "300000", "max_price": "700000", "bedrooms": "2", "limit": "2"}
     calls: list[str] = []
     monkeypatch.setattr(
-        "realty.properties.store.client",
+        "realty.core.dynamo.client",
         _recording_client(calls),
     )
     ids, cursors = _walk(cast["buyer"], {**filters, "city": "austin"})

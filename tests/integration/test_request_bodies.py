@@ -8,7 +8,7 @@ import json
 import pytest
 
 from realty.core.auth import Role
-from tests.support.api import FakeLambdaContext, api_event, call, load_function
+from testkit.api import FakeLambdaContext, api_event, call, load_function
 
 
 def nested(depth: int, opening: str = "[", closing: str = "]") -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from realty.core.auth import Caller, Role
-from tests.support.api import FakeLambdaContext, call, load_function
+from testkit.api import FakeLambdaContext, call, load_function
 from tests.support.stripe_fake import (
     StripeFake,
     completed_checkout,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from realty.core.auth import Role
-from tests.support.api import call
+from testkit.api import call
 
 # C0, DEL, C1 (NEL is U+0085) and the Unicode line and paragraph separators.
 BREAKERS = ["\n", "\x1f", "\x7f", "\x85", "\x9b", "\u2028", "\u2029"]

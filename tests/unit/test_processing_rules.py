@@ -180,7 +180,8 @@ def test_failure_reasons_are_readable_and_never_a_stack_trace():
 def test_transient_aws_failures_inside_a_step_are_retried_and_others_are_not():
     from botocore.exceptions import ClientError, EndpointConnectionError
 
-    from realty.processing.errors import UpstreamRetryable, retryable_aws_error
+    from realty.adapters.errors import UpstreamRetryable
+    from realty.processing.errors import retryable_aws_error
 
     def client_error(code: str, status: int, **extra: object) -> ClientError:
         return ClientError({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}, **extra}, "Op")

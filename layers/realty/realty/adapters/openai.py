@@ -22,21 +22,19 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from realty.core.aws import client
+from realty.adapters.errors import UpstreamPermanent, UpstreamRetryable
 from realty.core.config import get_settings
-from realty.processing.config import processing_settings
-from realty.processing.errors import UpstreamPermanent, UpstreamRetryable
+from realty.core.secrets import forget_secrets, get_secret
 
 # What template.yaml's OpenAISecret holds until an operator stores a real key.
 PLACEHOLDER_KEY = "REPLACE_ME"
+WHISPER_MODEL = "whisper-1"
 SECRET_MAX_AGE_SECONDS = 300
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 _http_client_factory: Callable[[], Any] | None = None
 _clients: dict[str, Any] = {}
-# (the boto3 client, the Powertools provider caching secrets fetched with it)
-_secrets: list[tuple[Any, Any]] = []
 
 
 @dataclass(frozen=True)
@@ -65,24 +63,14 @@ def set_http_client_factory(factory: Callable[[], Any] | None) -> None:
 def reset() -> None:
     """Forget cached clients and the cached key (tests, or after the secret is rotated)."""
     _clients.clear()
-    _secrets.clear()
-
-
-def _secrets_provider() -> Any:
-    """A Powertools secrets provider on our lazily created client, kept per container (it caches)."""
-    secretsmanager = client("secretsmanager")
-    if not _secrets or _secrets[0][0] is not secretsmanager:
-        from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-        _secrets[:] = [(secretsmanager, SecretsProvider(boto3_client=secretsmanager))]
-    return _secrets[0][1]
+    forget_secrets()
 
 
 def api_key() -> str | None:
     arn = get_settings().openai_secret_arn
     if not arn:
         return None
-    raw = str(_secrets_provider().get(arn, max_age=SECRET_MAX_AGE_SECONDS))
+    raw = str(get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS))
     value = raw.strip()
     if value.startswith("{"):
         try:
@@ -106,9 +94,9 @@ def _client() -> Any:
         import openai
 
         _clients.clear()
+        # No client-wide timeout: every request below carries its own (the caller's time left).
         _clients[key] = openai.OpenAI(
             api_key=key,
-            timeout=processing_settings().openai_timeout_seconds,
             max_retries=0,
             http_client=_http_client_factory() if _http_client_factory else None,
         )
@@ -145,9 +133,8 @@ def _upstream(what: str) -> Iterator[None]:
         raise UpstreamPermanent(f"OpenAI could not complete the {what} answer ({type(error).__name__})") from error
 
 
-def transcribe(path: Path, *, timeout: float, prompt: str | None = None) -> WhisperResult:
+def transcribe(path: Path, *, timeout: float, model: str = WHISPER_MODEL, prompt: str | None = None) -> WhisperResult:
     """Whisper with segment timestamps (seconds from the start of this file)."""
-    model = processing_settings().transcription_model
     options: dict[str, Any] = {"prompt": prompt} if prompt else {}
     with _upstream("transcription"), path.open("rb") as audio:
         response = _client().audio.transcriptions.create(

@@ -21,7 +21,6 @@ from realty.core.errors import BadRequest, Conflict, NotConfigured, RateLimited,
 from realty.core.metrics import count
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from stripe import StripeClient
 
 logger = Logger(child=True)
@@ -85,21 +84,6 @@ class WebhookEvent:
 
 # ---------------------------------------------------------------- configuration
 
-_secrets_provider: tuple[Any, SecretsProvider] | None = None
-
-
-def _secrets() -> SecretsProvider:
-    """Powertools' secrets provider on our lazily created client (rebuilt if the client was reset)."""
-    global _secrets_provider
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-    from realty.core.aws import client
-
-    secretsmanager = client("secretsmanager")
-    if _secrets_provider is None or _secrets_provider[0] is not secretsmanager:
-        _secrets_provider = (secretsmanager, SecretsProvider(boto3_client=secretsmanager))
-    return _secrets_provider[1]
-
 
 def load_config() -> StripeConfig:
     """The Stripe settings from Secrets Manager (cached five minutes); NotConfigured while a placeholder."""
@@ -108,8 +92,10 @@ def load_config() -> StripeConfig:
         raise NotConfigured(_NOT_CONFIGURED)
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
 
+    from realty.core.secrets import get_secret
+
     try:
-        values = _secrets().get(arn, transform="json", max_age=CONFIG_MAX_AGE_SECONDS)
+        values = get_secret(arn, transform="json", max_age=CONFIG_MAX_AGE_SECONDS)
     except TransformParameterError as error:
         raise NotConfigured(_NOT_CONFIGURED) from error
     except GetParameterError as error:

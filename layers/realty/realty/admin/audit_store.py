@@ -6,16 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from realty.admin.models import AuditEntry
-from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import from_item
-from realty.core.errors import BadRequest
+from realty.core.dynamo import from_item, index_key_names, query_page
 
 # Sorts after every `<created_at>#<ULID>` sort key of the same second: makes `to` inclusive.
 _END_OF_SECOND = "#~"
-# With an actor filter on the by-resource index, a page may take several Query calls.
-MAX_QUERY_CALLS_PER_PAGE = 20
-FILTERED_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -32,9 +27,8 @@ class AuditQuery:
         return "GSI1" if self.actor_id else None
 
     @property
-    def key_names(self) -> set[str]:
-        index = self.index
-        return {"PK", "SK"} | ({f"{index}PK", f"{index}SK"} if index else set())
+    def key_names(self) -> frozenset[str]:
+        return index_key_names(self.index)
 
 
 def _request(query: AuditQuery) -> dict[str, Any]:
@@ -75,28 +69,10 @@ def _request(query: AuditQuery) -> dict[str, Any]:
 def query_audit(
     query: AuditQuery, *, limit: int, start_key: dict[str, Any] | None
 ) -> tuple[list[AuditEntry], dict[str, Any] | None]:
-    """Newest first, up to `limit` entries, and the key to resume exactly after the last one."""
-    if start_key is not None and set(start_key) != query.key_names:
-        raise BadRequest("cursor is invalid or belongs to another query", field="cursor")
-    request = _request(query)
-    if start_key:
-        request["ExclusiveStartKey"] = start_key
-    filtered = "FilterExpression" in request
-    found: list[dict[str, Any]] = []
-    for _ in range(MAX_QUERY_CALLS_PER_PAGE):
-        room = limit - len(found)
-        request["Limit"] = FILTERED_PAGE_SIZE if filtered else room
-        response = client("dynamodb").query(**request)
-        items = response.get("Items") or []
-        last = response.get("LastEvaluatedKey")
-        if len(items) > room:
-            found.extend(items[:room])
-            return _entries(found), {name: found[-1][name] for name in query.key_names}
-        found.extend(items)
-        if not last or len(found) == limit:
-            return _entries(found), last
-        request["ExclusiveStartKey"] = last
-    return _entries(found), request.get("ExclusiveStartKey")
+    """Newest first, up to `limit` entries, and the key to resume exactly after the last one (with an
+    actor filter on the by-resource index, a page may take several Query calls: `query_page`)."""
+    items, last_key = query_page(_request(query), limit=limit, start_key=start_key, key_names=query.key_names)
+    return _entries(items), last_key
 
 
 def _entries(items: list[dict[str, Any]]) -> list[AuditEntry]:

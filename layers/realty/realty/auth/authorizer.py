@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from realty.auth.tokens import verify_access_token
-from realty.core.auth import bearer_token
+from realty.core.auth import Role, bearer_token
 from realty.core.errors import Unauthorized
 from realty.users.identity import Identity, UserStatus, get_identity
 
@@ -71,15 +71,29 @@ def _first_sight(cognito_sub: str, token: str) -> Identity:
     return Identity(user_id=user.id, role=user.role, email=user.email, status=user.status)
 
 
+# The roles each family of routes serves. API Gateway refuses every other role (403 ACCESS_DENIED, the
+# error envelope of the Gateway Responses) before any function runs, so a buyer's incomplete body on a
+# realtor route is refused, not validated. The handlers keep their own `require_role` checks.
+ROUTE_ROLES: dict[str, frozenset[Role]] = {
+    "/api/v1/buyers/": frozenset({Role.BUYER, Role.ADMIN}),
+    "/api/v1/realtors/": frozenset({Role.REALTOR, Role.ADMIN}),
+    "/api/v1/admin/": frozenset({Role.ADMIN}),
+}
+
+
 def _allow(identity: Identity, method_arn: str) -> dict[str, Any]:
-    # The result is cached per token for every route, so the policy covers the whole API stage.
+    # The result is cached per token for every route, so the policy covers the whole API stage: everything
+    # allowed, then an explicit Deny (which wins over the Allow) on each family of routes not for this role.
     arn_prefix, _, api_path = method_arn.partition("/")
     stage = api_path.split("/", 1)[0]
+    statements: list[dict[str, Any]] = [
+        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": f"{arn_prefix}/{stage}/*/*"}
+    ]
+    denied = [f"{arn_prefix}/{stage}/*{prefix}*" for prefix, roles in ROUTE_ROLES.items() if identity.role not in roles]
+    if denied:
+        statements.append({"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": denied})
     return {
         "principalId": identity.user_id,
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": f"{arn_prefix}/{stage}/*/*"}],
-        },
+        "policyDocument": {"Version": "2012-10-17", "Statement": statements},
         "context": {"user_id": identity.user_id, "role": identity.role.value, "email": identity.email},
     }

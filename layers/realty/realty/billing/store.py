@@ -11,7 +11,16 @@ from realty.billing.models import BillingAccount
 from realty.core import clock
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import conflicts_as, from_item, key, to_item
+from realty.core.dynamo import (
+    Guarded,
+    conflicts_as,
+    failed_conditions,
+    from_item,
+    key,
+    to_item,
+    transact,
+    update_action,
+)
 
 EVENT_MARK_TTL_SECONDS = 30 * 24 * 3600
 
@@ -77,69 +86,47 @@ def link_customer(user_id: str, customer_id: str, *, stamp: str, audit: dict[str
     The account may already exist (a granted plan) or not; its customer, once set, never changes.
     """
     table = get_settings().main_table
-    with conflicts_as(
-        "the billing account already has another payment customer",
-        "this payment customer belongs to another account",
-        None,
-    ):
-        client("dynamodb").transact_write_items(
-            TransactItems=[
+    account = update_action(
+        table,
+        _account_key(user_id),
+        set_values={"customer_id": customer_id, "entity": "billing_account", "user_id": user_id, "updated_at": stamp},
+        clauses=[
+            "#plan = if_not_exists(#plan, :free)",
+            "#status = if_not_exists(#status, :none)",
+            "cancel_at_period_end = if_not_exists(cancel_at_period_end, :false)",
+            "created_at = if_not_exists(created_at, :stamp)",
+        ],
+        condition="attribute_not_exists(customer_id) OR customer_id = :customer",
+        names={"#plan": "plan", "#status": "status"},
+        values={":customer": customer_id, ":free": "free", ":none": "none", ":false": False, ":stamp": stamp},
+    )
+    lookup = {
+        "Put": {
+            "TableName": table,
+            "Item": to_item(
                 {
-                    "Update": {
-                        "TableName": table,
-                        "Key": _account_key(user_id),
-                        "UpdateExpression": (
-                            "SET customer_id = :customer, entity = :entity, user_id = :user, "
-                            "#plan = if_not_exists(#plan, :free), #status = if_not_exists(#status, :none), "
-                            "cancel_at_period_end = if_not_exists(cancel_at_period_end, :false), "
-                            "created_at = if_not_exists(created_at, :stamp), updated_at = :stamp"
-                        ),
-                        "ConditionExpression": "attribute_not_exists(customer_id) OR customer_id = :customer",
-                        "ExpressionAttributeNames": {"#plan": "plan", "#status": "status"},
-                        "ExpressionAttributeValues": to_item(
-                            {
-                                ":customer": customer_id,
-                                ":entity": "billing_account",
-                                ":user": user_id,
-                                ":free": "free",
-                                ":none": "none",
-                                ":false": False,
-                                ":stamp": stamp,
-                            }
-                        ),
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": to_item(
-                            {
-                                "PK": f"STRIPE_CUSTOMER#{customer_id}",
-                                "SK": "CUSTOMER",
-                                "entity": "stripe_customer",
-                                "customer_id": customer_id,
-                                "user_id": user_id,
-                                "created_at": stamp,
-                            }
-                        ),
-                        "ConditionExpression": "attribute_not_exists(PK) OR user_id = :user",
-                        "ExpressionAttributeValues": to_item({":user": user_id}),
-                    }
-                },
-                audit,
-            ]
-        )
+                    "PK": f"STRIPE_CUSTOMER#{customer_id}",
+                    "SK": "CUSTOMER",
+                    "entity": "stripe_customer",
+                    "customer_id": customer_id,
+                    "user_id": user_id,
+                    "created_at": stamp,
+                }
+            ),
+            "ConditionExpression": "attribute_not_exists(PK) OR user_id = :user",
+            "ExpressionAttributeValues": to_item({":user": user_id}),
+        }
+    }
+    transact(
+        Guarded(account, "the billing account already has another payment customer"),
+        Guarded(lookup, "this payment customer belongs to another account"),
+        audit,
+    )
 
 
 def put_account(account: BillingAccount, *, audit: dict[str, Any]) -> None:
     """Write the whole account (plans granted outside Stripe), with its audit item."""
-    with conflicts_as(None, None):
-        client("dynamodb").transact_write_items(
-            TransactItems=[
-                {"Put": {"TableName": get_settings().main_table, "Item": to_item(_account_item(account))}},
-                audit,
-            ]
-        )
+    transact({"Put": {"TableName": get_settings().main_table, "Item": to_item(_account_item(account))}}, audit)
 
 
 def _mark_put(event_id: str, event_type: str) -> dict[str, Any]:
@@ -165,46 +152,26 @@ def _mark_put(event_id: str, event_type: str) -> dict[str, Any]:
 def _sync_update(account: BillingAccount) -> dict[str, Any]:
     """Upsert the subscription fields, unless a later read of the subscription is already stored."""
     values = account.model_dump(mode="json")
-    present = {name: values[name] for name in _SYNCED_FIELDS if values[name] is not None}
-    absent = [name for name in _SYNCED_FIELDS if values[name] is None]
-    names = {f"#{name}": name for name in _SYNCED_FIELDS}
-    assignments = [f"#{name} = :{name}" for name in present]
-    assignments += [
-        "entity = :entity",
-        "user_id = :user",
-        "created_at = if_not_exists(created_at, :created)",
-    ]
+    clauses = ["created_at = if_not_exists(created_at, :created)"]
     if account.customer_id:
-        assignments.append("customer_id = if_not_exists(customer_id, :customer)")
-    expression = "SET " + ", ".join(assignments)
-    if absent:
-        expression += " REMOVE " + ", ".join(f"#{name}" for name in absent)
-    return {
-        "Update": {
-            "TableName": get_settings().main_table,
-            "Key": _account_key(account.user_id),
-            "UpdateExpression": expression,
-            "ConditionExpression": "attribute_not_exists(#synced_at_ms) OR #synced_at_ms <= :synced_at_ms",
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": to_item(
-                {f":{name}": value for name, value in present.items()}
-                | {
-                    ":entity": "billing_account",
-                    ":user": account.user_id,
-                    ":created": account.created_at,
-                    ":customer": account.customer_id,
-                }
-            ),
-        }
-    }
-
-
-def _failed_conditions(error: ClientError) -> set[int]:
-    """Indexes of the transaction's actions whose condition failed."""
-    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        return set()
-    reasons = error.response.get("CancellationReasons") or []
-    return {i for i, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"}
+        clauses.append("customer_id = if_not_exists(customer_id, :customer)")
+    return update_action(
+        get_settings().main_table,
+        _account_key(account.user_id),
+        set_values={
+            **{name: values[name] for name in _SYNCED_FIELDS},  # None: removed
+            "entity": "billing_account",
+            "user_id": account.user_id,
+        },
+        clauses=clauses,
+        condition="attribute_not_exists(#synced_at_ms) OR #synced_at_ms <= :synced_at_ms",
+        names={"#synced_at_ms": "synced_at_ms"},
+        values={
+            ":synced_at_ms": values["synced_at_ms"],
+            ":created": account.created_at,
+            ":customer": account.customer_id,
+        },
+    )
 
 
 def save_sync(account: BillingAccount, *, event_id: str, event_type: str, audit: dict[str, Any] | None) -> SyncOutcome:
@@ -217,7 +184,7 @@ def save_sync(account: BillingAccount, *, event_id: str, event_type: str, audit:
         try:
             client("dynamodb").transact_write_items(TransactItems=actions)
         except ClientError as error:
-            failed = _failed_conditions(error)
+            failed = failed_conditions(error)
             if 1 in failed:
                 return SyncOutcome.DUPLICATE
             if failed != {0}:

@@ -16,11 +16,11 @@ from pydantic import (
     StringConstraints,
 )
 
+from realty.bookings.states import BookingStatus
 from realty.core.ids import ULID_PATTERN
 from realty.core.models import Model
 from realty.core.types import WHOLE_NUMBER
-from realty.tours.states import BookingStatus
-from realty.tours.summary import PropertySummary
+from realty.properties.summary import PropertySummary
 
 SLOT_MINUTES = 15
 MIN_DURATION_MINUTES = 15

@@ -15,9 +15,9 @@ from aws_lambda_powertools import Logger
 from realty.adapters import scheduler
 from realty.bookings import emails, store
 from realty.bookings.models import Booking, ReminderEvent, ReminderKind
+from realty.bookings.states import BookingStatus
 from realty.core import clock
 from realty.core.metrics import count
-from realty.tours.states import BookingStatus
 
 logger = Logger(child=True)
 

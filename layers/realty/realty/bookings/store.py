@@ -7,15 +7,25 @@ service read, so two changes of one booking never both win.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from realty.bookings.models import Booking
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import conflicts_as, from_item, key, to_item
-from realty.core.errors import Conflict, RateLimited
+from realty.core.dynamo import (
+    Guarded,
+    batch_get,
+    conflicts_as,
+    from_item,
+    index_key_names,
+    key,
+    query_page,
+    to_item,
+    transact,
+    update_action,
+)
+from realty.core.errors import Conflict
 from realty.tours.states import TourStatus
 
 if TYPE_CHECKING:
@@ -127,10 +137,6 @@ class CalendarRead:
     users: dict[str, User]
 
 
-# BatchGetItem answers what it could and names the rest; a few quick rounds cover throttling.
-_BATCH_ROUNDS = 4
-
-
 def read_calendar(
     realtor_id: str, property_id: str, starts: list[str], *, user_ids: tuple[str, ...] = ()
 ) -> CalendarRead:
@@ -146,19 +152,7 @@ def read_calendar(
     owners = (("REALTOR", realtor_id), ("PROPERTY", property_id))
     keys = [key(f"SLOT#{owner}#{owner_id}", start) for owner, owner_id in owners for start in starts]
     keys += [users_store.user_key(user_id) for user_id in dict.fromkeys(user_ids)]
-    table = _main()
-    found: list[dict[str, Any]] = []
-    pending: dict[str, Any] = {table: {"Keys": keys}}
-    for attempt in range(_BATCH_ROUNDS):
-        if attempt:
-            time.sleep(0.05 * 2**attempt)  # what was left unprocessed was throttled: back off first
-        response = client("dynamodb").batch_get_item(RequestItems=pending)
-        found += [from_item(item) for item in (response.get("Responses") or {}).get(table, [])]
-        pending = response.get("UnprocessedKeys") or {}
-        if not pending.get(table):
-            break
-    else:
-        raise RateLimited("the database is busy, retry later")
+    found = batch_get(_main(), keys)
     order = {f"SLOT#{owner}#{owner_id}": rank for rank, (owner, owner_id) in enumerate(owners)}
     taken = sorted((i for i in found if i["PK"] in order), key=lambda i: (order[i["PK"]], i["SK"]))
     users = {str(i["id"]): User.model_validate(i) for i in found if i.get("SK") == "PROFILE"}
@@ -178,8 +172,8 @@ class BookingQuery:
 
 
 def list_bookings(query: BookingQuery) -> tuple[list[Booking], dict[str, Any] | None]:
-    """One Query: GSI1/2/3 by scheduled_at (soonest first; bounds in the key condition) or GSI4 by
-    creation (newest first; the same bounds as a filter)."""
+    """A page of GSI1/2/3 by scheduled_at (soonest first; bounds in the key condition) or GSI4 by
+    creation (newest first; the same bounds as a filter), read as every list is (`query_page`)."""
     names: dict[str, str] = {"#pk": f"{query.index}PK"}
     values: dict[str, Any] = {":pk": {"S": query.pk}}
     key_condition = "#pk = :pk"
@@ -213,22 +207,20 @@ def list_bookings(query: BookingQuery) -> tuple[list[Booking], dict[str, Any] | 
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
         "ScanIndexForward": query.by_schedule,
-        "Limit": query.limit,
     }
     if filters:
         request["FilterExpression"] = " AND ".join(filters)
-    if query.start_key:
-        request["ExclusiveStartKey"] = query.start_key
-    response = client("dynamodb").query(**request)
-    return [Booking.model_validate(from_item(i)) for i in response.get("Items", [])], response.get("LastEvaluatedKey")
+    items, last_key = query_page(
+        request, limit=query.limit, start_key=query.start_key, key_names=index_key_names(query.index)
+    )
+    return [Booking.model_validate(from_item(i)) for i in items], last_key
 
 
 # ---------------------------------------------------------------- writes
 
 
 def create_booking(booking: Booking, *, audit: dict[str, Any]) -> None:
-    with conflicts_as("this booking already exists", None):
-        client("dynamodb").transact_write_items(TransactItems=[_put_booking(booking, previous=None), audit])
+    transact(Guarded(_put_booking(booking, previous=None), "this booking already exists"), audit)
 
 
 def confirm_booking(
@@ -258,27 +250,26 @@ def confirm_booking(
             "ExpressionAttributeValues": {":active": {"S": "active"}},
         }
     }
-    actions: list[dict[str, Any]] = [
-        _put_booking(confirmed, previous=previous),
-        property_check,
-        *tours_store.create_actions(tour, call),
-    ]
-    messages: list[str | None] = [CHANGED, "the property is no longer open for tours", None, None]
-    for slot in slots:
-        actions.append(
+    slot_puts = [
+        Guarded(
             {
                 "Put": {
                     "TableName": _main(),
                     "Item": to_item(slot.item()),
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
-            }
+            },
+            f"the {slot.owner} already has a tour at {slot.start}",
         )
-        messages.append(f"the {slot.owner} already has a tour at {slot.start}")
-    actions.append(audit)
-    messages.append(None)
-    with conflicts_as(*messages):
-        client("dynamodb").transact_write_items(TransactItems=actions)
+        for slot in slots
+    ]
+    transact(
+        Guarded(_put_booking(confirmed, previous=previous), CHANGED),
+        Guarded(property_check, "the property is no longer open for tours"),
+        *tours_store.create_actions(tour, call),
+        *slot_puts,
+        audit,
+    )
 
 
 def save_booking(
@@ -291,45 +282,30 @@ def save_booking(
 ) -> None:
     """Replace the booking; with `release_slots`/`cancel_tour` (tour id, its current status, stamp),
     free the slots of its confirmed tour and cancel that tour in the same transaction."""
-    actions: list[dict[str, Any]] = [_put_booking(updated, previous=previous)]
-    messages: list[str | None] = [CHANGED]
-    for slot in release_slots or []:
-        actions.append(_release_slot(slot))
-        messages.append(CHANGED)
+    actions: list[dict[str, Any] | Guarded] = [Guarded(_put_booking(updated, previous=previous), CHANGED)]
+    actions += [Guarded(_release_slot(slot), CHANGED) for slot in release_slots or []]
     if cancel_tour is not None:
         from realty.tours import store as tours_store
 
         tour_id, current, stamp = cancel_tour
-        actions.append(
-            tours_store.status_action(
-                tour_id, expected=current, target=TourStatus.CANCELLED, stamp=stamp, stamp_attribute="cancelled_at"
-            )
+        cancel = tours_store.status_action(
+            tour_id, expected=current, target=TourStatus.CANCELLED, stamp=stamp, stamp_attribute="cancelled_at"
         )
-        messages.append("the tour has just started; it can no longer be changed")
-    actions.append(audit)
-    messages.append(None)
-    with conflicts_as(*messages):
-        client("dynamodb").transact_write_items(TransactItems=actions)
+        actions.append(Guarded(cancel, "the tour has just started; it can no longer be changed"))
+    transact(*actions, audit)
 
 
 def complete_action(booking: Booking, *, stamp: str) -> dict[str, Any]:
     """Update a confirmed booking to completed (for a tour's completion transaction)."""
-    return {
-        "Update": {
-            "TableName": _main(),
-            "Key": key(f"BOOKING#{booking.id}", "BOOKING"),
-            "UpdateExpression": "SET #status = :completed, updated_at = :stamp, version = version + :one",
-            "ConditionExpression": "version = :version AND #status = :confirmed",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":completed": {"S": "completed"},
-                ":confirmed": {"S": "confirmed"},
-                ":stamp": {"S": stamp},
-                ":one": {"N": "1"},
-                ":version": {"N": str(booking.version)},
-            },
-        }
-    }
+    return update_action(
+        _main(),
+        key(f"BOOKING#{booking.id}", "BOOKING"),
+        set_values={"status": "completed", "updated_at": stamp},
+        clauses=["version = version + :one"],
+        condition="version = :version AND #status = :confirmed",
+        names={"#status": "status"},
+        values={":confirmed": "confirmed", ":one": 1, ":version": booking.version},
+    )
 
 
 def claim_reminder(booking_id: str, kind: str, sequence: int, *, created_at: str, expires_at: int) -> bool:

@@ -17,22 +17,12 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, StrictBool
 
 from realty.core.models import Model
-from realty.tours.models import Call, CallStatus
+from realty.tours.models import Call, CallStatus, RecordingStatus
 
 # A presigned playback URL lives at most this long.
 PLAYBACK_URL_SECONDS = 15 * 60
 # The realtor may open the meeting this long before the scheduled start.
 EARLY_START_MINUTES = 15
-
-
-class RecordingStatus(StrEnum):
-    """The call's `recording_status`: where its one recording is."""
-
-    RECORDING = "recording"  # the capture pipeline is running
-    STOPPED = "stopped"  # captured, the meeting still going on
-    CONCATENATING = "concatenating"  # the meeting ended; Chime is making the single audio file
-    AVAILABLE = "available"  # the recording record exists
-    FAILED = "failed"  # a pipeline failed; nothing to play
 
 
 class RecordingState(StrEnum):

@@ -3,19 +3,34 @@
 The call item belongs to the tour's item collection and is created by the booking confirmation;
 here it is only ever changed with UpdateItem inside a TransactWriteItems, on condition of the
 status the service read, so concurrent requests (and Chime's own events) never both win.
+
+Each change of a call is a named operation below: it holds the condition that makes it safe and the
+409 its failing means, takes the changed fields once (as model values) and returns the call as it
+now is, built from the same fields it wrote.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from realty.calls.models import CallState, PipelinePointer, Recording
+from realty.calls.models import CallState, PipelinePointer, ProcessingStart, Recording
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import conflicts_as, from_item, key, to_item
-from realty.tours.models import Tour
-from realty.tours.store import tour_pk
+from realty.core.dynamo import Guarded, batch_get, from_item, key, to_item, transact, update_action
+from realty.tours import store as tours_store
+from realty.tours.models import CallStatus, RecordingStatus, Tour
+from realty.tours.states import TourStatus
+
+if TYPE_CHECKING:
+    from realty.bookings.models import Booking
+
+CALL_CHANGED = "the call was changed by another request; reload it and retry"
+TOUR_CHANGED = "the tour was changed by another request; reload it and retry"
+BOOKING_CHANGED = "the booking was changed by another request; reload it and retry"
+
+# The placeholders the call's conditions use.
+_CALL_NAMES = {"#status": "status", "#consent": "recording_consent", "#recording": "recording_status"}
 
 
 def _main() -> str:
@@ -23,14 +38,14 @@ def _main() -> str:
 
 
 def recording_item(recording: Recording) -> dict[str, Any]:
-    return {
-        "PK": tour_pk(recording.tour_id),
-        "SK": "RECORDING",
-        "GSI1PK": f"CALL#{recording.call_id}",
-        "GSI1SK": "RECORDING",
-        "entity": "recording",
-        **recording.model_dump(mode="json"),
-    }
+    return tours_store.collection_item(
+        recording.tour_id,
+        "RECORDING",
+        "recording",
+        recording.model_dump(mode="json"),
+        GSI1PK=f"CALL#{recording.call_id}",
+        GSI1SK="RECORDING",
+    )
 
 
 def pipeline_item(pointer: PipelinePointer) -> dict[str, Any]:
@@ -70,46 +85,29 @@ def get_recording_by_call(call_id: str) -> Recording | None:
 
 
 def get_call(tour_id: str) -> CallState | None:
-    response = client("dynamodb").get_item(TableName=_main(), Key=key(tour_pk(tour_id), "CALL"), ConsistentRead=True)
+    response = client("dynamodb").get_item(
+        TableName=_main(), Key=tours_store.tour_key(tour_id, "CALL"), ConsistentRead=True
+    )
     item = response.get("Item")
     return CallState.model_validate(from_item(item)) if item else None
 
 
 def get_tour_and_call(tour_id: str) -> tuple[Tour | None, CallState | None]:
     """The tour and its call, read together and consistently: one BatchGetItem."""
-    table = _main()
-    response = client("dynamodb").batch_get_item(
-        RequestItems={
-            table: {
-                "Keys": [key(tour_pk(tour_id), "TOUR"), key(tour_pk(tour_id), "CALL")],
-                "ConsistentRead": True,
-            }
-        }
-    )
+    keys = [tours_store.tour_key(tour_id), tours_store.tour_key(tour_id, "CALL")]
     tour: Tour | None = None
     call: CallState | None = None
-    for raw in (response.get("Responses") or {}).get(table, []):
-        item = from_item(raw)
+    for item in batch_get(_main(), keys, consistent=True):
         if item.get("SK") == "TOUR":
             tour = Tour.model_validate(item)
         elif item.get("SK") == "CALL":
             call = CallState.model_validate(item)
-    if (response.get("UnprocessedKeys") or {}).get(table):
-        # Throttled: read what is missing one by one rather than answer with half a tour.
-        tour = tour or _get_tour(tour_id)
-        call = call or get_call(tour_id)
     return tour, call
-
-
-def _get_tour(tour_id: str) -> Tour | None:
-    response = client("dynamodb").get_item(TableName=_main(), Key=key(tour_pk(tour_id), "TOUR"), ConsistentRead=True)
-    item = response.get("Item")
-    return Tour.model_validate(from_item(item)) if item else None
 
 
 def get_recording(tour_id: str) -> Recording | None:
     response = client("dynamodb").get_item(
-        TableName=_main(), Key=key(tour_pk(tour_id), "RECORDING"), ConsistentRead=True
+        TableName=_main(), Key=tours_store.tour_key(tour_id, "RECORDING"), ConsistentRead=True
     )
     item = response.get("Item")
     return Recording.model_validate(from_item(item)) if item else None
@@ -121,95 +119,170 @@ def get_pipeline(pipeline_id: str) -> PipelinePointer | None:
     return PipelinePointer.model_validate(from_item(item)) if item else None
 
 
-# ---------------------------------------------------------------- transaction actions
+# ---------------------------------------------------------------- changes of the call
 
 
-def update_call_action(
-    tour_id: str,
+def _call_update(
+    call: CallState, changes: Mapping[str, Any], *, condition: str, values: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], CallState]:
+    """The Update writing `changes` (model values; None removes the attribute) if `condition` holds,
+    and the call with them applied: one change, written and returned alike."""
+    changed = call.model_copy(update=dict(changes))
+    written = changed.model_dump(mode="json", include=set(changes))
+    action = update_action(
+        _main(),
+        tours_store.tour_key(call.tour_id, "CALL"),
+        set_values=written,
+        condition=condition,
+        names=_CALL_NAMES,
+        values=values,
+    )
+    return action, changed
+
+
+def _active(call: CallState, changes: Mapping[str, Any]) -> tuple[dict[str, Any], CallState]:
+    return _call_update(call, changes, condition="#status = :active", values={":active": CallStatus.ACTIVE.value})
+
+
+def _pipeline_put(pointer: PipelinePointer) -> dict[str, Any]:
+    # Pipeline ids are Chime's UUIDs; an idempotent retry writes the same pointer again.
+    return {"Put": {"TableName": _main(), "Item": to_item(pipeline_item(pointer))}}
+
+
+def start_call(call: CallState, changes: Mapping[str, Any], *, audit: dict[str, Any]) -> CallState:
+    """The meeting opened: the call `created -> active` and its tour `scheduled -> in_progress`."""
+    update, started = _call_update(
+        call, changes, condition="#status = :created", values={":created": CallStatus.CREATED.value}
+    )
+    tour = tours_store.status_action(
+        call.tour_id,
+        expected=TourStatus.SCHEDULED,
+        target=TourStatus.IN_PROGRESS,
+        stamp=str(started.started_at),
+        stamp_attribute="started_at",
+    )
+    transact(Guarded(update, CALL_CHANGED), Guarded(tour, TOUR_CHANGED), audit)
+    return started
+
+
+def save_join(call: CallState, changes: Mapping[str, Any], *, audits: list[dict[str, Any]]) -> CallState:
+    """A participant's attendee (and the buyer's consent), while the call is active."""
+    update, joined = _active(call, changes)
+    transact(Guarded(update, "the tour's call has ended"), *audits)
+    return joined
+
+
+def save_leave(call: CallState, attendee_field: str, *, stamp: str, audit: dict[str, Any]) -> CallState:
+    """A participant's attendee removed, if it is still the one they left with."""
+    update, left = _call_update(
+        call,
+        {attendee_field: None, "updated_at": stamp},
+        condition=f"{attendee_field} = :attendee",
+        values={":attendee": getattr(call, attendee_field)},
+    )
+    transact(Guarded(update, "you already left the call"), audit)
+    return left
+
+
+def start_recording(
+    call: CallState, changes: Mapping[str, Any], *, pointer: PipelinePointer, audit: dict[str, Any]
+) -> CallState:
+    """The capture started: only on an active call, with the buyer's consent, never recorded before."""
+    update, recording = _call_update(
+        call,
+        changes,
+        condition="#status = :active AND #consent = :yes AND attribute_not_exists(#recording)",
+        values={":active": CallStatus.ACTIVE.value, ":yes": True},
+    )
+    transact(Guarded(update, CALL_CHANGED), _pipeline_put(pointer), audit)
+    return recording
+
+
+def stop_recording(call: CallState, changes: Mapping[str, Any], *, audit: dict[str, Any]) -> CallState:
+    """The capture stopped, if it is still running."""
+    update, stopped = _call_update(
+        call, changes, condition="#recording = :recording", values={":recording": RecordingStatus.RECORDING.value}
+    )
+    transact(Guarded(update, CALL_CHANGED), audit)
+    return stopped
+
+
+def end_call(
+    call: CallState,
+    changes: Mapping[str, Any],
     *,
-    set_values: Mapping[str, Any],
-    remove: Sequence[str] = (),
-    condition: str,
-    condition_values: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """An Update of the call item: SET `set_values` (None values skipped), REMOVE `remove`, if `condition`.
+    complete_tour: bool,
+    complete_booking: Booking | None,
+    audit: dict[str, Any],
+) -> CallState:
+    """The call ended; with `complete_tour`, its tour `in_progress -> completed`, and the confirmed
+    booking `complete_booking` completed, all in one transaction."""
+    update, ended = _active(call, changes)
+    stamp = str(ended.ended_at)
+    actions: list[dict[str, Any] | Guarded] = [Guarded(update, CALL_CHANGED)]
+    if complete_tour:
+        tour = tours_store.status_action(
+            call.tour_id,
+            expected=TourStatus.IN_PROGRESS,
+            target=TourStatus.COMPLETED,
+            stamp=stamp,
+            stamp_attribute="ended_at",
+        )
+        actions.append(Guarded(tour, TOUR_CHANGED))
+    if complete_booking is not None:
+        from realty.bookings import store as bookings_store
 
-    `condition` may name `#status`, `#consent`, `#recording` and the placeholders in `condition_values`.
-    """
-    names = {"#status": "status", "#consent": "recording_consent", "#recording": "recording_status"}
-    values: dict[str, Any] = dict(condition_values or {})
-    assignments: list[str] = []
-    for index, (field, value) in enumerate(v for v in set_values.items() if v[1] is not None):
-        names[f"#s{index}"] = field
-        values[f":s{index}"] = value
-        assignments.append(f"#s{index} = :s{index}")
-    removals: list[str] = []
-    for index, field in enumerate(remove):
-        names[f"#r{index}"] = field
-        removals.append(f"#r{index}")
-    expression = ""
-    if assignments:
-        expression += "SET " + ", ".join(assignments)
-    if removals:
-        expression += (" " if expression else "") + "REMOVE " + ", ".join(removals)
-    used = f"{expression} {condition}"
-    update: dict[str, Any] = {
-        "TableName": _main(),
-        "Key": key(tour_pk(tour_id), "CALL"),
-        "UpdateExpression": expression,
-        "ConditionExpression": condition,
-        "ExpressionAttributeNames": {k: v for k, v in names.items() if k in used},
-    }
-    if values:
-        update["ExpressionAttributeValues"] = to_item(values)
-    return {"Update": update}
+        actions.append(Guarded(bookings_store.complete_action(complete_booking, stamp=stamp), BOOKING_CHANGED))
+    transact(*actions, audit)
+    return ended
 
 
-def put_recording_action(recording: Recording) -> dict[str, Any]:
-    """The recording, once: a second delivery of the same file finds it there."""
-    return {
+def start_concatenation(
+    call: CallState, changes: Mapping[str, Any], *, pointer: PipelinePointer, audit: dict[str, Any]
+) -> CallState:
+    """The concatenation pipeline started, once: only from a stopped capture."""
+    update, concatenating = _call_update(
+        call, changes, condition="#recording = :stopped", values={":stopped": RecordingStatus.STOPPED.value}
+    )
+    transact(Guarded(update, CALL_CHANGED), _pipeline_put(pointer), audit)
+    return concatenating
+
+
+# ---------------------------------------------------------------- the recording
+
+
+def add_recording(recording: Recording, *, call_status: RecordingStatus, audit: dict[str, Any]) -> None:
+    """The tour's one recording item and the call's `recording_status`; a `Conflict` when the tour
+    already has its recording (a second delivery of the file, or the file and a failure racing)."""
+    put = {
         "Put": {
             "TableName": _main(),
             "Item": to_item(recording_item(recording)),
             "ConditionExpression": "attribute_not_exists(PK)",
         }
     }
+    call = update_action(
+        _main(),
+        tours_store.tour_key(recording.tour_id, "CALL"),
+        set_values={"recording_status": call_status.value, "updated_at": recording.updated_at},
+        condition="attribute_exists(PK)",
+    )
+    transact(Guarded(put, "the recording is already recorded"), call, audit)
 
 
-def update_recording_action(
-    tour_id: str, *, set_values: Mapping[str, Any], condition: str, condition_values: Mapping[str, Any]
-) -> dict[str, Any]:
-    names: dict[str, str] = {}
-    values: dict[str, Any] = dict(condition_values)
-    assignments = []
-    for index, (field, value) in enumerate(set_values.items()):
-        names[f"#s{index}"] = field
-        values[f":s{index}"] = value
-        assignments.append(f"#s{index} = :s{index}")
-    for field in ("status", "processing_status"):
-        if f"#{field}" in condition:
-            names[f"#{field}"] = field
-    return {
-        "Update": {
-            "TableName": _main(),
-            "Key": key(tour_pk(tour_id), "RECORDING"),
-            "UpdateExpression": "SET " + ", ".join(assignments),
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": to_item(values),
-        }
-    }
-
-
-def put_pipeline_action(pointer: PipelinePointer) -> dict[str, Any]:
-    # Pipeline ids are Chime's UUIDs; an idempotent retry writes the same pointer again.
-    return {"Put": {"TableName": _main(), "Item": to_item(pipeline_item(pointer))}}
-
-
-def transact(actions: list[dict[str, Any]], messages: Sequence[str | None]) -> None:
-    """One TransactWriteItems; `messages[i]` is the 409 when action i's condition fails."""
-    with conflicts_as(*messages):
-        client("dynamodb").transact_write_items(TransactItems=actions)
+def save_processing_decision(recording: Recording, changes: Mapping[str, Any], *, audit: dict[str, Any]) -> Recording:
+    """Whether the recording went on into processing, decided once (`processing_status` was pending)."""
+    decided = recording.model_copy(update=dict(changes))
+    update = update_action(
+        _main(),
+        tours_store.tour_key(recording.tour_id, "RECORDING"),
+        set_values=decided.model_dump(mode="json", include=set(changes)),
+        condition="#processing_status = :pending",
+        names={"#processing_status": "processing_status"},
+        values={":pending": ProcessingStart.PENDING.value},
+    )
+    transact(Guarded(update, "processing was already decided"), audit)
+    return decided
 
 
 # ---------------------------------------------------------------- S3

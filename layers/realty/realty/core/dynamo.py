@@ -1,15 +1,23 @@
-"""DynamoDB plumbing shared by every store: (de)serialisation and the one conflict mapping."""
+"""The DynamoDB toolkit every store uses: (de)serialisation, the one update-expression builder, the one
+transaction runner with its conflict mapping, the one batch retry loop, and the one filtered-page reader.
+
+Stores build their requests with these and keep the rules of their own items (keys, conditions,
+conflict messages); nothing here knows an entity.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Set
+import re
+import time
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
-from realty.core.errors import Conflict, RateLimited, UpstreamError
+from realty.core.aws import client
+from realty.core.errors import BadRequest, Conflict, RateLimited, UpstreamError
 
 # DynamoDB's own number range and precision: a number it would round or refuse raises here instead.
 _DYNAMODB_NUMBERS = Context(Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflow, Inexact, Rounded, Underflow])
@@ -159,3 +167,184 @@ def conflicts_as(*messages: str | None) -> Iterator[None]:
         if code in {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}:
             raise RateLimited("the database is busy, retry later") from error
         raise
+
+
+# ---------------------------------------------------------------- updates
+
+_PLACEHOLDER = re.compile(r"[#:][A-Za-z0-9_]+")
+
+
+def update_action(
+    table: str,
+    item_key: Mapping[str, Any],
+    *,
+    set_values: Mapping[str, Any] | None = None,
+    remove: Iterable[str] = (),
+    clauses: Sequence[str] = (),
+    condition: str | None = None,
+    names: Mapping[str, str] | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A TransactWriteItems `Update`; its inner dict is also the arguments of a single UpdateItem.
+
+    `set_values`: top-level attributes to SET; one whose value is None is REMOVEd instead, as an
+    item written whole leaves None values out. `clauses` and `remove`: SET clauses and REMOVE paths the
+    caller writes itself (`version = version + :one`, `images.#image = :image`; `images.#image`).
+    `condition`, `clauses` and `remove` may use the `names` (`#x`) and plain `values` (`:x`) given;
+    only the placeholders an expression uses are sent, as DynamoDB refuses unused ones.
+    """
+    all_names: dict[str, str] = dict(names or {})
+    all_values: dict[str, Any] = dict(values or {})
+    assignments = list(clauses)
+    removals: list[str] = []
+    for index, (field, value) in enumerate((set_values or {}).items()):
+        all_names[f"#u{index}"] = field
+        if value is None:
+            removals.append(f"#u{index}")
+        else:
+            all_values[f":u{index}"] = value
+            assignments.append(f"#u{index} = :u{index}")
+    removals += remove
+    parts = []
+    if assignments:
+        parts.append("SET " + ", ".join(assignments))
+    if removals:
+        parts.append("REMOVE " + ", ".join(removals))
+    expression = " ".join(parts)
+    used = set(_PLACEHOLDER.findall(f"{expression} {condition or ''}"))
+    update: dict[str, Any] = {"TableName": table, "Key": dict(item_key), "UpdateExpression": expression}
+    if condition:
+        update["ConditionExpression"] = condition
+    sent_names = {k: v for k, v in all_names.items() if k in used}
+    if sent_names:
+        update["ExpressionAttributeNames"] = sent_names
+    sent_values = to_item({k: v for k, v in all_values.items() if k in used})
+    if sent_values:
+        update["ExpressionAttributeValues"] = sent_values
+    return {"Update": update}
+
+
+# ---------------------------------------------------------------- transactions
+
+
+class Guarded(NamedTuple):
+    """A transaction action with the 409 message its condition failing means to the caller."""
+
+    action: dict[str, Any]
+    conflict: str
+
+
+def transact(*actions: dict[str, Any] | Guarded) -> None:
+    """One TransactWriteItems. An action's failed condition is a `Conflict` with its `Guarded` message
+    (a plain action's is a `Conflict` without one); throttling and contention as in `conflicts_as`.
+
+    Each message travels with its action, so adding an action never shifts another's message.
+    """
+    items = [a.action if isinstance(a, Guarded) else a for a in actions]
+    messages = [a.conflict if isinstance(a, Guarded) else None for a in actions]
+    with conflicts_as(*messages):
+        client("dynamodb").transact_write_items(TransactItems=items)
+
+
+def failed_conditions(error: ClientError) -> set[int]:
+    """Indexes of a cancelled transaction's actions whose condition failed (empty for any other error),
+    for the stores whose failed conditions are outcomes rather than 409s (billing sync, processing)."""
+    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return set()
+    reasons = error.response.get("CancellationReasons") or []
+    return {index for index, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"}
+
+
+# ---------------------------------------------------------------- batches
+
+# Batch calls answer what they could and name the rest (throttled): a few quick rounds, backing off
+# before each retry, then the database is busy (429 on a request; a processing step converts it).
+BATCH_ROUNDS = 4
+_BATCH_GET_KEYS = 100
+_BATCH_WRITE_REQUESTS = 25
+
+
+def _backoff(attempt: int) -> None:
+    if attempt:
+        time.sleep(0.05 * 2**attempt)
+
+
+def batch_get(table: str, keys: Sequence[Mapping[str, Any]], *, consistent: bool = False) -> list[dict[str, Any]]:
+    """The items (plain) of these keys that exist, in no particular order: BatchGetItem, 100 keys a call."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), _BATCH_GET_KEYS):
+        request: dict[str, Any] = {"Keys": list(keys[start : start + _BATCH_GET_KEYS])}
+        if consistent:
+            request["ConsistentRead"] = True
+        pending: dict[str, Any] = {table: request}
+        for attempt in range(BATCH_ROUNDS):
+            _backoff(attempt)
+            response = client("dynamodb").batch_get_item(RequestItems=pending)
+            found += [from_item(item) for item in (response.get("Responses") or {}).get(table, [])]
+            pending = response.get("UnprocessedKeys") or {}
+            if not pending.get(table):
+                break
+        else:
+            raise RateLimited("the database is busy, retry later")
+    return found
+
+
+def batch_write(table: str, requests: Sequence[Mapping[str, Any]]) -> None:
+    """`PutRequest`/`DeleteRequest`s with BatchWriteItem, 25 a call, retrying what was left unprocessed."""
+    for start in range(0, len(requests), _BATCH_WRITE_REQUESTS):
+        pending = list(requests[start : start + _BATCH_WRITE_REQUESTS])
+        for attempt in range(BATCH_ROUNDS):
+            _backoff(attempt)
+            response = client("dynamodb").batch_write_item(RequestItems={table: pending})
+            pending = (response.get("UnprocessedItems") or {}).get(table) or []
+            if not pending:
+                break
+        else:
+            raise RateLimited("the database is busy, retry later")
+
+
+# ---------------------------------------------------------------- list pages
+
+# A filtered page may need several Query calls; past this many, the page is returned short, with a
+# cursor, rather than risk the function's timeout on a very selective filter.
+MAX_QUERY_CALLS_PER_PAGE = 20
+# A filtered Query reads this many items per call and the page is cut from what matched.
+FILTERED_PAGE_SIZE = 100
+
+
+def index_key_names(index: str | None) -> frozenset[str]:
+    """The attributes of a LastEvaluatedKey (and so of a cursor) of a Query on the table or an index."""
+    return frozenset({"PK", "SK"} | ({f"{index}PK", f"{index}SK"} if index else set()))
+
+
+def query_page(
+    request: Mapping[str, Any], *, limit: int, start_key: Mapping[str, Any] | None, key_names: Collection[str]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Up to `limit` items (typed) of one Query from `start_key` on, and the key to resume after the last.
+
+    Every list pages this way. Unfiltered, one Query of `limit` items. Filtered, the Query reads
+    ahead `FILTERED_PAGE_SIZE` items a call until `limit` matched or the partition ended, and a page
+    cut short of what matched resumes from its last item's own key, so the next page starts exactly
+    after it. A resume key whose attributes are not this query's (`key_names`) is a bad cursor.
+    """
+    if start_key is not None and set(start_key) != set(key_names):
+        raise BadRequest("cursor is invalid or belongs to another query", field="cursor")
+    query = dict(request)
+    if start_key:
+        query["ExclusiveStartKey"] = dict(start_key)
+    filtered = "FilterExpression" in query
+    found: list[dict[str, Any]] = []
+    for _ in range(MAX_QUERY_CALLS_PER_PAGE):
+        room = limit - len(found)
+        query["Limit"] = FILTERED_PAGE_SIZE if filtered else room
+        response = client("dynamodb").query(**query)
+        items = response.get("Items") or []
+        last = response.get("LastEvaluatedKey")
+        if len(items) > room:
+            found.extend(items[:room])
+            return found, {name: found[-1][name] for name in key_names}
+        found.extend(items)
+        if not last or len(found) == limit:
+            return found, last
+        query["ExclusiveStartKey"] = last
+    return found, query.get("ExclusiveStartKey")

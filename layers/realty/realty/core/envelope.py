@@ -1,4 +1,4 @@
-"""The response envelope of DESIGN §3: models (they document the contract) and builders."""
+"""The response envelope (docs/architecture.md#api-contract): models (they document the contract) and builders."""
 
 from __future__ import annotations
 

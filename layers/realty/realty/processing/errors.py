@@ -2,24 +2,20 @@
 
 Lambda reports an unhandled exception as its class name (`errorType`), and the state machine's
 Retry and Catch match on that name. The names below are therefore part of the contract with
-`statemachines/tour_processing.asl.json`: rename one and the ASL must change with it.
+`statemachines/tour_processing.asl.json`: rename one and the ASL must change with it. An outside
+service's failures (`UpstreamRetryable`, `UpstreamPermanent`) are the adapters' own, in
+`realty.adapters.errors`.
 """
 
 from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from realty.adapters.errors import UpstreamRetryable
+
 
 class ProcessingError(Exception):
     """A processing step failed; the message is the reason shown to the realtor."""
-
-
-class UpstreamRetryable(ProcessingError):
-    """An outside service (OpenAI, or AWS itself) was throttled or failed transiently: retried."""
-
-
-class UpstreamPermanent(ProcessingError):
-    """An outside service refused the work for good (quota exhausted, bad key, invalid input): not retried."""
 
 
 class RecordingNotFound(ProcessingError):

@@ -1,24 +1,32 @@
 """Every DynamoDB, S3 and Step Functions call of tour processing.
 
 Pipeline writes never answer HTTP: a failed condition there means a newer attempt owns the tour
-(the step stops quietly), so they report it as a boolean instead of going through `conflicts_as`,
-which is for the API's 409s (used here by `begin_processing`).
+(the step stops quietly), so they report it as a boolean instead of going through `transact`,
+which is for the API's 409s (used here by `begin_processing`). The tour's items are laid out by
+the tours store (`tour_key`, `collection_item`), which owns the `TOUR#` collection.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from realty.adapters.errors import UpstreamRetryable
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import conflicts_as, from_item, key, to_item
-from realty.core.errors import UpstreamError
-from realty.processing.errors import UpstreamRetryable
+from realty.core.dynamo import (
+    Guarded,
+    batch_write,
+    failed_conditions,
+    from_item,
+    to_item,
+    transact,
+    update_action,
+)
+from realty.core.errors import RateLimited, UpstreamError
 from realty.processing.models import (
     NoteView,
     RecordingRef,
@@ -28,13 +36,7 @@ from realty.processing.models import (
     TranscriptMetadata,
 )
 from realty.tours.states import TourStatus
-
-_BATCH = 25
-_BATCH_ATTEMPTS = 5
-
-
-def tour_pk(tour_id: str) -> str:
-    return f"TOUR#{tour_id}"
+from realty.tours.store import collection_item, tour_key, tour_pk
 
 
 def highlight_sk(timestamp_ms: int, highlight_id: str) -> str:
@@ -53,36 +55,29 @@ def transcript_key(tour_id: str) -> str:
 
 
 def get_tour(tour_id: str) -> TourView | None:
-    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=key(tour_pk(tour_id), "TOUR"))
+    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=tour_key(tour_id))
     item = response.get("Item")
     return TourView.model_validate(from_item(item)) if item else None
 
 
 def begin_processing(tour: TourView, *, attempt: int, stamp: str, audit: dict[str, Any], message: str) -> None:
     """`status -> processing` and `processing_attempt -> attempt`, if nobody moved the tour since it was read."""
-    update = {
-        "Update": {
-            "TableName": get_settings().main_table,
-            "Key": key(tour_pk(tour.id), "TOUR"),
-            "UpdateExpression": (
-                "SET #status = :processing, processing_attempt = :attempt, processing_started_at = :stamp,"
-                " updated_at = :stamp REMOVE processing_error, processing_failed_at"
-            ),
-            "ConditionExpression": (
-                "#status = :current AND (attribute_not_exists(processing_attempt) OR processing_attempt = :previous)"
-            ),
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":processing": {"S": TourStatus.PROCESSING.value},
-                ":current": {"S": tour.status.value},
-                ":attempt": {"N": str(attempt)},
-                ":previous": {"N": str(tour.processing_attempt)},
-                ":stamp": {"S": stamp},
-            },
-        }
-    }
-    with conflicts_as(message, None):
-        client("dynamodb").transact_write_items(TransactItems=[update, audit])
+    update = update_action(
+        get_settings().main_table,
+        tour_key(tour.id),
+        set_values={
+            "status": TourStatus.PROCESSING.value,
+            "processing_attempt": attempt,
+            "processing_started_at": stamp,
+            "updated_at": stamp,
+            "processing_error": None,
+            "processing_failed_at": None,
+        },
+        condition="#status = :current AND (attribute_not_exists(processing_attempt) OR processing_attempt = :previous)",
+        names={"#status": "status"},
+        values={":current": tour.status.value, ":previous": tour.processing_attempt},
+    )
+    transact(Guarded(update, message), audit)
 
 
 def finish_processing(
@@ -95,35 +90,27 @@ def finish_processing(
     reason: str | None = None,
 ) -> bool:
     """`processing -> target` for this attempt; False when the tour is no longer at this attempt."""
-    names = {"#status": "status"}
-    values: dict[str, Any] = {
-        ":target": {"S": target.value},
-        ":processing": {"S": TourStatus.PROCESSING.value},
-        ":attempt": {"N": str(attempt)},
-        ":stamp": {"S": stamp},
-    }
+    changes: dict[str, Any] = {"status": target.value}
     if target is TourStatus.PROCESSED:
-        expression = "SET #status = :target, processed_at = :stamp, updated_at = :stamp REMOVE processing_error"
+        changes |= {"processed_at": stamp, "updated_at": stamp, "processing_error": None}
     else:
-        expression = (
-            "SET #status = :target, processing_failed_at = :stamp, processing_error = :reason, updated_at = :stamp"
-        )
-        values[":reason"] = {"S": reason or "processing failed"}
-    update = {
-        "Update": {
-            "TableName": get_settings().main_table,
-            "Key": key(tour_pk(tour_id), "TOUR"),
-            "UpdateExpression": expression,
-            "ConditionExpression": "#status = :processing AND processing_attempt = :attempt",
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
+        changes |= {
+            "processing_failed_at": stamp,
+            "processing_error": reason or "processing failed",
+            "updated_at": stamp,
         }
-    }
+    update = update_action(
+        get_settings().main_table,
+        tour_key(tour_id),
+        set_values=changes,
+        condition="#status = :processing AND processing_attempt = :attempt",
+        names={"#status": "status"},
+        values={":processing": TourStatus.PROCESSING.value, ":attempt": attempt},
+    )
     try:
         client("dynamodb").transact_write_items(TransactItems=[update, audit])
     except ClientError as error:
-        reasons = error.response.get("CancellationReasons") or []
-        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+        if 0 in failed_conditions(error):
             return False
         raise
     return True
@@ -133,7 +120,7 @@ def finish_processing(
 
 
 def get_recording_item(tour_id: str) -> dict[str, Any] | None:
-    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=key(tour_pk(tour_id), "RECORDING"))
+    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=tour_key(tour_id, "RECORDING"))
     item = response.get("Item")
     return from_item(item) if item else None
 
@@ -178,17 +165,12 @@ def tour_items(tour_id: str, *, low: str, high: str, only: tuple[str, ...] = ())
 
 
 def put_transcript_metadata(metadata: TranscriptMetadata) -> None:
-    item = {
-        "PK": tour_pk(metadata.tour_id),
-        "SK": "TRANSCRIPT",
-        "entity": "transcript",
-        **metadata.model_dump(mode="json"),
-    }
+    item = collection_item(metadata.tour_id, "TRANSCRIPT", "transcript", metadata.model_dump(mode="json"))
     client("dynamodb").put_item(TableName=get_settings().main_table, Item=to_item(item))
 
 
 def put_summary(summary: StoredSummary) -> None:
-    item = {"PK": tour_pk(summary.tour_id), "SK": "SUMMARY", "entity": "summary", **summary.model_dump(mode="json")}
+    item = collection_item(summary.tour_id, "SUMMARY", "summary", summary.model_dump(mode="json"))
     client("dynamodb").put_item(TableName=get_settings().main_table, Item=to_item(item))
 
 
@@ -217,34 +199,23 @@ def replace_highlights(tour_id: str, highlights: list[StoredHighlight]) -> int:
         {
             "PutRequest": {
                 "Item": to_item(
-                    {
-                        "PK": tour_pk(tour_id),
-                        "SK": highlight_sk(h.timestamp_ms, h.id),
-                        "entity": "highlight",
-                        **h.model_dump(mode="json"),
-                    }
+                    collection_item(tour_id, highlight_sk(h.timestamp_ms, h.id), "highlight", h.model_dump(mode="json"))
                 )
             }
         }
         for h in highlights
     ]
-    deletes = [{"DeleteRequest": {"Key": key(tour_pk(tour_id), sk)}} for sk in old_keys]
+    deletes = [{"DeleteRequest": {"Key": tour_key(tour_id, sk)}} for sk in old_keys]
     _batch_write(table, puts)
     _batch_write(table, deletes)
     return len(old_keys)
 
 
 def _batch_write(table: str, requests: list[dict[str, Any]]) -> None:
-    for start in range(0, len(requests), _BATCH):
-        pending = requests[start : start + _BATCH]
-        for attempt in range(_BATCH_ATTEMPTS):
-            response = client("dynamodb").batch_write_item(RequestItems={table: pending})
-            pending = (response.get("UnprocessedItems") or {}).get(table) or []
-            if not pending:
-                break
-            time.sleep(0.05 * 2**attempt)
-        if pending:
-            raise UpstreamRetryable("the database kept throttling the highlight writes")
+    try:
+        batch_write(table, requests)
+    except RateLimited as error:
+        raise UpstreamRetryable("the database kept throttling the highlight writes") from error
 
 
 # ---------------------------------------------------------------- S3

@@ -12,8 +12,7 @@ from typing import Any
 
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import conflicts_as, from_item, key, to_item
-from realty.core.errors import BadRequest
+from realty.core.dynamo import Guarded, from_item, index_key_names, key, query_page, to_item, transact, update_action
 from realty.properties.models import (
     MAX_IMAGES_PER_PROPERTY,
     Property,
@@ -115,23 +114,15 @@ CHANGED = "the property was changed by another request, retry"
 
 def create_property(prop: Property, *, audit: dict[str, Any]) -> None:
     """The property, its MLS claim (if any) and the audit item, all or nothing."""
-    actions: list[dict[str, Any]] = [
-        {
-            "Put": {
-                "TableName": get_settings().main_table,
-                "Item": to_item(_property_item(prop)),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
+    put = {
+        "Put": {
+            "TableName": get_settings().main_table,
+            "Item": to_item(_property_item(prop)),
+            "ConditionExpression": "attribute_not_exists(PK)",
         }
-    ]
-    messages: list[str | None] = ["the property already exists"]
-    if prop.mls_id:
-        actions.append(_claim_put(prop.mls_id, prop.id))
-        messages.append(MLS_TAKEN)
-    actions.append(audit)
-    messages.append(None)
-    with conflicts_as(*messages):
-        client("dynamodb").transact_write_items(TransactItems=actions)
+    }
+    claim = [Guarded(_claim_put(prop.mls_id, prop.id), MLS_TAKEN)] if prop.mls_id else []
+    transact(Guarded(put, "the property already exists"), *claim, audit)
 
 
 def update_property(before: Property, after: Property, *, audit: dict[str, Any]) -> None:
@@ -141,123 +132,86 @@ def update_property(before: Property, after: Property, *, audit: dict[str, Any])
     new one taken, so two listings can never hold one MLS id, even for an instant.
     """
     values = after.model_dump(mode="json", include={*_EDITABLE, "updated_at", "version"})
-    values.update(_index_keys(after))
-    sets = {name: value for name, value in values.items() if value is not None}
-    removes = [name for name, value in values.items() if value is None]
-    names = {f"#{name}": name for name in values}
-    attribute_values = to_item({f":{name}": value for name, value in sets.items()})
-    attribute_values[":expected"] = {"N": str(before.version)}
-    expression = "SET " + ", ".join(f"#{name} = :{name}" for name in sets)
-    if removes:
-        expression += " REMOVE " + ", ".join(f"#{name}" for name in removes)
-    actions: list[dict[str, Any]] = [
-        {
-            "Update": {
-                "TableName": get_settings().main_table,
-                "Key": _property_key(before.id),
-                "UpdateExpression": expression,
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": attribute_values,
-            }
-        }
-    ]
-    messages: list[str | None] = [CHANGED]
+    update = update_action(
+        get_settings().main_table,
+        _property_key(before.id),
+        set_values={**values, **_index_keys(after)},  # None: removed (an inactive listing leaves GSI2/GSI3)
+        condition="#version = :expected",
+        names={"#version": "version"},
+        values={":expected": before.version},
+    )
+    actions: list[dict[str, Any] | Guarded] = [Guarded(update, CHANGED)]
     old_claim = normalize_mls_id(before.mls_id) if before.mls_id else None
     new_claim = normalize_mls_id(after.mls_id) if after.mls_id else None
     if old_claim != new_claim:
         if before.mls_id:
-            actions.append(_claim_delete(before.mls_id, before.id))
-            messages.append(CHANGED)
+            actions.append(Guarded(_claim_delete(before.mls_id, before.id), CHANGED))
         if after.mls_id:
-            actions.append(_claim_put(after.mls_id, after.id))
-            messages.append(MLS_TAKEN)
-    actions.append(audit)
-    messages.append(None)
-    with conflicts_as(*messages):
-        client("dynamodb").transact_write_items(TransactItems=actions)
+            actions.append(Guarded(_claim_put(after.mls_id, after.id), MLS_TAKEN))
+    transact(*actions, audit)
 
 
 def delete_property(prop: Property, *, audit: dict[str, Any]) -> None:
     """The property and its MLS claim go together, if nobody changed the property since it was read."""
-    actions: list[dict[str, Any]] = [
-        {
-            "Delete": {
-                "TableName": get_settings().main_table,
-                "Key": _property_key(prop.id),
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": {"#version": "version"},
-                "ExpressionAttributeValues": {":expected": {"N": str(prop.version)}},
-            }
+    delete = {
+        "Delete": {
+            "TableName": get_settings().main_table,
+            "Key": _property_key(prop.id),
+            "ConditionExpression": "#version = :expected",
+            "ExpressionAttributeNames": {"#version": "version"},
+            "ExpressionAttributeValues": {":expected": {"N": str(prop.version)}},
         }
-    ]
-    messages: list[str | None] = [CHANGED]
-    if prop.mls_id:
-        actions.append(_claim_delete(prop.mls_id, prop.id))
-        messages.append(CHANGED)
-    actions.append(audit)
-    messages.append(None)
-    with conflicts_as(*messages):
-        client("dynamodb").transact_write_items(TransactItems=actions)
+    }
+    claim = [Guarded(_claim_delete(prop.mls_id, prop.id), CHANGED)] if prop.mls_id else []
+    transact(Guarded(delete, CHANGED), *claim, audit)
 
 
 def add_image(property_id: str, image: PropertyImage, *, owner_id: str | None, audit: dict[str, Any]) -> None:
     """Record a pending image, if the property still exists (and is `owner_id`'s) and has room for it."""
     condition = "attribute_exists(PK) AND size(images) < :max"
     values: dict[str, Any] = {
-        ":image": to_item({"v": image.model_dump(mode="json", exclude_none=True)})["v"],
-        ":max": {"N": str(MAX_IMAGES_PER_PROPERTY)},
-        ":now": {"S": image.created_at},
+        ":image": image.model_dump(mode="json", exclude_none=True),
+        ":max": MAX_IMAGES_PER_PROPERTY,
     }
     if owner_id is not None:
         condition += " AND realtor_id = :owner"
-        values[":owner"] = {"S": owner_id}
-    update = {
-        "Update": {
-            "TableName": get_settings().main_table,
-            "Key": _property_key(property_id),
-            "UpdateExpression": "SET images.#image = :image, updated_at = :now",
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": {"#image": image.id},
-            "ExpressionAttributeValues": values,
-        }
-    }
-    with conflicts_as(f"a property holds at most {MAX_IMAGES_PER_PROPERTY} images", None):
-        client("dynamodb").transact_write_items(TransactItems=[update, audit])
+        values[":owner"] = owner_id
+    update = update_action(
+        get_settings().main_table,
+        _property_key(property_id),
+        set_values={"updated_at": image.created_at},
+        clauses=["images.#image = :image"],
+        condition=condition,
+        names={"#image": image.id},
+        values=values,
+    )
+    transact(Guarded(update, f"a property holds at most {MAX_IMAGES_PER_PROPERTY} images"), audit)
 
 
 def save_image(property_id: str, image: PropertyImage, *, updated_at: str, audit: dict[str, Any]) -> None:
     """Replace an image record that still exists (a deleted image is never brought back)."""
-    update = {
-        "Update": {
-            "TableName": get_settings().main_table,
-            "Key": _property_key(property_id),
-            "UpdateExpression": "SET images.#image = :image, updated_at = :now",
-            "ConditionExpression": "attribute_exists(images.#image)",
-            "ExpressionAttributeNames": {"#image": image.id},
-            "ExpressionAttributeValues": {
-                ":image": to_item({"v": image.model_dump(mode="json", exclude_none=True)})["v"],
-                ":now": {"S": updated_at},
-            },
-        }
-    }
-    with conflicts_as("the image was deleted", None):
-        client("dynamodb").transact_write_items(TransactItems=[update, audit])
+    update = update_action(
+        get_settings().main_table,
+        _property_key(property_id),
+        set_values={"updated_at": updated_at},
+        clauses=["images.#image = :image"],
+        condition="attribute_exists(images.#image)",
+        names={"#image": image.id},
+        values={":image": image.model_dump(mode="json", exclude_none=True)},
+    )
+    transact(Guarded(update, "the image was deleted"), audit)
 
 
 def remove_image(property_id: str, image_id: str, *, updated_at: str, audit: dict[str, Any]) -> None:
-    update = {
-        "Update": {
-            "TableName": get_settings().main_table,
-            "Key": _property_key(property_id),
-            "UpdateExpression": "REMOVE images.#image SET updated_at = :now",
-            "ConditionExpression": "attribute_exists(images.#image)",
-            "ExpressionAttributeNames": {"#image": image_id},
-            "ExpressionAttributeValues": {":now": {"S": updated_at}},
-        }
-    }
-    with conflicts_as("the image was already deleted", None):
-        client("dynamodb").transact_write_items(TransactItems=[update, audit])
+    update = update_action(
+        get_settings().main_table,
+        _property_key(property_id),
+        set_values={"updated_at": updated_at},
+        remove=["images.#image"],
+        condition="attribute_exists(images.#image)",
+        names={"#image": image_id},
+    )
+    transact(Guarded(update, "the image was already deleted"), audit)
 
 
 # ---------------------------------------------------------------- reads
@@ -302,8 +256,8 @@ class PropertyQuery:
     min_bedrooms: int | None = None
 
     @property
-    def key_names(self) -> tuple[str, ...]:
-        return ("PK", "SK", f"{self.index}PK", f"{self.index}SK")
+    def key_names(self) -> frozenset[str]:
+        return index_key_names(self.index)
 
 
 def realtor_query(realtor_id: str) -> PropertyQuery:
@@ -322,48 +276,13 @@ def active_query(
     return PropertyQuery("GSI3", "ACTIVE", min_price, max_price, min_bedrooms)
 
 
-# A filtered page may need several Query calls; past this many, the page is returned short, with a
-# cursor, rather than risk the function's timeout on a very selective filter.
-MAX_QUERY_CALLS_PER_PAGE = 20
-FILTERED_PAGE_SIZE = 100
-
-
 def query_properties(
     query: PropertyQuery, *, limit: int, start_key: dict[str, Any] | None
 ) -> tuple[list[Property], dict[str, Any] | None]:
-    """Up to `limit` matching properties from `start_key` on, and the key to resume after the last one.
-
-    Queries page after page until `limit` items matched or the partition ended. When a page holds
-    more matches than needed, the resume key is the last returned item's own key, so the next page
-    starts exactly after it.
-    """
-    if start_key is not None and set(start_key) != set(query.key_names):
-        raise BadRequest("cursor is invalid or belongs to another query", field="cursor")
-    request = _query_request(query)
-    if start_key:
-        request["ExclusiveStartKey"] = start_key
-    found: list[dict[str, Any]] = []
-    for _ in range(MAX_QUERY_CALLS_PER_PAGE):
-        # Unfiltered, every evaluated item matches; filtered, read ahead and cut (see `_key_of`).
-        request["Limit"] = FILTERED_PAGE_SIZE if "FilterExpression" in request else limit - len(found)
-        response = client("dynamodb").query(**request)
-        items = response.get("Items") or []
-        last = response.get("LastEvaluatedKey")
-        room = limit - len(found)
-        if len(items) > room:
-            found.extend(items[:room])
-            return [property_from_item(i) for i in found], _key_of(found[-1], query)
-        found.extend(items)
-        if not last:
-            return [property_from_item(i) for i in found], None
-        if len(found) == limit:
-            return [property_from_item(i) for i in found], last
-        request["ExclusiveStartKey"] = last
-    return [property_from_item(i) for i in found], request.get("ExclusiveStartKey")
-
-
-def _key_of(item: dict[str, Any], query: PropertyQuery) -> dict[str, Any]:
-    return {name: item[name] for name in query.key_names}
+    """Up to `limit` matching properties from `start_key` on, and the key to resume after the last one
+    (read as every list is: `query_page`)."""
+    items, last_key = query_page(_query_request(query), limit=limit, start_key=start_key, key_names=query.key_names)
+    return [property_from_item(i) for i in items], last_key
 
 
 def _query_request(query: PropertyQuery) -> dict[str, Any]:

@@ -7,11 +7,21 @@ so ids do not leak. The rule lives here only: bookings, tours, calls and process
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 
 from realty.core.auth import Caller, Role
 
 Side = Literal["realtor", "buyer"]
+
+
+class Scope(StrEnum):
+    """Which list a route shows (tours, bookings): set by the route, never by the caller's role, so an
+    admin on `/realtors/tours` sees the tours they lead as a realtor, not every tour."""
+
+    BUYER = "buyer"  # the caller's own, as the buyer
+    REALTOR = "realtor"  # the caller's own (their tours, their properties' bookings), as the realtor
+    ADMIN = "admin"  # everyone's
 
 
 def _side_of(caller: Caller) -> Side:

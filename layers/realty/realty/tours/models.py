@@ -14,8 +14,8 @@ from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from realty.core.models import Model
 from realty.core.types import SINGLE_LINE, WHOLE_NUMBER
+from realty.properties.summary import PropertySummary
 from realty.tours.states import TourStatus
-from realty.tours.summary import PropertySummary
 
 MAX_NOTES_PER_TOUR = 200
 NOTE_MAX_CHARS = 2000
@@ -28,6 +28,16 @@ class CallStatus(StrEnum):
     CREATED = "created"
     ACTIVE = "active"
     ENDED = "ended"
+
+
+class RecordingStatus(StrEnum):
+    """The call's `recording_status`: where its one recording is."""
+
+    RECORDING = "recording"  # the capture pipeline is running
+    STOPPED = "stopped"  # captured, the meeting still going on
+    CONCATENATING = "concatenating"  # the meeting ended; Chime is making the single audio file
+    AVAILABLE = "available"  # the recording record exists
+    FAILED = "failed"  # a pipeline failed; nothing to play
 
 
 class HighlightType(StrEnum):
@@ -86,7 +96,7 @@ class Call(_Stored):
     duration_minutes: int
     status: CallStatus
     chime_meeting_id: str | None = None
-    recording_status: str | None = None
+    recording_status: RecordingStatus | None = None
     started_at: str | None = None
     ended_at: str | None = None
     created_at: str
@@ -156,7 +166,7 @@ class UpdateTourRequest(Model):
 class CallAttributes(Model):
     id: str
     status: CallStatus
-    recording_status: str | None = None
+    recording_status: RecordingStatus | None = None
     started_at: str | None = None
     ended_at: str | None = None
 

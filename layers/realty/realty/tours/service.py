@@ -1,10 +1,11 @@
-"""Tour rules: its details from one Query, the lists, notes, admin changes.
+"""Tour rules: its details from one Query, the lists, notes.
 
 A tour is visible to its realtor, its buyer and admins; anyone else gets a 404. That rule is
 `realty.tours.access.visible`, which every route under a tour applies to what it read: here
 `get_tour_for(caller, tour_id)` (details and notes, from the whole item collection); the calls
 capability (start, end, record, recording) and processing (transcript, highlights, summary,
-reprocess) read only the items they need and check them with the same function.
+reprocess) read only the items they need and check them with the same function. An admin's
+changes to a tour (cancel, close) reach into bookings and calls, so they live in `realty.admin.tours`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from realty.core.auth import Caller
 from realty.core.envelope import Relationship, Resource
 from realty.core.errors import Conflict, NotFound
 from realty.core.pagination import decode_cursor, encode_cursor
+from realty.properties.summary import PropertySummary
 from realty.tours import access, store
+from realty.tours.access import Scope
 from realty.tours.models import (
     MAX_NOTES_PER_TOUR,
     CallAttributes,
@@ -26,15 +29,13 @@ from realty.tours.models import (
     HighlightAttributes,
     NoteAttributes,
     NoteItem,
-    PropertySummary,
     Tour,
     TourAttributes,
     TourCollection,
     TourDetailAttributes,
     TourNote,
-    UpdateTourRequest,
 )
-from realty.tours.states import TourStatus, ensure_transition
+from realty.tours.states import TourStatus
 
 # ---------------------------------------------------------------- responses
 
@@ -133,16 +134,16 @@ def get_tour(caller: Caller, tour_id: str) -> Resource[TourDetailAttributes]:
 def list_tours(
     caller: Caller,
     *,
-    scope: str,
+    scope: Scope,
     when: str | None,
     status: TourStatus | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Resource[TourAttributes]], str | None]:
     """`scope`: `buyer` (GSI1, my tours), `realtor` (GSI2, my tours) or `admin` (GSI4, all tours)."""
-    if scope == "admin":
+    if scope is Scope.ADMIN:
         index, pk = "GSI4", "TOURS"
-    elif scope == "realtor":
+    elif scope is Scope.REALTOR:
         index, pk = "GSI2", f"REALTOR#{caller.user_id}#TOURS"
     else:
         index, pk = "GSI1", f"BUYER#{caller.user_id}#TOURS"
@@ -195,45 +196,3 @@ def add_note(caller: Caller, tour_id: str, request: CreateNoteRequest) -> Resour
     )
     store.add_note(note, audit=audit)
     return note_resource(note)
-
-
-def update_tour(caller: Caller, tour_id: str, request: UpdateTourRequest) -> Resource[TourAttributes]:
-    """Admin: cancel a tour (its booking is cancelled with it), or close a tour that never ended.
-
-    Closing an `in_progress` tour is the call's end (`realty.calls.service.close_tour`): the capture
-    is stopped, the meeting deleted and the recording concatenated, and the call, tour and booking
-    change in one transaction, exactly as when the realtor ends the tour.
-    """
-    target = TourStatus(request.status)
-    if target is TourStatus.CANCELLED:
-        return cancel_tour(caller, tour_id)
-    tour = get_tour_for(caller, tour_id).tour
-    ensure_transition(tour.status, target)
-    # Imported on use: only this admin action needs Chime, the other tour routes never load it.
-    from realty.calls import service as calls
-
-    calls.close_tour(caller, tour.id)
-    closed = store.get_tour(tour.id)
-    if closed is None:  # pragma: no cover - tours are never deleted
-        raise NotFound("no such tour")
-    return to_resource(closed)
-
-
-def cancel_tour(caller: Caller, tour_id: str) -> Resource[TourAttributes]:
-    """Cancel a tour by cancelling its booking: slots, reminders and invites follow the booking."""
-    # Imported on use: only this admin action needs the booking rules (emails, invites, reminders);
-    # the tours function's other routes never load them.
-    from realty.bookings import service as bookings
-    from realty.bookings import store as bookings_store
-
-    tour = get_tour_for(caller, tour_id).tour
-    ensure_transition(tour.status, TourStatus.CANCELLED)
-    booking = bookings_store.get_booking(tour.booking_id)
-    if booking is None or booking.tour_id != tour.id:
-        # A scheduled tour is always its booking's current tour; anything else is not ours to cancel.
-        raise Conflict("the tour's booking has moved on; cancel the booking instead")
-    bookings.cancel_booking(caller, tour.booking_id)
-    cancelled = store.get_tour(tour.id)
-    if cancelled is None:  # pragma: no cover - tours are never deleted
-        raise NotFound("no such tour")
-    return to_resource(cancelled)

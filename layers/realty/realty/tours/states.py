@@ -1,22 +1,14 @@
-"""The allowed status transitions of bookings and tours, in one place.
+"""A tour's statuses and the changes allowed between them.
 
-Every status change in any service goes through `ensure_transition`; anything not in these tables
-is a 409 that says what is allowed from the current status.
+Every tour status change goes through `ensure_transition`; anything not in the table is a 409 that
+says what is allowed from the current status. Booking statuses are in `realty.bookings.states`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from realty.core.errors import Conflict
-
-
-class BookingStatus(StrEnum):
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    DECLINED = "declined"
-    CANCELLED = "cancelled"
-    COMPLETED = "completed"
+from realty.core import transitions
 
 
 class TourStatus(StrEnum):
@@ -29,17 +21,6 @@ class TourStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-BOOKING_TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
-    # A reschedule keeps a pending booking pending and sends a confirmed one back to pending.
-    BookingStatus.PENDING: frozenset(
-        {BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.DECLINED, BookingStatus.CANCELLED}
-    ),
-    BookingStatus.CONFIRMED: frozenset({BookingStatus.PENDING, BookingStatus.CANCELLED, BookingStatus.COMPLETED}),
-    BookingStatus.DECLINED: frozenset(),
-    BookingStatus.CANCELLED: frozenset(),
-    BookingStatus.COMPLETED: frozenset(),
-}
-
 TOUR_TRANSITIONS: dict[TourStatus, frozenset[TourStatus]] = {
     TourStatus.SCHEDULED: frozenset({TourStatus.IN_PROGRESS, TourStatus.CANCELLED}),
     TourStatus.IN_PROGRESS: frozenset({TourStatus.COMPLETED}),
@@ -51,20 +32,6 @@ TOUR_TRANSITIONS: dict[TourStatus, frozenset[TourStatus]] = {
 }
 
 
-def ensure_transition(current: StrEnum, target: StrEnum) -> None:
-    """Raise a 409 unless `current -> target` is allowed for its kind (booking or tour)."""
-    if type(current) is not type(target):
-        # StrEnums compare equal to their values ("completed" is both kinds): never mix them up.
-        raise TypeError(f"{type(current).__name__} cannot move to a {type(target).__name__}")
-    table: dict[StrEnum, frozenset[StrEnum]]
-    if isinstance(current, BookingStatus):
-        kind, table = "booking", BOOKING_TRANSITIONS  # type: ignore[assignment]
-    else:
-        kind, table = "tour", TOUR_TRANSITIONS  # type: ignore[assignment]
-    allowed = table[current]
-    if target in allowed:
-        return
-    if allowed:
-        options = ", ".join(sorted(s.value for s in allowed))
-        raise Conflict(f"a {current.value} {kind} can only become: {options}", code="INVALID_TRANSITION")
-    raise Conflict(f"a {current.value} {kind} cannot change any more", code="INVALID_TRANSITION")
+def ensure_transition(current: TourStatus, target: TourStatus) -> None:
+    """Raise a 409 unless a tour may move from `current` to `target`."""
+    transitions.ensure_transition(current, target, TOUR_TRANSITIONS, "tour")

@@ -1,4 +1,10 @@
-"""DynamoDB access for tours: the tour's item collection (`PK = TOUR#<id>`) and the by-owner lists."""
+"""DynamoDB access for tours: the tour's item collection (`PK = TOUR#<id>`) and the by-owner lists.
+
+This module owns the `TOUR#` keys: the capabilities that keep items in a tour's collection (calls:
+the call's meeting and the recording; processing: status, transcript, summary, highlights) build
+their keys and items with `tour_pk`, `tour_key` and `collection_item`, and change the tour's status
+with `status_action`, so the collection's layout is written down once.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from typing import Any
 
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import conflicts_as, from_item, key, to_item
+from realty.core.dynamo import Guarded, from_item, index_key_names, key, query_page, to_item, transact, update_action
 from realty.tours.models import Call, Highlight, Tour, TourCollection, TourNote
 from realty.tours.states import TourStatus
 
@@ -17,6 +23,16 @@ LONGEST_TOUR_MINUTES = 120
 
 def tour_pk(tour_id: str) -> str:
     return f"TOUR#{tour_id}"
+
+
+def tour_key(tour_id: str, sk: str = "TOUR") -> dict[str, Any]:
+    """The key of an item of the tour's collection: the tour itself (`TOUR`), `CALL`, `RECORDING`..."""
+    return key(tour_pk(tour_id), sk)
+
+
+def collection_item(tour_id: str, sk: str, entity: str, values: dict[str, Any], **index_keys: str) -> dict[str, Any]:
+    """An item stored under the tour (`PK = TOUR#<id>`), with the GSI keys it is also found by."""
+    return {"PK": tour_pk(tour_id), "SK": sk, **index_keys, "entity": entity, **values}
 
 
 def tour_item(tour: Tour) -> dict[str, Any]:
@@ -36,23 +52,13 @@ def tour_item(tour: Tour) -> dict[str, Any]:
 
 
 def call_item(call: Call) -> dict[str, Any]:
-    return {
-        "PK": tour_pk(call.tour_id),
-        "SK": "CALL",
-        "GSI1PK": f"CALL#{call.id}",
-        "GSI1SK": "CALL",
-        "entity": "call",
-        **call.model_dump(mode="json"),
-    }
+    return collection_item(
+        call.tour_id, "CALL", "call", call.model_dump(mode="json"), GSI1PK=f"CALL#{call.id}", GSI1SK="CALL"
+    )
 
 
 def note_item(note: TourNote) -> dict[str, Any]:
-    return {
-        "PK": tour_pk(note.tour_id),
-        "SK": f"NOTE#{note.created_at}#{note.id}",
-        "entity": "tour_note",
-        **note.model_dump(mode="json"),
-    }
+    return collection_item(note.tour_id, f"NOTE#{note.created_at}#{note.id}", "tour_note", note.model_dump(mode="json"))
 
 
 # ---------------------------------------------------------------- transaction actions
@@ -71,27 +77,23 @@ def status_action(
     tour_id: str, *, expected: TourStatus, target: TourStatus, stamp: str, stamp_attribute: str
 ) -> dict[str, Any]:
     """An Update moving a tour from `expected` to `target` (checked by the caller against the table)."""
-    return {
-        "Update": {
-            "TableName": get_settings().main_table,
-            "Key": key(tour_pk(tour_id), "TOUR"),
-            "UpdateExpression": "SET #status = :target, #stamp = :stamp, updated_at = :stamp",
-            "ConditionExpression": "#status = :expected",
-            "ExpressionAttributeNames": {"#status": "status", "#stamp": stamp_attribute},
-            "ExpressionAttributeValues": {
-                ":target": {"S": target.value},
-                ":expected": {"S": expected.value},
-                ":stamp": {"S": stamp},
-            },
-        }
-    }
+    return update_action(
+        get_settings().main_table,
+        tour_key(tour_id),
+        set_values={"status": target.value, stamp_attribute: stamp, "updated_at": stamp},
+        condition="#status = :expected",
+        names={"#status": "status"},
+        values={":expected": expected.value},
+    )
 
 
 # ---------------------------------------------------------------- reads
 
 
-def get_tour(tour_id: str) -> Tour | None:
-    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=key(tour_pk(tour_id), "TOUR"))
+def get_tour(tour_id: str, *, consistent: bool = False) -> Tour | None:
+    response = client("dynamodb").get_item(
+        TableName=get_settings().main_table, Key=tour_key(tour_id), ConsistentRead=consistent
+    )
     item = response.get("Item")
     return Tour.model_validate(from_item(item)) if item else None
 
@@ -148,7 +150,7 @@ class TourQuery:
 
 
 def list_tours(query: TourQuery) -> tuple[list[Tour], dict[str, Any] | None]:
-    """One Query on GSI1/GSI2 (by scheduled_at) or GSI4 (by creation).
+    """A page of GSI1/GSI2 (by scheduled_at) or GSI4 (by creation), read as every list is (`query_page`).
 
     `upcoming`: not over yet (ends_at in the future), soonest first, cancelled tours left out;
     `past`: over, most recent first; neither: everything, most recent first.
@@ -190,15 +192,13 @@ def list_tours(query: TourQuery) -> tuple[list[Tour], dict[str, Any] | None]:
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
         "ScanIndexForward": forward,
-        "Limit": query.limit,
     }
     if filters:
         request["FilterExpression"] = " AND ".join(filters)
-    if query.start_key:
-        request["ExclusiveStartKey"] = query.start_key
-    response = client("dynamodb").query(**request)
-    tours = [Tour.model_validate(from_item(i)) for i in response.get("Items", [])]
-    return tours, response.get("LastEvaluatedKey")
+    items, last_key = query_page(
+        request, limit=query.limit, start_key=query.start_key, key_names=index_key_names(query.index)
+    )
+    return [Tour.model_validate(from_item(i)) for i in items], last_key
 
 
 # ---------------------------------------------------------------- writes
@@ -207,31 +207,20 @@ def list_tours(query: TourQuery) -> tuple[list[Tour], dict[str, Any] | None]:
 def add_note(note: TourNote, *, audit: dict[str, Any]) -> None:
     """The note, if its tour still exists and is not cancelled, with its audit item."""
     table = get_settings().main_table
-    with conflicts_as("the tour was cancelled; notes can no longer be added", "this note already exists", None):
-        client("dynamodb").transact_write_items(
-            TransactItems=[
-                {
-                    "ConditionCheck": {
-                        "TableName": table,
-                        "Key": key(tour_pk(note.tour_id), "TOUR"),
-                        "ConditionExpression": "attribute_exists(PK) AND #status <> :cancelled",
-                        "ExpressionAttributeNames": {"#status": "status"},
-                        "ExpressionAttributeValues": {":cancelled": {"S": TourStatus.CANCELLED.value}},
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": to_item(note_item(note)),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-                audit,
-            ]
-        )
-
-
-def transact(actions: list[dict[str, Any]], messages: list[str | None]) -> None:
-    """Run actions other capabilities composed around a tour change, in one transaction."""
-    with conflicts_as(*messages):
-        client("dynamodb").transact_write_items(TransactItems=actions)
+    tour_open = {
+        "ConditionCheck": {
+            "TableName": table,
+            "Key": tour_key(note.tour_id),
+            "ConditionExpression": "attribute_exists(PK) AND #status <> :cancelled",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":cancelled": {"S": TourStatus.CANCELLED.value}},
+        }
+    }
+    put = {
+        "Put": {"TableName": table, "Item": to_item(note_item(note)), "ConditionExpression": "attribute_not_exists(PK)"}
+    }
+    transact(
+        Guarded(tour_open, "the tour was cancelled; notes can no longer be added"),
+        Guarded(put, "this note already exists"),
+        audit,
+    )

@@ -10,8 +10,8 @@ from realty.core.audit import audit_action
 from realty.core.auth import Role
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import conflicts_as, from_item, key, to_item
-from realty.core.errors import BadRequest, RateLimited, UpstreamError
+from realty.core.dynamo import Guarded, from_item, index_key_names, key, query_page, to_item, transact
+from realty.core.errors import RateLimited, UpstreamError
 from realty.users.identity import Identity
 from realty.users.identity import get_identity as get_identity  # the authorizer's one read, kept light there
 from realty.users.models import User
@@ -56,32 +56,35 @@ def get_user(user_id: str) -> User | None:
 def create_user(user: User) -> None:
     """User and identity together; the identity's condition makes a second creation for one `sub` fail."""
     table = get_settings().main_table
-    with conflicts_as("this identity already has a user", "this user already exists", None):
-        client("dynamodb").transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": to_item(_identity_item(user)),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": to_item(_user_item(user)),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-                audit_action(
-                    actor_id=user.id,
-                    action="user.created",
-                    resource_type="user",
-                    resource_id=user.id,
-                    details={"role": user.role.value},
-                ),
-            ]
-        )
+    transact(
+        Guarded(
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": to_item(_identity_item(user)),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            "this identity already has a user",
+        ),
+        Guarded(
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": to_item(_user_item(user)),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            "this user already exists",
+        ),
+        audit_action(
+            actor_id=user.id,
+            action="user.created",
+            resource_type="user",
+            resource_id=user.id,
+            details={"role": user.role.value},
+        ),
+    )
 
 
 def save_user(user: User, *, audit: dict[str, Any]) -> User:
@@ -92,21 +95,19 @@ def save_user(user: User, *, audit: dict[str, Any]) -> User:
     """
     table = get_settings().main_table
     stored = user.model_copy(update={"version": user.version + 1})
-    with conflicts_as("the user was changed by another request, retry", None, None):
-        client("dynamodb").transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": to_item(_user_item(stored)),
-                        "ConditionExpression": "version = :expected",
-                        "ExpressionAttributeValues": {":expected": {"N": str(user.version)}},
-                    }
-                },
-                {"Put": {"TableName": table, "Item": to_item(_identity_item(stored))}},
-                audit,
-            ]
-        )
+    put = {
+        "Put": {
+            "TableName": table,
+            "Item": to_item(_user_item(stored)),
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": {":expected": {"N": str(user.version)}},
+        }
+    }
+    transact(
+        Guarded(put, "the user was changed by another request, retry"),
+        {"Put": {"TableName": table, "Item": to_item(_identity_item(stored))}},
+        audit,
+    )
     return stored
 
 
@@ -134,21 +135,15 @@ def query_users(
 ) -> tuple[list[User], dict[str, Any] | None]:
     """Newest first: one role's users (GSI1 `ROLE#<role>`) or everyone (GSI2 `USERS`); one Query."""
     index, partition = ("GSI1", f"ROLE#{role.value}") if role else ("GSI2", "USERS")
-    if start_key is not None and set(start_key) != {"PK", "SK", f"{index}PK", f"{index}SK"}:
-        raise BadRequest("cursor is invalid or belongs to another query", field="cursor")
     request: dict[str, Any] = {
         "TableName": get_settings().main_table,
         "IndexName": index,
         "KeyConditionExpression": f"{index}PK = :pk",
         "ExpressionAttributeValues": {":pk": {"S": partition}},
         "ScanIndexForward": False,
-        "Limit": limit,
     }
-    if start_key:
-        request["ExclusiveStartKey"] = start_key
-    response = client("dynamodb").query(**request)
-    users = [User.model_validate(from_item(item)) for item in response.get("Items") or []]
-    return users, response.get("LastEvaluatedKey")
+    items, last_key = query_page(request, limit=limit, start_key=start_key, key_names=index_key_names(index))
+    return [User.model_validate(from_item(item)) for item in items], last_key
 
 
 def disable_sign_in(username: str) -> None:

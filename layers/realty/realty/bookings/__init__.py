@@ -1,0 +1,1 @@
+"""Bookings: a buyer's request for a tour, the realtor's answer, and what a confirmation sets in motion."""
