@@ -1,4 +1,5 @@
-"""Bookings: /api/v1/buyers/bookings*, /api/v1/realtors/bookings* and /api/v1/admin/bookings*."""
+"""Bookings and scheduling: /api/v1/{buyers,realtors,admin}/bookings*, a realtor's availability
+(/api/v1/realtors/availability*) and a listing's free slots (/api/v1/buyers/properties/{id}/slots)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,18 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
-from realty.bookings import service
+from realty.availability import service as availability
+from realty.availability.models import (
+    MAX_BLOCKS,
+    MAX_TOUR_MINUTES,
+    MIN_TOUR_MINUTES,
+    AvailabilityAttributes,
+    BlockAttributes,
+    CreateBlockRequest,
+    FreeSlotsAttributes,
+    PutAvailabilityRequest,
+)
+from realty.bookings import free, service
 from realty.bookings.idempotency import create_booking_once
 from realty.bookings.models import (
     BookingAttributes,
@@ -136,6 +148,72 @@ def confirm_booking(id: str) -> One:
 @app.put("/api/v1/realtors/bookings/<id>/decline", summary="Decline a pending booking", tags=["bookings"])
 def decline_booking(id: str, body: DeclineBookingRequest) -> One:
     return respond(app, service.decline_booking(require_role(app, Role.REALTOR, Role.ADMIN), id, body))
+
+
+# ---------------------------------------------------------------- availability and free slots
+
+
+SlotsFrom = Annotated[
+    str | None, Query(alias="from", max_length=40, description="date (local midnight) or date-time; default now")
+]
+SlotsTo = Annotated[str | None, Query(alias="to", max_length=40, description="exclusive; default 7 days after from")]
+SlotsDuration = Annotated[
+    int | None, Query(ge=MIN_TOUR_MINUTES, le=MAX_TOUR_MINUTES, description="tour length in minutes; default 30")
+]
+
+
+@app.get(
+    "/api/v1/buyers/properties/<id>/slots",
+    summary="Free tour start times of a listing, in its time zone and UTC",
+    tags=["availability"],
+)
+def list_free_slots(
+    id: str,
+    from_: SlotsFrom = None,
+    to: SlotsTo = None,
+    duration: SlotsDuration = None,
+) -> Response[Envelope[Resource[FreeSlotsAttributes]]]:
+    caller = require_role(app, Role.BUYER, Role.ADMIN)
+    return respond(app, free.free_slots(caller, id, from_=from_, to=to, duration_minutes=duration))
+
+
+Rules = Response[Envelope[Resource[AvailabilityAttributes]]]
+OneBlock = Response[Envelope[Resource[BlockAttributes]]]
+
+
+@app.get("/api/v1/realtors/availability", summary="My availability rules (defaults until saved)", tags=["availability"])
+def get_availability() -> Rules:
+    return respond(app, availability.get_availability(require_role(app, Role.REALTOR)))
+
+
+@app.put("/api/v1/realtors/availability", summary="Replace my availability rules", tags=["availability"])
+def put_availability(body: PutAvailabilityRequest) -> Rules:
+    return respond(app, availability.put_availability(require_role(app, Role.REALTOR), body))
+
+
+@app.get(
+    "/api/v1/realtors/availability/blocks",
+    summary="My blocks and extra openings not yet over, soonest first",
+    tags=["availability"],
+)
+def list_availability_blocks() -> Response[ListEnvelope[Resource[BlockAttributes]]]:
+    blocks = availability.list_blocks(require_role(app, Role.REALTOR))
+    return respond_page(app, blocks, limit=MAX_BLOCKS, next_cursor=None)
+
+
+@app.post(
+    "/api/v1/realtors/availability/blocks",
+    summary="Block time (closed even inside my hours) or open extra time",
+    tags=["availability"],
+    status_code=201,
+)
+def create_availability_block(body: CreateBlockRequest) -> OneBlock:
+    return respond(app, availability.create_block(require_role(app, Role.REALTOR), body), status=201)
+
+
+@app.delete("/api/v1/realtors/availability/blocks/<id>", summary="Remove a block or opening", tags=["availability"])
+def delete_availability_block(id: str) -> OneBlock:
+    return respond(app, availability.delete_block(require_role(app, Role.REALTOR), id))
 
 
 # ---------------------------------------------------------------- admins

@@ -107,7 +107,7 @@ def _other_parties(caller: Caller) -> tuple[emails.Party, ...]:
 
 
 def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[BookingAttributes]:
-    from realty.bookings import emails
+    from realty.bookings import emails, free
     from realty.properties.models import PropertyStatus
     from realty.properties.service import find_listed_property
 
@@ -131,6 +131,7 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
     taken = slots.conflict_in(calendar.taken, ignore_booking=None)
     if taken is not None:
         raise taken
+    free.check_bookable(free.listing_calendar(prop), start, request.duration_minutes)
     buyer, realtor = calendar.users.get(caller.user_id), calendar.users.get(prop.realtor_id)
     stamp = clock.now_iso()
     booking = Booking(
@@ -262,6 +263,8 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
     taken = slots.first_conflict(booking.realtor_id, booking.property_id, start, duration, ignore_booking=booking.id)
     if taken is not None:
         raise taken
+    if caller.role is Role.BUYER:
+        _check_move(booking, start, duration)
     updated = booking.model_copy(
         update={
             "scheduled_at": clock.iso(start),
@@ -292,6 +295,17 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
         reminders.sync_reminders(updated)
     emails.booking_rescheduled(updated, notify=_other_parties(caller))
     return to_resource(updated)
+
+
+def _check_move(booking: Booking, start: datetime, duration: int) -> None:
+    """A buyer moves a booking only into the listing's free time (its realtor and admins may place
+    a tour anywhere: it is the realtor's own calendar)."""
+    from realty.bookings import free
+    from realty.properties import store as properties
+
+    prop = properties.get_property(booking.property_id)
+    if prop is not None:
+        free.check_bookable(free.listing_calendar(prop), start, duration, ignore_booking=booking.id)
 
 
 def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttributes]:

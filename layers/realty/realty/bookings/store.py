@@ -216,6 +216,36 @@ def list_bookings(query: BookingQuery) -> tuple[list[Booking], dict[str, Any] | 
     return [Booking.model_validate(from_item(i)) for i in items], last_key
 
 
+def realtor_bookings_between(realtor_id: str, lower: str, upper: str, *, statuses: tuple[str, ...]) -> list[Booking]:
+    """The realtor's bookings in these statuses starting in [lower, upper]: one Query of GSI2 (every
+    page of it; a realtor's two weeks fit in one), the statuses as a filter."""
+    values: dict[str, Any] = {
+        ":pk": {"S": f"REALTOR#{realtor_id}#BOOKINGS"},
+        ":lower": {"S": lower},
+        ":upper": {"S": upper + "#~"},
+    }
+    names = {"#status": "status"}
+    placeholders = []
+    for index, status in enumerate(statuses):
+        values[f":s{index}"] = {"S": status}
+        placeholders.append(f":s{index}")
+    request: dict[str, Any] = {
+        "TableName": _main(),
+        "IndexName": "GSI2",
+        "KeyConditionExpression": "GSI2PK = :pk AND GSI2SK BETWEEN :lower AND :upper",
+        "FilterExpression": f"#status IN ({', '.join(placeholders)})",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    found: list[Booking] = []
+    while True:
+        response = client("dynamodb").query(**request)
+        found += [Booking.model_validate(from_item(i)) for i in response.get("Items") or []]
+        if not response.get("LastEvaluatedKey"):
+            return found
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
 # ---------------------------------------------------------------- writes
 
 

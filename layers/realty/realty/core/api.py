@@ -162,7 +162,8 @@ def _register_error_handlers(app: APIGatewayRestResolver) -> None:
             logger.warning(
                 "request failed upstream", extra={"code": error.code, "detail": getattr(error, "detail", None)}
             )
-        return error_response(app, error.status, [ErrorItem(code=error.code, message=error.message, field=error.field)])
+        item = ErrorItem(code=error.code, message=error.message, field=error.field, details=error.details)
+        return error_response(app, error.status, [item])
 
     @app.exception_handler(RequestValidationError)
     def handle_validation_error(error: RequestValidationError) -> Response[Any]:

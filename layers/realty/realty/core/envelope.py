@@ -57,6 +57,7 @@ class ErrorItem(Model):
     code: str
     message: str
     field: str | None = None
+    details: dict[str, Any] | None = Field(default=None, description="machine-readable detail of some errors")
 
 
 class ErrorMeta(Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 
 class AppError(Exception):
@@ -10,9 +11,18 @@ class AppError(Exception):
     code: str = "INTERNAL_ERROR"
     default_message: str = "the service failed to answer, retry later"
 
-    def __init__(self, message: str | None = None, *, field: str | None = None, code: str | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+    ):
         self.message = message or self.default_message
         self.field = field
+        # What a client can act on beyond the message (e.g. the next free slots of a 409 SLOT_UNAVAILABLE).
+        self.details = details
         if code:
             self.code = code
         super().__init__(self.message)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
+from realty.availability.models import ListingSchedule, TimeZone
 from realty.core.models import Model
 from realty.core.types import SINGLE_LINE, Omittable
 
@@ -87,6 +88,9 @@ class Property(Model):
     sqft: int
     status: PropertyStatus = PropertyStatus.ACTIVE
     images: list[PropertyImage] = Field(default_factory=list)
+    # None: the realtor's time zone and rules apply (`realty.availability`).
+    time_zone: str | None = None
+    schedule: ListingSchedule | None = None
     created_at: str
     updated_at: str
     version: int = Field(default=0, description="bumped by every edit of the listing; guards concurrent edits")
@@ -120,6 +124,10 @@ class CreatePropertyRequest(Model):
     bathrooms: Bathrooms
     sqft: Sqft
     status: PropertyStatus = PropertyStatus.ACTIVE
+    time_zone: TimeZone | None = Field(default=None, description="the listing's IANA time zone; null: its realtor's")
+    schedule: ListingSchedule | None = Field(
+        default=None, description="the listing's own hours, tour lengths and auto-confirm; null: its realtor's rules"
+    )
 
 
 class UpdatePropertyRequest(Model):
@@ -136,6 +144,10 @@ class UpdatePropertyRequest(Model):
     bathrooms: Omittable[Bathrooms] = None
     sqft: Omittable[Sqft] = None
     status: Omittable[PropertyStatus] = None
+    time_zone: TimeZone | None = Field(default=None, description="the listing's IANA time zone; null: its realtor's")
+    schedule: ListingSchedule | None = Field(
+        default=None, description="the listing's own hours, tour lengths and auto-confirm; null: its realtor's rules"
+    )
 
 
 # ---------------------------------------------------------------- responses
@@ -162,6 +174,8 @@ class PropertyAttributes(Model):
     sqft: int
     status: PropertyStatus
     images: list[ImageAttributes]
+    time_zone: str | None = None
+    schedule: ListingSchedule | None = None
     created_at: str
     updated_at: str
 

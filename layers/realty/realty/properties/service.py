@@ -72,6 +72,8 @@ def to_resource(prop: Property, *, all_images: bool) -> Resource[PropertyAttribu
         sqft=prop.sqft,
         status=prop.status,
         images=[_image_attributes(i) for i in images],
+        time_zone=prop.time_zone,
+        schedule=prop.schedule,
         created_at=prop.created_at,
         updated_at=prop.updated_at,
     )
@@ -114,6 +116,8 @@ def create_property(caller: Caller, request: CreatePropertyRequest) -> Resource[
         bathrooms=request.bathrooms,
         sqft=request.sqft,
         status=request.status,
+        time_zone=request.time_zone,
+        schedule=request.schedule,
         created_at=stamp,
         updated_at=stamp,
     )
@@ -133,9 +137,9 @@ def update_property(caller: Caller, property_id: str, request: UpdatePropertyReq
     changed = sorted(name for name, value in changes.items() if value != current[name])
     if not changed:
         return to_resource(prop, all_images=True)
-    updated = prop.model_copy(
-        update={name: changes[name] for name in changed} | {"updated_at": clock.now_iso(), "version": prop.version + 1}
-    )
+    # Validated again rather than copied: nested values (a listing's schedule) become models, not dicts.
+    stamps = {"updated_at": clock.now_iso(), "version": prop.version + 1}
+    updated = Property.model_validate(current | {name: changes[name] for name in changed} | stamps)
     details: dict[str, object] = {"changed_fields": changed}
     if "status" in changed:
         details["status"] = {"from": prop.status.value, "to": updated.status.value}

@@ -22,7 +22,9 @@ from realty.properties.models import (
     normalize_mls_id,
 )
 
-_EDITABLE = ("address", "city", "mls_id", "description", "price", "bedrooms", "bathrooms", "sqft", "status")
+# The last two are the listing's calendar: its zone and its overrides of the realtor's availability.
+_EDITABLE: tuple[str, ...] = ("address", "city", "mls_id", "description", "price", "bedrooms", "bathrooms", "sqft")
+_EDITABLE += ("status", "time_zone", "schedule")
 
 
 def _property_key(property_id: str) -> dict[str, Any]:
