@@ -38,6 +38,10 @@ EXPLAINED = {
     "POST /api/v1/admin/users/{id}/avatar": (
         "nothing changes until the image is processed; the grant is one audit PutItem"
     ),
+    "GET /api/v1/buyers/properties/{id}/slots": (
+        "the listing (GetItem: who may see it), the realtor's availability (GetItem: rules and blocks in one item) "
+        "and the realtor's bookings over the window (one Query of GSI2)"
+    ),
     "POST /api/v1/realtors/calls/{id}/end": (
         "a recorded call: the end (one transaction), Chime's concatenation, then its pipeline id (a second one)"
     ),

@@ -92,6 +92,41 @@ def _confirm(api: Api, realtor: Any, booking_id: str) -> str:
     return str(confirmed.data["relationships"]["tour"]["id"])
 
 
+def _busy_fortnight(realtor_id: str, buyer_id: str, property_id: str) -> None:
+    """A busy realtor: five confirmed tours a day for the next 14 days, written straight to the
+    table (the slots route reads bookings, not how they were made)."""
+    from realty.bookings import store
+    from realty.bookings.models import Booking
+    from realty.bookings.states import BookingStatus
+    from realty.core import ids
+
+    for day in range(14):
+        for hour in (16, 18, 20, 22, 24):  # 08:00-16:00 in Los Angeles
+            starts = START.replace(hour=0) + timedelta(days=day, hours=hour)
+            stamp = iso(START)
+            booking = Booking(
+                id=ids.new_id(),
+                buyer_id=buyer_id,
+                realtor_id=realtor_id,
+                property_id=property_id,
+                property_address="Bench",
+                property_city="Seattle",
+                scheduled_at=iso(starts),
+                duration_minutes=45,
+                ends_at=iso(starts + timedelta(minutes=45)),
+                status=BookingStatus.CONFIRMED,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            store.create_booking(booking, audit=_bench_audit(booking.id))
+
+
+def _bench_audit(resource_id: str) -> dict[str, Any]:
+    from realty.core.audit import SYSTEM_ACTOR, audit_action
+
+    return audit_action(actor_id=SYSTEM_ACTOR, action="bench.seeded", resource_type="booking", resource_id=resource_id)
+
+
 def _call_id(api: Api, realtor: Any, tour_id: str) -> str:
     detail = api.request("GET", f"/api/v1/realtors/tours/{tour_id}", caller=realtor)
     return str(detail.data["relationships"]["call"]["id"])
@@ -296,6 +331,25 @@ def run(api: Api, iteration: int, clock: Clock, *, reads: int = 1) -> None:
     api.request("DELETE", f"/api/v1/admin/bookings/{by_admin}", caller=admin)
     to_cancel = _confirm(api, realtor, cancelled_tour)
     to_delete = _confirm(api, realtor, deleted_tour)
+
+    # ------------------------------------------------------------ availability and free slots
+    read("GET", "/api/v1/realtors/availability", caller=realtor)
+    hours = [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "20:00"}]
+    week = dict.fromkeys(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday"), hours)
+    api.request(
+        "PUT",
+        "/api/v1/realtors/availability",
+        caller=realtor,
+        body={"time_zone": "America/Los_Angeles", "hours": week | {"sunday": []}, "buffer_minutes": 15},
+    )
+    away = {"starts_at": iso(START + timedelta(days=9)), "ends_at": iso(START + timedelta(days=10)), "reason": "Away"}
+    block = api.request("POST", "/api/v1/realtors/availability/blocks", caller=realtor, body=away)
+    read("GET", "/api/v1/realtors/availability/blocks", caller=realtor)
+    api.request("DELETE", f"/api/v1/realtors/availability/blocks/{block.data['id']}", caller=realtor)
+    api.request("POST", "/api/v1/realtors/availability/blocks", caller=realtor, body=away)
+    _busy_fortnight(realtor.user_id, buyer.user_id, home)
+    window = {"from": iso(START), "to": iso(START + timedelta(days=14)), "duration": "30"}
+    read("GET", f"/api/v1/buyers/properties/{home}/slots", caller=buyer, query=window)
 
     # ------------------------------------------------------------ tours and notes
     read("GET", "/api/v1/realtors/tours", caller=realtor)

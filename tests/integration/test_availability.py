@@ -303,3 +303,18 @@ def test_requests_hide_their_time_when_the_realtor_says_so(world, make_user):
     other = make_user("buyer", email="cy@example.com")
     taken = book(other, listing, at(days=2, minutes=15))
     assert taken.status == 409 and taken.body["errors"][0]["details"]["reason"] == "requested"
+
+
+def test_free_slots_cost_two_reads_and_one_query_and_a_request_no_extra_call(world):
+    from bench.aws_calls import counting, dynamodb_operations
+
+    realtor, buyer, listing = world["realtor"], world["buyer"], world["property"]
+    _put(realtor, hours=_hours(("09:00", "17:00")))
+    with counting() as log:
+        _slots(buyer, listing, **{"from": at(days=1), "to": at(days=15)})
+        mark = log.mark()
+        assert book(buyer, listing, at(days=2)).status == 201
+
+    assert dynamodb_operations(log.calls[:mark]) == {"GetItem": 2, "Query": 1}
+    # The rules travel in the request's one BatchGetItem with the slots and the two people.
+    assert dynamodb_operations(log.since(mark)) == {"GetItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1}

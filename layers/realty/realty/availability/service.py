@@ -1,7 +1,7 @@
 """A realtor's availability: reading and saving the rules, blocks and openings.
 
 Only the realtor edits their own availability (admins have none); every change is one transaction
-with its audit item. Bookings read it through `calendar_for` (`realty.bookings.free`).
+with its audit item. Bookings read it (`realty.bookings.free`) through the store.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from realty.core.envelope import Resource
 from realty.core.errors import Conflict, NotFound, ValidationFailed
 from realty.core.metrics import count
 
-# Blocks stay in the calendar a day after they end, then DynamoDB's TTL removes them.
-BLOCK_TTL_AFTER_END = timedelta(days=1)
+# A block stays in the calendar this long after it ends (the next new block clears it out).
+BLOCK_KEPT_AFTER_END = timedelta(days=1)
 
 
 def rules_of(calendar: store.RealtorCalendar) -> Availability:
@@ -90,7 +90,11 @@ def list_blocks(caller: Caller) -> list[Resource[BlockAttributes]]:
 def create_block(caller: Caller, request: CreateBlockRequest) -> Resource[BlockAttributes]:
     if request.ends_at <= clock.now():
         raise ValidationFailed("ends_at must be in the future", field="ends_at")
-    if len(store.read_calendar(caller.user_id).blocks) >= MAX_BLOCKS:
+    calendar = store.read_calendar(caller.user_id)
+    # Blocks over for a day change no free time: each new block clears them out of the item.
+    stale = clock.iso(clock.now() - BLOCK_KEPT_AFTER_END)
+    expired = [b.id for b in calendar.blocks if b.ends_at < stale]
+    if len(calendar.blocks) - len(expired) >= MAX_BLOCKS:
         raise Conflict(f"a realtor holds at most {MAX_BLOCKS} blocks and openings; delete some first")
     block = Block(
         id=ids.new_id(),
@@ -109,7 +113,7 @@ def create_block(caller: Caller, request: CreateBlockRequest) -> Resource[BlockA
         starts_at=block.starts_at,
         ends_at=block.ends_at,
     )
-    store.create_block(block, expires_at=int((request.ends_at + BLOCK_TTL_AFTER_END).timestamp()), audit=audit)
+    store.add_block(block, calendar=calendar, expired=expired, audit=audit)
     return _block_resource(block)
 
 
@@ -120,7 +124,7 @@ def delete_block(caller: Caller, block_id: str) -> Resource[BlockAttributes]:
         raise NotFound("no such block")
     audit = _audit(caller, f"availability.{block.kind.value}_deleted", "availability_block", block.id)
     try:
-        store.delete_block(caller.user_id, block.id, audit=audit)
+        store.remove_block(caller.user_id, block.id, audit=audit)
     except Conflict as error:
         raise NotFound("no such block") from error  # deleted by a concurrent request
     return _block_resource(block)

@@ -1,7 +1,7 @@
 """Free time of a listing for buyers, and the 409 `SLOT_UNAVAILABLE` when a time breaks the rules.
 
-A listing's free slots come from its realtor's availability (`realty.availability`: one Query of the
-realtor's partition for the rules and blocks) and the realtor's confirmed tours (and, by a realtor
+A listing's free slots come from its realtor's availability (`realty.availability`: one item with the
+rules and blocks, one GetItem) and the realtor's confirmed tours (and, by a realtor
 setting, pending requests): one Query of GSI2 `REALTOR#<id>#BOOKINGS` over the window. Every tour of
 a listing is its realtor's, so the realtor's bookings cover the property's calendar too. Free slots
 are advice: a booking is still decided by the confirmation's conditional slot writes.
@@ -40,9 +40,9 @@ class ListingCalendar:
     realtor_id: str
 
 
-def listing_calendar(prop: Property) -> ListingCalendar:
-    """The realtor's rules as they apply to this listing (one Query)."""
-    calendar = availability_store.read_calendar(prop.realtor_id)
+def listing_calendar(prop: Property, calendar: availability_store.RealtorCalendar | None = None) -> ListingCalendar:
+    """The realtor's rules as they apply to this listing (read with one GetItem unless given)."""
+    calendar = calendar or availability_store.read_calendar(prop.realtor_id)
     rules = calendar_rules.for_listing(
         rules_of(calendar), calendar.blocks, time_zone=prop.time_zone, schedule=prop.schedule
     )

@@ -107,6 +107,7 @@ def _other_parties(caller: Caller) -> tuple[emails.Party, ...]:
 
 
 def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[BookingAttributes]:
+    from realty.availability import store as availability_store
     from realty.bookings import emails, free
     from realty.properties.models import PropertyStatus
     from realty.properties.service import find_listed_property
@@ -127,11 +128,13 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
         prop.id,
         slots.slot_starts(start, request.duration_minutes),
         user_ids=(caller.user_id, prop.realtor_id),
+        availability=True,
     )
     taken = slots.conflict_in(calendar.taken, ignore_booking=None)
     if taken is not None:
         raise taken
-    free.check_bookable(free.listing_calendar(prop), start, request.duration_minutes)
+    realtor_calendar = availability_store.calendar_from_item(calendar.availability)
+    free.check_bookable(free.listing_calendar(prop, realtor_calendar), start, request.duration_minutes)
     buyer, realtor = calendar.users.get(caller.user_id), calendar.users.get(prop.realtor_id)
     stamp = clock.now_iso()
     booking = Booking(

@@ -135,28 +135,40 @@ class CalendarRead:
 
     taken: list[dict[str, Any]]
     users: dict[str, User]
+    # The realtor's availability item (`realty.availability.store`), when asked for; None if none saved.
+    availability: dict[str, Any] | None = None
 
 
 def read_calendar(
-    realtor_id: str, property_id: str, starts: list[str], *, user_ids: tuple[str, ...] = ()
+    realtor_id: str,
+    property_id: str,
+    starts: list[str],
+    *,
+    user_ids: tuple[str, ...] = (),
+    availability: bool = False,
 ) -> CalendarRead:
-    """The realtor's and the property's slot items at these 15-minute starts, and these users: one BatchGetItem.
+    """The realtor's and the property's slot items at these 15-minute starts, these users and (with
+    `availability`) the realtor's availability item: one BatchGetItem.
 
     Slot starts are on 15-minute boundaries (the request models refuse anything else), so the
     exact keys of the slots a tour would occupy find every confirmed tour in its way.
     """
     # Imported on use: the calls function uses this store too and has no other need for users.
+    from realty.availability import store as availability_store
     from realty.users import store as users_store
     from realty.users.models import User
 
     owners = (("REALTOR", realtor_id), ("PROPERTY", property_id))
     keys = [key(f"SLOT#{owner}#{owner_id}", start) for owner, owner_id in owners for start in starts]
     keys += [users_store.user_key(user_id) for user_id in dict.fromkeys(user_ids)]
+    if availability:
+        keys.append(availability_store.item_key(realtor_id))
     found = batch_get(_main(), keys)
     order = {f"SLOT#{owner}#{owner_id}": rank for rank, (owner, owner_id) in enumerate(owners)}
     taken = sorted((i for i in found if i["PK"] in order), key=lambda i: (order[i["PK"]], i["SK"]))
     users = {str(i["id"]): User.model_validate(i) for i in found if i.get("SK") == "PROFILE"}
-    return CalendarRead(taken=taken, users=users)
+    rules = next((i for i in found if i.get("SK") == availability_store.SK), None)
+    return CalendarRead(taken=taken, users=users, availability=rules)
 
 
 @dataclass(frozen=True)
