@@ -318,3 +318,31 @@ def test_free_slots_cost_two_reads_and_one_query_and_a_request_no_extra_call(wor
     assert dynamodb_operations(log.calls[:mark]) == {"GetItem": 2, "Query": 1}
     # The rules travel in the request's one BatchGetItem with the slots and the two people.
     assert dynamodb_operations(log.since(mark)) == {"GetItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
+
+
+# ---------------------------------------------------------------- auto-confirm
+
+
+def test_an_auto_confirm_listing_confirms_a_request_inside_availability_at_once(world):
+    realtor, buyer, listing, outbox = world["realtor"], world["buyer"], world["property"], world["outbox"]
+    _put(realtor, hours=_hours(("09:00", "17:00")))
+    schedule = {"schedule": {"auto_confirm": True}}
+    assert call("PUT", f"/api/v1/realtors/properties/{listing}", caller=realtor, body=schedule).status == 200
+
+    result = book(buyer, listing, at(days=2, hours=1))
+
+    assert result.status == 201, result.body
+    assert result.data["attributes"]["status"] == "confirmed"
+    tour_id = result.data["relationships"]["tour"]["id"]
+    assert call("GET", f"/api/v1/buyers/tours/{tour_id}", caller=buyer).status == 200
+    invites = [m for m in outbox.sent if m.attachments]
+    assert sorted(m.to[0] for m in invites) == sorted([buyer.email, realtor.email])
+    assert "booking.auto_confirmed" in _audit_actions()
+    # Outside the hours nothing is confirmed (nor requested).
+    late = book(buyer, listing, at(days=3, hours=10))
+    assert late.status == 409 and late.body["errors"][0]["code"] == "SLOT_UNAVAILABLE"
+
+
+def test_without_auto_confirm_a_request_waits_for_the_realtor(world):
+    result = book(world["buyer"], world["property"], at(days=2, hours=1))
+    assert result.status == 201 and result.data["attributes"]["status"] == "pending"

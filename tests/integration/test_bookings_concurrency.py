@@ -172,3 +172,48 @@ def test_back_to_back_tours_both_confirm(make_user, fake_clock, outbox, atomic_t
     assert realtor_slots == ["15:00", "15:15", "15:30", "15:45", "16:00"]
     assert len(items_under(f"SLOT#PROPERTY#{property_id}")) == 5
     assert len(_all_tours()) == 2
+
+
+def test_twenty_buyers_on_one_auto_confirmed_slot_make_exactly_one_tour(
+    make_user, fake_clock, outbox, atomic_transactions
+):
+    from realty.bookings import service
+    from realty.bookings.models import CreateBookingRequest
+    from testkit.api import call
+
+    realtor = make_user("realtor")
+    listing = new_property(realtor)
+    changed = call(
+        "PUT", f"/api/v1/realtors/properties/{listing}", caller=realtor, body={"schedule": {"auto_confirm": True}}
+    )
+    assert changed.status == 200, changed.body
+    buyers = [make_user("buyer", email=f"buyer{n}@example.com") for n in range(20)]
+    request = CreateBookingRequest.model_validate({"property_id": listing, "scheduled_at": at(days=2, hours=6)})
+    start = threading.Barrier(len(buyers))
+    outcomes: dict[str, Any] = {}
+
+    def request_tour(buyer: Caller) -> None:
+        start.wait()
+        try:
+            outcomes[buyer.user_id] = service.create_booking(buyer, request)
+        except Conflict as conflict:
+            outcomes[buyer.user_id] = conflict
+
+    threads = [threading.Thread(target=request_tour, args=(b,)) for b in buyers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    winners = [o for o in outcomes.values() if not isinstance(o, Conflict)]
+    losers = [o for o in outcomes.values() if isinstance(o, Conflict)]
+    assert len(outcomes) == 20 and len(winners) == 1, outcomes
+    assert winners[0].attributes.status == "confirmed"
+    assert all(c.code == "SLOT_TAKEN" for c in losers), [c.message for c in losers]
+    tours = _all_tours()
+    assert [t["id"] for t in tours] == [winners[0].relationships["tour"].id]
+    # Nothing of the losers was written: no booking, no slot of theirs.
+    bookings = call("GET", "/api/v1/realtors/bookings", caller=realtor).data
+    assert [b["id"] for b in bookings] == [winners[0].id]
+    slot_owners = {i["booking_id"] for i in items_under(f"SLOT#REALTOR#{realtor.user_id}")}
+    assert slot_owners == {winners[0].id}

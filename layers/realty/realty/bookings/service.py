@@ -24,7 +24,7 @@ from realty.core import clock, ids
 from realty.core.audit import audit_action
 from realty.core.auth import Caller, Role
 from realty.core.envelope import Relationship, Resource
-from realty.core.errors import Conflict, NotFound, ValidationFailed
+from realty.core.errors import NotFound, ValidationFailed
 from realty.core.metrics import count
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.properties.summary import PropertySummary
@@ -35,6 +35,7 @@ from realty.tours.states import TourStatus
 
 if TYPE_CHECKING:
     from realty.bookings import emails
+    from realty.properties.models import Property
 
 # Changes import what only they need (emails, reminders, the property and tour stores) where they
 # run: a container whose first request is a read, half of the bookings routes, never loads them.
@@ -133,8 +134,8 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
     taken = slots.conflict_in(calendar.taken, ignore_booking=None)
     if taken is not None:
         raise taken
-    realtor_calendar = availability_store.calendar_from_item(calendar.availability)
-    free.check_bookable(free.listing_calendar(prop, realtor_calendar), start, request.duration_minutes)
+    listing = free.listing_calendar(prop, availability_store.calendar_from_item(calendar.availability))
+    free.check_bookable(listing, start, request.duration_minutes)
     buyer, realtor = calendar.users.get(caller.user_id), calendar.users.get(prop.realtor_id)
     stamp = clock.now_iso()
     booking = Booking(
@@ -156,11 +157,29 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
         created_at=stamp,
         updated_at=stamp,
     )
+    if listing.rules.auto_confirm:
+        return to_resource(_auto_confirm(caller, booking, prop))
     audit = _audit(caller, "booking.created", booking, property_id=prop.id, scheduled_at=booking.scheduled_at)
     store.create_booking(booking, audit=audit)
     count("BookingsCreated")
     emails.booking_requested(booking)
     return to_resource(booking)
+
+
+def _auto_confirm(caller: Caller, booking: Booking, prop: Property) -> Booking:
+    """A listing that confirms requests inside availability: the request is written confirmed, with its
+    tour, call and slots, by the realtor's own confirmation transaction. Of buyers racing for one time,
+    one gets the tour and the others the 409 `SLOT_TAKEN`, with nothing of theirs written."""
+    from realty.bookings import confirmation
+
+    def audit(tour_id: str) -> dict[str, Any]:
+        details = {"property_id": prop.id, "scheduled_at": booking.scheduled_at, "tour_id": tour_id}
+        return _audit(caller, "booking.auto_confirmed", booking, **details)
+
+    confirmed = confirmation.confirm(booking, previous=None, prop=prop, audit=audit)
+    count("BookingsCreated")
+    count("BookingsAutoConfirmed")
+    return confirmed
 
 
 # ---------------------------------------------------------------- reads
@@ -341,84 +360,18 @@ def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribute
 
 
 def confirm_booking(caller: Caller, booking_id: str) -> Resource[BookingAttributes]:
-    """Pending -> confirmed, with its tour, call and slots, in one transaction (see store)."""
-    from realty.bookings import emails, reminders
+    """Pending -> confirmed, with its tour, call and slots, in one transaction (`confirmation.confirm`)."""
+    from realty.bookings import confirmation
     from realty.properties import store as properties
-    from realty.properties.models import PropertyStatus
-    from realty.tours.models import Call, CallStatus, Tour
 
     booking = _visible(caller, booking_id)
     ensure_transition(booking.status, BookingStatus.CONFIRMED)
-    now = clock.now()
-    start = clock.parse_iso(booking.scheduled_at)
-    if start <= now:
-        raise Conflict("the booking's time has passed; reschedule it first")
     prop = properties.get_property(booking.property_id)
-    if prop is None or prop.status is not PropertyStatus.ACTIVE:
-        raise Conflict("the property is no longer open for tours")
-    stamp = clock.iso(now)
-    tour_id, call_id = ids.new_id(), ids.new_id()
-    tour = Tour(
-        id=tour_id,
-        booking_id=booking.id,
-        call_id=call_id,
-        property_id=booking.property_id,
-        realtor_id=booking.realtor_id,
-        buyer_id=booking.buyer_id,
-        status=TourStatus.SCHEDULED,
-        scheduled_at=booking.scheduled_at,
-        duration_minutes=booking.duration_minutes,
-        ends_at=booking.ends_at,
-        property_address=prop.address,
-        property_city=prop.city,
-        buyer_email=booking.buyer_email,
-        buyer_name=booking.buyer_name,
-        realtor_email=booking.realtor_email,
-        realtor_name=booking.realtor_name,
-        created_at=stamp,
-        updated_at=stamp,
-    )
-    call = Call(
-        id=call_id,
-        tour_id=tour_id,
-        booking_id=booking.id,
-        property_id=booking.property_id,
-        realtor_id=booking.realtor_id,
-        buyer_id=booking.buyer_id,
-        scheduled_at=booking.scheduled_at,
-        duration_minutes=booking.duration_minutes,
-        status=CallStatus.CREATED,
-        created_at=stamp,
-        updated_at=stamp,
-    )
-    confirmed = booking.model_copy(
-        update={
-            "status": BookingStatus.CONFIRMED,
-            "tour_id": tour_id,
-            "property_address": prop.address,
-            "property_city": prop.city,
-            "version": booking.version + 1,
-            "updated_at": stamp,
-        }
-    )
-    audit = _audit(caller, "booking.confirmed", booking, tour_id=tour_id, scheduled_at=booking.scheduled_at)
-    try:
-        store.confirm_booking(
-            confirmed, previous=booking, tour=tour, call=call, slots=slots.slots_for(confirmed, tour_id), audit=audit
-        )
-    except Conflict:
-        # Say which tour is in the way (the transaction only knows which slot was taken).
-        taken = slots.first_conflict(
-            booking.realtor_id, booking.property_id, start, booking.duration_minutes, ignore_booking=booking.id
-        )
-        if taken is not None:
-            count("BookingConflicts")
-            raise taken from None
-        raise
-    count("BookingsConfirmed")
-    reminders.sync_reminders(confirmed)
-    emails.booking_confirmed(confirmed)
-    return to_resource(confirmed)
+
+    def audit(tour_id: str) -> dict[str, Any]:
+        return _audit(caller, "booking.confirmed", booking, tour_id=tour_id, scheduled_at=booking.scheduled_at)
+
+    return to_resource(confirmation.confirm(booking, previous=booking, prop=prop, audit=audit))
 
 
 def decline_booking(caller: Caller, booking_id: str, request: DeclineBookingRequest) -> Resource[BookingAttributes]:

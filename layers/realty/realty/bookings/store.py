@@ -268,7 +268,7 @@ def create_booking(booking: Booking, *, audit: dict[str, Any]) -> None:
 def confirm_booking(
     confirmed: Booking,
     *,
-    previous: Booking,
+    previous: Booking | None,
     tour: Tour,
     call: Call,
     slots: list[Slot],
