@@ -346,3 +346,14 @@ def test_an_auto_confirm_listing_confirms_a_request_inside_availability_at_once(
 def test_without_auto_confirm_a_request_waits_for_the_realtor(world):
     result = book(world["buyer"], world["property"], at(days=2, hours=1))
     assert result.status == 201 and result.data["attributes"]["status"] == "pending"
+
+
+@pytest.mark.parametrize(
+    "value", ["0001-01-01", "9999-12-31", "9999-12-31T23:45:00+00:00", "0001-01-01T00:00:00+14:00"]
+)
+def test_far_off_slot_windows_are_a_422_not_an_overflow(world, value):
+    listing = world["property"]
+    for name in ("from", "to"):
+        result = call("GET", f"/api/v1/buyers/properties/{listing}/slots", caller=world["buyer"], query={name: value})
+        assert result.status == 422, result.body
+        assert result.body["errors"][0]["field"] == name

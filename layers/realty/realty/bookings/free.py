@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 DEFAULT_WINDOW = timedelta(days=7)
 MAX_WINDOW = timedelta(days=31)
+MAX_REACH = timedelta(days=366)
 NEXT_SLOTS = 5
 # How far past a refused time the 409 looks for the next free slots.
 NEXT_SLOTS_LOOKAHEAD = timedelta(days=14)
@@ -80,13 +81,19 @@ def _moment(value: str | None, name: str, calendar: ListingCalendar) -> datetime
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            return calendar_rules.local_moment(day, "00:00", calendar.rules.zone)
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as error:
+            moment = calendar_rules.local_moment(day, "00:00", calendar.rules.zone)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                raise ValidationFailed(f"{name} must include a time zone, e.g. 2026-12-01T15:00:00Z", field=name)
+            moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError) as error:
         raise ValidationFailed(f"{name} must be a date (2026-12-01) or an ISO-8601 date-time", field=name) from error
-    if moment.tzinfo is None:
-        raise ValidationFailed(f"{name} must include a time zone, e.g. 2026-12-01T15:00:00Z", field=name)
-    return moment.astimezone(UTC)
+    now = clock.now()
+    # Far-off years would overflow the date arithmetic below, and no slot is free there anyway.
+    if not now - MAX_WINDOW <= moment <= now + MAX_REACH:
+        raise ValidationFailed(f"{name} must be within a year from now", field=name)
+    return moment
 
 
 def free_slots(
@@ -108,6 +115,7 @@ def free_slots(
         raise ValidationFailed("to must be after from", field="to")
     if end - start > MAX_WINDOW:
         raise ValidationFailed(f"from and to may be at most {MAX_WINDOW.days} days apart", field="to")
+    start = max(start, now)  # the past has no free time
     duration = duration_minutes or _default_length(rules)
     if rules.tour_lengths is not None and duration not in rules.tour_lengths:
         allowed = ", ".join(str(n) for n in rules.tour_lengths)
