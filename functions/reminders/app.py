@@ -1,4 +1,5 @@
-"""Tour reminders, invoked by EventBridge Scheduler with `{booking_id, kind, sequence}`.
+"""Tour reminders, invoked by EventBridge Scheduler with `{booking_id, kind, sequence}`, and expiring
+requests, with `{booking_id, action: expire, expires_at}` (`realty.bookings.expiry`).
 
 Scheduler delivers at least once and retries failed invocations, so the handler is safe to run
 twice: each reminder is recorded before it is sent and a second delivery sends nothing. A reminder
@@ -23,6 +24,8 @@ logger = Logger()
 
 @instrument_handler(correlation_id_path="booking_id")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+    if isinstance(event, dict) and event.get("action") == "expire":
+        return _expire(event)
     try:
         reminder = ReminderEvent.model_validate(event)
     except ValidationError:
@@ -33,4 +36,20 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, s
     logger.append_keys(booking_id=reminder.booking_id, kind=reminder.kind.value)
     outcome = send_reminder(reminder)
     logger.info("reminder handled", extra={"outcome": outcome})
+    return {"outcome": outcome}
+
+
+def _expire(event: dict[str, Any]) -> dict[str, str]:
+    from realty.bookings.expiry import expire_request
+    from realty.bookings.models import ExpiryEvent
+
+    try:
+        expiry = ExpiryEvent.model_validate(event)
+    except ValidationError:
+        logger.warning("malformed expiry event", extra={"keys": sorted(event)})
+        count("ReminderEventsRejected")
+        return {"outcome": "rejected"}
+    logger.append_keys(booking_id=expiry.booking_id, kind="expiry")
+    outcome = expire_request(expiry)
+    logger.info("request expiry handled", extra={"outcome": outcome})
     return {"outcome": outcome}

@@ -48,6 +48,7 @@ class Rules:
     horizon: timedelta
     pending_blocks_slots: bool
     auto_confirm: bool
+    expiry: timedelta | None = None
     blocks: list[Block] = field(default_factory=list)
 
 
@@ -64,6 +65,7 @@ def for_listing(
         horizon=timedelta(days=rules.horizon_days),
         pending_blocks_slots=rules.pending_blocks_slots,
         auto_confirm=bool(schedule and schedule.auto_confirm),
+        expiry=timedelta(hours=rules.request_expiry_hours) if rules.request_expiry_hours else None,
         blocks=blocks,
     )
 
@@ -208,6 +210,14 @@ def why_unavailable(
     if _Busy([b for b in busy if b.kind == "request"], rules.buffer).overlaps(start, end):
         return Unavailable("requested", "another buyer has already asked for that time")
     return None
+
+
+def expiry_deadline(rules: Rules, *, start: datetime, now: datetime) -> datetime | None:
+    """When a request made `now` for `start` expires: after the realtor's expiry, and never later
+    than the start less the lead time (a request still pending then could no longer be booked)."""
+    if rules.expiry is None:
+        return None
+    return max(min(now + rules.expiry, start - rules.lead), now + timedelta(minutes=1)).replace(microsecond=0)
 
 
 def as_free_slot(start: datetime, duration: timedelta, zone: ZoneInfo) -> FreeSlot:

@@ -29,7 +29,7 @@ def confirm(
     """The booking confirmed with its new tour. `previous` is the pending booking as read (None: a
     new request confirmed at once, written by this same transaction); `audit` makes the audit
     action from the new tour's id."""
-    from realty.bookings import emails, reminders
+    from realty.bookings import emails, expiry, reminders
     from realty.properties.models import PropertyStatus
     from realty.tours.models import Call, CallStatus, Tour
     from realty.tours.states import TourStatus
@@ -104,6 +104,8 @@ def confirm(
             raise taken from None
         raise
     count("BookingsConfirmed")
+    if previous is not None and previous.expires_at:
+        expiry.sync_expiry(confirmed)  # deletes the request's expiry schedule
     reminders.sync_reminders(confirmed)
     emails.booking_confirmed(confirmed)
     return confirmed

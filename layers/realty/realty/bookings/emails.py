@@ -130,16 +130,18 @@ def booking_confirmed(booking: Booking) -> None:
 
 
 def booking_declined(booking: Booking) -> None:
+    # "expired" is the reason `realty.bookings.expiry` declines with: nobody answered in time.
+    if booking.decline_reason == "expired":
+        subject = f"Tour request expired: {booking.property_address}"
+        lines = [f"The realtor did not answer your request to tour {_place(booking)} on {_when(booking)} in time."]
+    else:
+        subject = f"Tour request declined: {booking.property_address}"
+        lines = [
+            f"The realtor declined your tour of {_place(booking)} on {_when(booking)}.",
+            f"Their reason: {booking.decline_reason}" if booking.decline_reason else "",
+        ]
     for to in _recipients(booking, ("buyer",)):
-        _send(
-            to,
-            f"Tour request declined: {booking.property_address}",
-            [
-                f"The realtor declined your tour of {_place(booking)} on {_when(booking)}.",
-                f"Their reason: {booking.decline_reason}" if booking.decline_reason else "",
-                "You can request another time in the RealtyForYou app.",
-            ],
-        )
+        _send(to, subject, [*lines, "You can request another time in the RealtyForYou app."])
 
 
 def booking_cancelled(booking: Booking, *, notify: tuple[Party, ...], had_invite: bool) -> None:

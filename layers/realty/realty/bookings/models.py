@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -62,6 +62,8 @@ class Booking(Model):
     version: int = 0
     decline_reason: str | None = None
     cancelled_by: str | None = None
+    # A pending request is declined as expired at this time (the realtor's `request_expiry_hours`).
+    expires_at: str | None = None
     buyer_email: str | None = None
     buyer_name: str | None = None
     realtor_email: str | None = None
@@ -123,6 +125,16 @@ class DeclineBookingRequest(_Request):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DECLINE_REASON_MAX_CHARS)]
 
 
+class ExpiryEvent(Model):
+    """What a request's expiry schedule sends to the reminders function."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    booking_id: Annotated[str, StringConstraints(pattern=ULID_PATTERN)]
+    action: Literal["expire"]
+    expires_at: Annotated[str, StringConstraints(max_length=40)]
+
+
 class ReminderEvent(Model):
     """What a reminder schedule sends to the reminders function."""
 
@@ -143,6 +155,7 @@ class BookingAttributes(Model):
     duration_minutes: int
     notes: str | None = None
     decline_reason: str | None = None
+    expires_at: str | None = Field(default=None, description="a pending request not answered by then is declined")
     property: PropertySummary
     created_at: str
     updated_at: str

@@ -51,6 +51,7 @@ def to_resource(booking: Booking) -> Resource[BookingAttributes]:
         duration_minutes=booking.duration_minutes,
         notes=booking.notes,
         decline_reason=booking.decline_reason,
+        expires_at=booking.expires_at if booking.status is BookingStatus.PENDING else None,
         property=PropertySummary(id=booking.property_id, address=booking.property_address, city=booking.property_city),
         created_at=booking.created_at,
         updated_at=booking.updated_at,
@@ -108,8 +109,9 @@ def _other_parties(caller: Caller) -> tuple[emails.Party, ...]:
 
 
 def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[BookingAttributes]:
+    from realty.availability import rules as calendar_rules
     from realty.availability import store as availability_store
-    from realty.bookings import emails, free
+    from realty.bookings import emails, expiry, free
     from realty.properties.models import PropertyStatus
     from realty.properties.service import find_listed_property
 
@@ -159,9 +161,13 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
     )
     if listing.rules.auto_confirm:
         return to_resource(_auto_confirm(caller, booking, prop))
+    deadline = calendar_rules.expiry_deadline(listing.rules, start=start, now=clock.now())
+    booking = booking.model_copy(update={"expires_at": clock.iso(deadline) if deadline else None})
     audit = _audit(caller, "booking.created", booking, property_id=prop.id, scheduled_at=booking.scheduled_at)
     store.create_booking(booking, audit=audit)
     count("BookingsCreated")
+    if booking.expires_at:
+        expiry.sync_expiry(booking)
     emails.booking_requested(booking)
     return to_resource(booking)
 
@@ -259,7 +265,7 @@ def list_bookings(
 def update_booking(caller: Caller, booking_id: str, request: UpdateBookingRequest) -> Resource[BookingAttributes]:
     """New notes, or a new time/length: a reschedule sends a confirmed booking back to pending,
     frees its slots and cancels its tour in the same transaction, and raises the invite's SEQUENCE."""
-    from realty.bookings import emails, reminders
+    from realty.bookings import emails, expiry, reminders
 
     booking = _visible(caller, booking_id)
     sent = request.model_fields_set
@@ -285,8 +291,7 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
     taken = slots.first_conflict(booking.realtor_id, booking.property_id, start, duration, ignore_booking=booking.id)
     if taken is not None:
         raise taken
-    if caller.role is Role.BUYER:
-        _check_move(booking, start, duration)
+    deadline = _move_rules(booking, start, duration, check=caller.role is Role.BUYER)
     updated = booking.model_copy(
         update={
             "scheduled_at": clock.iso(start),
@@ -297,6 +302,7 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
             "tour_id": None,
             "sequence": booking.sequence + 1,
             "version": booking.version + 1,
+            "expires_at": deadline,
             "updated_at": stamp,
         }
     )
@@ -315,23 +321,32 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
     count("BookingsRescheduled")
     if booking.status is BookingStatus.CONFIRMED:
         reminders.sync_reminders(updated)
+    if booking.expires_at or updated.expires_at:
+        expiry.sync_expiry(updated)
     emails.booking_rescheduled(updated, notify=_other_parties(caller))
     return to_resource(updated)
 
 
-def _check_move(booking: Booking, start: datetime, duration: int) -> None:
-    """A buyer moves a booking only into the listing's free time (its realtor and admins may place
-    a tour anywhere: it is the realtor's own calendar)."""
+def _move_rules(booking: Booking, start: datetime, duration: int, *, check: bool) -> str | None:
+    """The listing's rules for a moved booking: with `check` (a buyer moving it), only into the
+    listing's free time (its realtor and admins may place a tour anywhere: it is the realtor's own
+    calendar). Returns the moved request's new expiry deadline, if the realtor sets one."""
+    from realty.availability import rules as calendar_rules
     from realty.bookings import free
     from realty.properties import store as properties
 
     prop = properties.get_property(booking.property_id)
-    if prop is not None:
-        free.check_bookable(free.listing_calendar(prop), start, duration, ignore_booking=booking.id)
+    if prop is None:
+        return None
+    listing = free.listing_calendar(prop)
+    if check:
+        free.check_bookable(listing, start, duration, ignore_booking=booking.id)
+    deadline = calendar_rules.expiry_deadline(listing.rules, start=start, now=clock.now())
+    return clock.iso(deadline) if deadline else None
 
 
 def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttributes]:
-    from realty.bookings import emails, reminders
+    from realty.bookings import emails, expiry, reminders
 
     booking = _visible(caller, booking_id)
     ensure_transition(booking.status, BookingStatus.CANCELLED)
@@ -351,6 +366,8 @@ def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribute
     )
     count("BookingsCancelled")
     reminders.cancel_reminders(booking.id)
+    if booking.expires_at and booking.status is BookingStatus.PENDING:
+        expiry.sync_expiry(updated)
     had_invite = booking.status is BookingStatus.CONFIRMED
     emails.booking_cancelled(updated, notify=_other_parties(caller), had_invite=had_invite)
     return to_resource(updated)
@@ -375,7 +392,7 @@ def confirm_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribut
 
 
 def decline_booking(caller: Caller, booking_id: str, request: DeclineBookingRequest) -> Resource[BookingAttributes]:
-    from realty.bookings import emails, reminders
+    from realty.bookings import emails, expiry, reminders
 
     booking = _visible(caller, booking_id)
     ensure_transition(booking.status, BookingStatus.DECLINED)
@@ -390,5 +407,7 @@ def decline_booking(caller: Caller, booking_id: str, request: DeclineBookingRequ
     store.save_booking(updated, previous=booking, audit=_audit(caller, "booking.declined", booking))
     count("BookingsDeclined")
     reminders.cancel_reminders(booking.id)
+    if booking.expires_at:
+        expiry.sync_expiry(updated)
     emails.booking_declined(updated)
     return to_resource(updated)
