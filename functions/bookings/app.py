@@ -25,6 +25,7 @@ from realty.bookings.models import (
     BookingAttributes,
     CreateBookingRequest,
     DeclineBookingRequest,
+    ProposeTimeRequest,
     UpdateBookingRequest,
 )
 from realty.bookings.states import BookingStatus
@@ -148,6 +149,43 @@ def confirm_booking(id: str) -> One:
 @app.put("/api/v1/realtors/bookings/<id>/decline", summary="Decline a pending booking", tags=["bookings"])
 def decline_booking(id: str, body: DeclineBookingRequest) -> One:
     return respond(app, service.decline_booking(require_role(app, Role.REALTOR, Role.ADMIN), id, body))
+
+
+# ---------------------------------------------------------------- proposals
+
+
+@app.post(
+    "/api/v1/realtors/bookings/<id>/proposals",
+    summary="Propose a new time for a request or a confirmed tour; the buyer accepts or declines",
+    tags=["bookings"],
+    status_code=201,
+)
+def propose_time(id: str, body: ProposeTimeRequest) -> One:
+    from realty.bookings import proposals
+
+    return respond(app, proposals.propose(require_role(app, Role.REALTOR, Role.ADMIN), id, body), status=201)
+
+
+@app.put(
+    "/api/v1/buyers/bookings/<id>/proposals/<proposal_id>/accept",
+    summary="Accept a proposed time: the booking moves there and is confirmed",
+    tags=["bookings"],
+)
+def accept_proposal(id: str, proposal_id: str) -> One:
+    from realty.bookings import proposals
+
+    return respond(app, proposals.accept(require_role(app, Role.BUYER, Role.ADMIN), id, proposal_id))
+
+
+@app.put(
+    "/api/v1/buyers/bookings/<id>/proposals/<proposal_id>/decline",
+    summary="Decline a proposed time: the booking stays as it is",
+    tags=["bookings"],
+)
+def decline_proposal(id: str, proposal_id: str) -> One:
+    from realty.bookings import proposals
+
+    return respond(app, proposals.decline(require_role(app, Role.BUYER, Role.ADMIN), id, proposal_id))
 
 
 # ---------------------------------------------------------------- availability and free slots

@@ -18,21 +18,27 @@ from realty.bookings.states import BookingStatus
 from realty.core import clock, ids
 from realty.core.errors import Conflict
 from realty.core.metrics import count
+from realty.tours.states import TourStatus
 
 if TYPE_CHECKING:
     from realty.properties.models import Property
 
 
 def confirm(
-    booking: Booking, *, previous: Booking | None, prop: Property | None, audit: Callable[[str], dict[str, Any]]
+    booking: Booking,
+    *,
+    previous: Booking | None,
+    prop: Property | None,
+    audit: Callable[[str], dict[str, Any]],
+    cancel_tour: tuple[str, TourStatus, str] | None = None,
 ) -> Booking:
-    """The booking confirmed with its new tour. `previous` is the pending booking as read (None: a
-    new request confirmed at once, written by this same transaction); `audit` makes the audit
-    action from the new tour's id."""
-    from realty.bookings import emails, expiry, reminders
+    """The booking confirmed with its new tour. `previous` is the booking as read (None: a new
+    request confirmed at once, written by this same transaction); `audit` makes the audit action
+    from the new tour's id. A `previous` that was confirmed (a tour moved to an accepted proposal's
+    time) has its slots freed and its tour (`cancel_tour`) cancelled in the same transaction."""
+    from realty.bookings import emails, expiry, proposals, reminders
     from realty.properties.models import PropertyStatus
     from realty.tours.models import Call, CallStatus, Tour
-    from realty.tours.states import TourStatus
 
     now = clock.now()
     start = clock.parse_iso(booking.scheduled_at)
@@ -82,6 +88,8 @@ def confirm(
             "property_address": prop.address,
             "property_city": prop.city,
             "version": booking.version + 1 if previous is not None else booking.version,
+            # A manual confirm closes an open proposal; an accepted one was marked by its caller.
+            "proposals": proposals.superseded(booking, stamp=stamp),
             "updated_at": stamp,
         }
     )
@@ -93,6 +101,8 @@ def confirm(
             call=call,
             slots=slots.slots_for(confirmed, tour_id),
             audit=audit(tour_id),
+            release_slots=slots.released_slots(previous) if previous is not None else None,
+            cancel_tour=cancel_tour,
         )
     except Conflict:
         # Say which tour is in the way (the transaction only knows which slot was taken).

@@ -7,12 +7,13 @@ never raises, so an email that cannot go out never fails or undoes a booking.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from html import escape
 from typing import Literal
 
 from realty.adapters import email
 from realty.bookings import ics
-from realty.bookings.models import Booking, ReminderKind
+from realty.bookings.models import Booking, Proposal, ReminderKind
 from realty.core import clock
 from realty.core.config import get_settings
 
@@ -142,6 +143,41 @@ def booking_declined(booking: Booking) -> None:
         ]
     for to in _recipients(booking, ("buyer",)):
         _send(to, subject, [*lines, "You can request another time in the RealtyForYou app."])
+
+
+def time_proposed(booking: Booking, proposal: Proposal) -> None:
+    proposed = booking.model_copy(
+        update={
+            "scheduled_at": proposal.scheduled_at,
+            "ends_at": _end(proposal),
+            "duration_minutes": proposal.duration_minutes,
+        }
+    )
+    for to in _recipients(booking, ("buyer",)):
+        _send(
+            to,
+            f"New time proposed: {booking.property_address}",
+            [
+                f"{booking.realtor_name or 'The realtor'} proposes to tour {_place(booking)} on {_when(proposed)} "
+                f"instead of {_when(booking)}.",
+                f"Their note: {proposal.message}" if proposal.message else "",
+                "Accept or decline it in the RealtyForYou app.",
+            ],
+        )
+
+
+def proposal_declined(booking: Booking, proposal: Proposal) -> None:
+    proposed = booking.model_copy(update={"scheduled_at": proposal.scheduled_at, "ends_at": _end(proposal)})
+    for to in _recipients(booking, ("realtor",)):
+        _send(
+            to,
+            f"Proposed time declined: {booking.property_address}",
+            [f"{booking.buyer_name or 'The buyer'} declined the time you proposed ({_when(proposed)})."],
+        )
+
+
+def _end(proposal: Proposal) -> str:
+    return clock.iso(clock.parse_iso(proposal.scheduled_at) + timedelta(minutes=proposal.duration_minutes))
 
 
 def booking_cancelled(booking: Booking, *, notify: tuple[Party, ...], had_invite: bool) -> None:

@@ -39,6 +39,29 @@ class ReminderKind(StrEnum):
         return timedelta(hours=24) if self is ReminderKind.DAY_BEFORE else timedelta(minutes=15)
 
 
+class ProposalStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    SUPERSEDED = "superseded"  # a newer proposal, or the booking moved, cancelled or answered otherwise
+
+
+class Proposal(Model):
+    """A new time the realtor proposed for a booking; kept on the booking as its history."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    proposed_by: str
+    scheduled_at: str
+    duration_minutes: int
+    message: str | None = None
+    status: ProposalStatus = ProposalStatus.OPEN
+    answered_by: str | None = None
+    created_at: str
+    answered_at: str | None = None
+
+
 class Booking(Model):
     """A booking as stored (`BOOKING#<id>` / `BOOKING`); never returned as-is (see `BookingAttributes`)."""
 
@@ -64,6 +87,8 @@ class Booking(Model):
     cancelled_by: str | None = None
     # A pending request is declined as expired at this time (the realtor's `request_expiry_hours`).
     expires_at: str | None = None
+    # Every time the realtor proposed, oldest first; at most one is open.
+    proposals: list[Proposal] = Field(default_factory=list)
     buyer_email: str | None = None
     buyer_name: str | None = None
     realtor_email: str | None = None
@@ -125,6 +150,12 @@ class DeclineBookingRequest(_Request):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DECLINE_REASON_MAX_CHARS)]
 
 
+class ProposeTimeRequest(_Request):
+    scheduled_at: ScheduledAt
+    duration_minutes: DurationMinutes | None = Field(default=None, description="default: the booking's length")
+    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=DECLINE_REASON_MAX_CHARS)] | None = None
+
+
 class ExpiryEvent(Model):
     """What a request's expiry schedule sends to the reminders function."""
 
@@ -148,6 +179,18 @@ class ReminderEvent(Model):
 # ---------------------------------------------------------------- responses
 
 
+class ProposalAttributes(Model):
+    id: str
+    proposed_by: str
+    scheduled_at: str
+    duration_minutes: int
+    message: str | None = None
+    status: ProposalStatus
+    answered_by: str | None = None
+    created_at: str
+    answered_at: str | None = None
+
+
 class BookingAttributes(Model):
     status: BookingStatus
     scheduled_at: str
@@ -156,6 +199,9 @@ class BookingAttributes(Model):
     notes: str | None = None
     decline_reason: str | None = None
     expires_at: str | None = Field(default=None, description="a pending request not answered by then is declined")
+    proposals: list[ProposalAttributes] = Field(
+        default_factory=list, description="new times the realtor proposed, oldest first (at most one open)"
+    )
     property: PropertySummary
     created_at: str
     updated_at: str

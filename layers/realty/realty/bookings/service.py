@@ -17,6 +17,7 @@ from realty.bookings.models import (
     BookingAttributes,
     CreateBookingRequest,
     DeclineBookingRequest,
+    ProposalAttributes,
     UpdateBookingRequest,
 )
 from realty.bookings.states import BOOKING_TRANSITIONS, BookingStatus, ensure_transition
@@ -52,6 +53,7 @@ def to_resource(booking: Booking) -> Resource[BookingAttributes]:
         notes=booking.notes,
         decline_reason=booking.decline_reason,
         expires_at=booking.expires_at if booking.status is BookingStatus.PENDING else None,
+        proposals=[ProposalAttributes(**p.model_dump()) for p in booking.proposals],
         property=PropertySummary(id=booking.property_id, address=booking.property_address, city=booking.property_city),
         created_at=booking.created_at,
         updated_at=booking.updated_at,
@@ -265,7 +267,7 @@ def list_bookings(
 def update_booking(caller: Caller, booking_id: str, request: UpdateBookingRequest) -> Resource[BookingAttributes]:
     """New notes, or a new time/length: a reschedule sends a confirmed booking back to pending,
     frees its slots and cancels its tour in the same transaction, and raises the invite's SEQUENCE."""
-    from realty.bookings import emails, expiry, reminders
+    from realty.bookings import emails, expiry, proposals, reminders
 
     booking = _visible(caller, booking_id)
     sent = request.model_fields_set
@@ -303,6 +305,7 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
             "sequence": booking.sequence + 1,
             "version": booking.version + 1,
             "expires_at": deadline,
+            "proposals": proposals.superseded(booking, stamp=stamp),
             "updated_at": stamp,
         }
     )
@@ -346,7 +349,7 @@ def _move_rules(booking: Booking, start: datetime, duration: int, *, check: bool
 
 
 def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttributes]:
-    from realty.bookings import emails, expiry, reminders
+    from realty.bookings import emails, expiry, proposals, reminders
 
     booking = _visible(caller, booking_id)
     ensure_transition(booking.status, BookingStatus.CANCELLED)
@@ -357,6 +360,7 @@ def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribute
             "sequence": booking.sequence + 1,
             "version": booking.version + 1,
             "cancelled_by": caller.user_id,
+            "proposals": proposals.superseded(booking, stamp=clock.now_iso()),
             "updated_at": clock.now_iso(),
         }
     )
@@ -392,7 +396,7 @@ def confirm_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribut
 
 
 def decline_booking(caller: Caller, booking_id: str, request: DeclineBookingRequest) -> Resource[BookingAttributes]:
-    from realty.bookings import emails, expiry, reminders
+    from realty.bookings import emails, expiry, proposals, reminders
 
     booking = _visible(caller, booking_id)
     ensure_transition(booking.status, BookingStatus.DECLINED)
@@ -401,6 +405,7 @@ def decline_booking(caller: Caller, booking_id: str, request: DeclineBookingRequ
             "status": BookingStatus.DECLINED,
             "decline_reason": request.reason,
             "version": booking.version + 1,
+            "proposals": proposals.superseded(booking, stamp=clock.now_iso()),
             "updated_at": clock.now_iso(),
         }
     )

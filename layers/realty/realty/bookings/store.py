@@ -273,12 +273,17 @@ def confirm_booking(
     call: Call,
     slots: list[Slot],
     audit: dict[str, Any],
+    release_slots: list[Slot] | None = None,
+    cancel_tour: tuple[str, TourStatus, str] | None = None,
 ) -> None:
     """Booking confirmed, tour and call created and every slot claimed, or nothing at all.
 
     Each slot is a Put conditioned on `attribute_not_exists(PK)`: a slot another confirmed tour of
     the realtor or the property holds cancels the whole transaction, which is what makes two
-    overlapping confirmations impossible even when they race.
+    overlapping confirmations impossible even when they race. A confirmed booking moved to a new
+    time (an accepted proposal) also frees its old slots and cancels its old tour here; a slot both
+    times share is one Put that may replace this booking's own item (a transaction touches an item
+    once).
     """
     # The tours store (and its models) only where a booking touches its tour: reads never do.
     from realty.tours import store as tours_store
@@ -292,22 +297,34 @@ def confirm_booking(
             "ExpressionAttributeValues": {":active": {"S": "active"}},
         }
     }
-    slot_puts = [
-        Guarded(
-            {
-                "Put": {
-                    "TableName": _main(),
-                    "Item": to_item(slot.item()),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
-            f"the {slot.owner} already has a tour at {slot.start}",
-        )
-        for slot in slots
+    claimed = {(slot.pk, slot.start) for slot in slots}
+    kept = {(slot.pk, slot.start) for slot in release_slots or []} & claimed
+    slot_puts = []
+    for slot in slots:
+        put: dict[str, Any] = {
+            "TableName": _main(),
+            "Item": to_item(slot.item()),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+        if (slot.pk, slot.start) in kept:
+            put["ConditionExpression"] = "attribute_not_exists(PK) OR booking_id = :booking"
+            put["ExpressionAttributeValues"] = {":booking": {"S": slot.booking_id}}
+        slot_puts.append(Guarded({"Put": put}, f"the {slot.owner} already has a tour at {slot.start}"))
+    releases = [
+        Guarded(_release_slot(slot), CHANGED) for slot in release_slots or [] if (slot.pk, slot.start) not in kept
     ]
+    cancels = []
+    if cancel_tour is not None:
+        tour_id, current, stamp = cancel_tour
+        cancel = tours_store.status_action(
+            tour_id, expected=current, target=TourStatus.CANCELLED, stamp=stamp, stamp_attribute="cancelled_at"
+        )
+        cancels.append(Guarded(cancel, "the tour has just started; it can no longer be changed"))
     transact(
         Guarded(_put_booking(confirmed, previous=previous), CHANGED),
         Guarded(property_check, "the property is no longer open for tours"),
+        *releases,
+        *cancels,
         *tours_store.create_actions(tour, call),
         *slot_puts,
         audit,
