@@ -357,3 +357,26 @@ def test_far_off_slot_windows_are_a_422_not_an_overflow(world, value):
         result = call("GET", f"/api/v1/buyers/properties/{listing}/slots", caller=world["buyer"], query={name: value})
         assert result.status == 422, result.body
         assert result.body["errors"][0]["field"] == name
+
+
+# ---------------------------------------------------------------- local time in messages
+
+
+def test_emails_and_invites_show_the_listing_local_time_with_its_zone(world):
+    import icalendar
+
+    realtor, buyer, listing, outbox = world["realtor"], world["buyer"], world["property"], world["outbox"]
+    call("PUT", f"/api/v1/realtors/properties/{listing}", caller=realtor, body={"time_zone": "America/New_York"})
+    booking = book(buyer, listing, "2027-03-15T14:00:00Z")  # the Monday after the clocks changed
+    assert booking.status == 201, booking.body
+    assert booking.data["attributes"]["time_zone"] == "America/New_York"
+    assert outbox.to(realtor.email)[-1].text.count("Mon 15 Mar 2027, 10:00\u201310:30 EDT (America/New_York)") == 1
+
+    confirmed(realtor, booking.data["id"])
+    message = outbox.to(buyer.email)[-1]
+    assert message.subject.endswith("Mon 15 Mar 2027, 10:00\u201310:30 EDT (America/New_York)")
+    [attachment] = message.attachments
+    calendar = icalendar.Calendar.from_ical(attachment.content)
+    [event] = calendar.walk("VEVENT")
+    assert "DTSTART;TZID=America/New_York:20270315T100000" in event.to_ical().decode()
+    assert event.decoded("DTSTART").isoformat() == "2027-03-15T10:00:00-04:00"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from realty.adapters import email
 from realty.bookings import ics
@@ -44,8 +45,13 @@ def _recipients(booking: Booking, parties: tuple[Party, ...]) -> list[_Recipient
 
 
 def _when(booking: Booking) -> str:
+    """The tour's time as the listing's clock shows it, with its zone (UTC for a listing in UTC)."""
     start, end = clock.parse_iso(booking.scheduled_at), clock.parse_iso(booking.ends_at)
-    return f"{start:%a %d %b %Y, %H:%M}\u2013{end:%H:%M} UTC"
+    if not booking.time_zone or booking.time_zone == "UTC":
+        return f"{start:%a %d %b %Y, %H:%M}\u2013{end:%H:%M} UTC"
+    zone = ZoneInfo(booking.time_zone)
+    start, end = start.astimezone(zone), end.astimezone(zone)
+    return f"{start:%a %d %b %Y, %H:%M}\u2013{end:%H:%M} {start.tzname()} ({booking.time_zone})"
 
 
 def _place(booking: Booking) -> str:
@@ -86,6 +92,7 @@ def _invite(booking: Booking, method: Literal["REQUEST", "CANCEL"]) -> email.Att
         organizer=organizer,
         attendees=attendees,
         stamp=clock.now(),
+        time_zone=booking.time_zone,
     )
     return email.Attachment(filename="invite.ics", content_type=ics.content_type(invite), content=ics.render(invite))
 

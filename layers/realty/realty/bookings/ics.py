@@ -4,6 +4,11 @@ Written by hand, it is small: CRLF line endings, lines folded at 75 octets witho
 UTF-8 character, TEXT values escaped. One booking is one event: its UID never changes, SEQUENCE
 grows with every reschedule, so calendars update the event instead of adding a second one, and
 METHOD:CANCEL with the same UID removes it.
+
+A tour in a listing's time zone is written in local time with `TZID` and a VTIMEZONE (RFC 5545
+§3.6.5) built from `zoneinfo`: the offsets in force from the start of the event's year to the end of
+the next, each change as its own observance, so any client shows the wall-clock time the listing
+keeps even without its own copy of the zone. A tour in UTC keeps the plain `Z` form.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 PRODID = "-//RealtyForYou//Tours 1.0//EN"
 _MAX_OCTETS = 75
@@ -39,6 +45,7 @@ class Invite:
     organizer: Person
     attendees: Sequence[Person]
     stamp: datetime
+    time_zone: str | None = None  # IANA; None or UTC: times in UTC
 
 
 def booking_uid(booking_id: str) -> str:
@@ -49,18 +56,20 @@ def booking_uid(booking_id: str) -> str:
 def render(invite: Invite) -> bytes:
     """The VCALENDAR object as UTF-8 bytes."""
     status = "CANCELLED" if invite.method == "CANCEL" else "CONFIRMED"
+    zone = invite.time_zone if invite.time_zone and invite.time_zone != "UTC" else None
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
         f"METHOD:{invite.method}",
+        *(vtimezone(zone, invite.starts_at) if zone else []),
         "BEGIN:VEVENT",
         f"UID:{_text(invite.uid)}",
         f"SEQUENCE:{invite.sequence}",
         f"DTSTAMP:{_utc(invite.stamp)}",
-        f"DTSTART:{_utc(invite.starts_at)}",
-        f"DTEND:{_utc(invite.ends_at)}",
+        _moment("DTSTART", invite.starts_at, zone),
+        _moment("DTEND", invite.ends_at, zone),
         f"SUMMARY:{_text(invite.summary)}",
         f"LOCATION:{_text(invite.location)}",
         f"DESCRIPTION:{_text(invite.description)}",
@@ -78,6 +87,67 @@ def render(invite: Invite) -> bytes:
 
 def content_type(invite: Invite) -> str:
     return f"text/calendar; method={invite.method}; charset=UTF-8"
+
+
+def _moment(name: str, moment: datetime, zone: str | None) -> str:
+    if zone is None:
+        return f"{name}:{_utc(moment)}"
+    return f"{name};TZID={zone}:{moment.astimezone(ZoneInfo(zone)).strftime('%Y%m%dT%H%M%S')}"
+
+
+def _offset(delta: timedelta | None) -> str:
+    minutes = int((delta or timedelta()).total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+
+def _transitions(zone: ZoneInfo, begin: datetime, end: datetime) -> list[datetime]:
+    """UTC instants in [begin, end) at which the zone's offset changes (to the minute)."""
+    found = []
+    hour = timedelta(hours=1)
+    moment = begin
+    offset = moment.astimezone(zone).utcoffset()
+    while moment < end:
+        following = moment + hour
+        if following.astimezone(zone).utcoffset() != offset:
+            low, high = moment, following
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                if middle.astimezone(zone).utcoffset() == offset:
+                    low = middle
+                else:
+                    high = middle
+            found.append(high.replace(second=0, microsecond=0))
+            offset = following.astimezone(zone).utcoffset()
+        moment = following
+    return found
+
+
+def vtimezone(zone_key: str, around: datetime) -> list[str]:
+    """A VTIMEZONE for `zone_key` covering the year of `around` and the next."""
+    zone = ZoneInfo(zone_key)
+    begin = datetime(around.year, 1, 1, tzinfo=zone).astimezone(UTC)  # local midnight, 1 January
+    end = datetime(around.year + 2, 1, 1, tzinfo=zone).astimezone(UTC)
+    first = begin.astimezone(zone)
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{zone_key}"]
+
+    def observance(at_local: datetime, before: timedelta | None, after: datetime) -> list[str]:
+        kind = "DAYLIGHT" if after.dst() else "STANDARD"
+        return [
+            f"BEGIN:{kind}",
+            f"DTSTART:{at_local.strftime('%Y%m%dT%H%M%S')}",
+            f"TZOFFSETFROM:{_offset(before)}",
+            f"TZOFFSETTO:{_offset(after.utcoffset())}",
+            f"TZNAME:{_text(after.tzname() or zone_key)}",
+            f"END:{kind}",
+        ]
+
+    # What is in force at the start of the year, then every change until the end of the next.
+    lines += observance(first.replace(tzinfo=None), first.utcoffset(), first)
+    for change in _transitions(zone, begin, end):
+        before = (change - timedelta(minutes=1)).astimezone(zone).utcoffset() or timedelta()
+        lines += observance((change + before).replace(tzinfo=None), before, change.astimezone(zone))
+    return [*lines, "END:VTIMEZONE"]
 
 
 def _utc(moment: datetime) -> str:

@@ -87,6 +87,8 @@ class Booking(Model):
     cancelled_by: str | None = None
     # A pending request is declined as expired at this time (the realtor's `request_expiry_hours`).
     expires_at: str | None = None
+    # The listing's time zone when it was requested: emails and invites show its local time.
+    time_zone: str | None = None
     # Every time the realtor proposed, oldest first; at most one is open.
     proposals: list[Proposal] = Field(default_factory=list)
     buyer_email: str | None = None
@@ -199,6 +201,7 @@ class BookingAttributes(Model):
     notes: str | None = None
     decline_reason: str | None = None
     expires_at: str | None = Field(default=None, description="a pending request not answered by then is declined")
+    time_zone: str | None = Field(default=None, description="the listing's time zone (null: UTC)")
     proposals: list[ProposalAttributes] = Field(
         default_factory=list, description="new times the realtor proposed, oldest first (at most one open)"
     )

@@ -53,6 +53,7 @@ def to_resource(booking: Booking) -> Resource[BookingAttributes]:
         notes=booking.notes,
         decline_reason=booking.decline_reason,
         expires_at=booking.expires_at if booking.status is BookingStatus.PENDING else None,
+        time_zone=booking.time_zone,
         proposals=[ProposalAttributes(**p.model_dump()) for p in booking.proposals],
         property=PropertySummary(id=booking.property_id, address=booking.property_address, city=booking.property_city),
         created_at=booking.created_at,
@@ -161,6 +162,7 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
         created_at=stamp,
         updated_at=stamp,
     )
+    booking = booking.model_copy(update={"time_zone": listing.rules.zone.key})
     if listing.rules.auto_confirm:
         return to_resource(_auto_confirm(caller, booking, prop))
     deadline = calendar_rules.expiry_deadline(listing.rules, start=start, now=clock.now())
