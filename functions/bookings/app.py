@@ -19,7 +19,8 @@ from realty.availability.models import (
     FreeSlotsAttributes,
     PutAvailabilityRequest,
 )
-from realty.bookings import free, service
+from realty.bookings import feed, free, service
+from realty.bookings.feed import FeedAttributes
 from realty.bookings.idempotency import create_booking_once
 from realty.bookings.models import (
     BookingAttributes,
@@ -186,6 +187,80 @@ def decline_proposal(id: str, proposal_id: str) -> One:
     from realty.bookings import proposals
 
     return respond(app, proposals.decline(require_role(app, Role.BUYER, Role.ADMIN), id, proposal_id))
+
+
+# ---------------------------------------------------------------- calendar feeds
+
+FeedAnswer = Response[Envelope[Resource[FeedAttributes]]]
+
+
+def _base_url() -> str:
+    """Where this API is reached, for the feed URL: the request's host (and stage, on the default
+    execute-api host; a custom domain maps its own base path)."""
+    event = app.current_event
+    headers = {name.lower(): value for name, value in (event.headers or {}).items()}
+    host = headers.get("host") or event.request_context.domain_name or ""
+    scheme = headers.get("x-forwarded-proto") or "https"
+    stage = event.request_context.stage
+    prefix = f"/{stage}" if stage and ".execute-api." in host else ""
+    return f"{scheme}://{host}{prefix}"
+
+
+def _feed(caller_id: str, attributes: FeedAttributes) -> Resource[FeedAttributes]:
+    return Resource[FeedAttributes](id=caller_id, type="calendar_feed", attributes=attributes)
+
+
+@app.post(
+    "/api/v1/buyers/calendar-feed",
+    summary="A new private calendar feed URL of my confirmed tours (any earlier URL stops working)",
+    tags=["calendar"],
+    status_code=201,
+)
+def rotate_buyer_feed() -> FeedAnswer:
+    caller = require_role(app, Role.BUYER)
+    return respond(app, _feed(caller.user_id, feed.rotate(caller, base_url=_base_url())), status=201)
+
+
+@app.delete("/api/v1/buyers/calendar-feed", summary="Revoke my calendar feed URL", tags=["calendar"])
+def revoke_buyer_feed() -> FeedAnswer:
+    caller = require_role(app, Role.BUYER)
+    return respond(app, _feed(caller.user_id, feed.revoke(caller)))
+
+
+@app.post(
+    "/api/v1/realtors/calendar-feed",
+    summary="A new private calendar feed URL of my confirmed tours (any earlier URL stops working)",
+    tags=["calendar"],
+    status_code=201,
+)
+def rotate_realtor_feed() -> FeedAnswer:
+    caller = require_role(app, Role.REALTOR)
+    return respond(app, _feed(caller.user_id, feed.rotate(caller, base_url=_base_url())), status=201)
+
+
+@app.delete("/api/v1/realtors/calendar-feed", summary="Revoke my calendar feed URL", tags=["calendar"])
+def revoke_realtor_feed() -> FeedAnswer:
+    caller = require_role(app, Role.REALTOR)
+    return respond(app, _feed(caller.user_id, feed.revoke(caller)))
+
+
+@app.get(
+    "/api/v1/calendar-feeds/<token>",
+    summary="A calendar feed (iCalendar), authenticated by its secret token alone",
+    tags=["calendar"],
+    responses={
+        200: {"description": "the feed", "content": {"text/calendar": {"schema": {"type": "string"}}}},
+        404: {"description": "unknown or revoked token", "content": {"application/json": {}}},
+    },
+)
+def calendar_feed(token: str) -> Response[str]:
+    rendered = feed.render(token)
+    return Response(
+        status_code=200,
+        content_type="text/calendar; charset=utf-8",
+        body=rendered.body.decode(),
+        headers={"Cache-Control": "private, max-age=300"},
+    )
 
 
 # ---------------------------------------------------------------- availability and free slots

@@ -75,9 +75,15 @@ def _send(to: _Recipient, subject: str, paragraphs: list[str], attachments: tupl
 
 
 def _invite(booking: Booking, method: Literal["REQUEST", "CANCEL"]) -> email.Attachment:
+    invite = invite_of(booking, method)
+    return email.Attachment(filename="invite.ics", content_type=ics.content_type(invite), content=ics.render(invite))
+
+
+def invite_of(booking: Booking, method: Literal["REQUEST", "CANCEL"] = "REQUEST") -> ics.Invite:
+    """The booking's calendar event (also what its calendar feed lists)."""
     organizer = ics.Person(booking.realtor_email or get_settings().sender_email, booking.realtor_name)
     attendees = [ics.Person(booking.buyer_email, booking.buyer_name)] if booking.buyer_email else []
-    invite = ics.Invite(
+    return ics.Invite(
         uid=ics.booking_uid(booking.id),
         sequence=booking.sequence,
         method=method,
@@ -94,7 +100,6 @@ def _invite(booking: Booking, method: Literal["REQUEST", "CANCEL"]) -> email.Att
         stamp=clock.now(),
         time_zone=booking.time_zone,
     )
-    return email.Attachment(filename="invite.ics", content_type=ics.content_type(invite), content=ics.render(invite))
 
 
 def booking_requested(booking: Booking) -> None:

@@ -55,8 +55,7 @@ def booking_uid(booking_id: str) -> str:
 
 def render(invite: Invite) -> bytes:
     """The VCALENDAR object as UTF-8 bytes."""
-    status = "CANCELLED" if invite.method == "CANCEL" else "CONFIRMED"
-    zone = invite.time_zone if invite.time_zone and invite.time_zone != "UTC" else None
+    zone = _zone(invite)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -64,6 +63,42 @@ def render(invite: Invite) -> bytes:
         "CALSCALE:GREGORIAN",
         f"METHOD:{invite.method}",
         *(vtimezone(zone, invite.starts_at) if zone else []),
+        *_event(invite, rsvp=True),
+        "END:VCALENDAR",
+    ]
+    return "".join(_fold(line) + "\r\n" for line in lines).encode()
+
+
+def render_feed(name: str, invites: Sequence[Invite]) -> bytes:
+    """A subscription calendar (no METHOD: it is published, not an invitation) of these events, with
+    each zone they use once. UIDs are the invites' own, so a client that got the invite by email
+    shows one event, not two."""
+    zones: dict[str, datetime] = {}
+    for invite in invites:
+        zone = _zone(invite)
+        if zone and zone not in zones:
+            zones[zone] = invite.starts_at
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_text(name)}",
+        *[line for zone, around in zones.items() for line in vtimezone(zone, around)],
+        *[line for invite in invites for line in _event(invite, rsvp=False)],
+        "END:VCALENDAR",
+    ]
+    return "".join(_fold(line) + "\r\n" for line in lines).encode()
+
+
+def _zone(invite: Invite) -> str | None:
+    return invite.time_zone if invite.time_zone and invite.time_zone != "UTC" else None
+
+
+def _event(invite: Invite, *, rsvp: bool) -> list[str]:
+    status = "CANCELLED" if invite.method == "CANCEL" else "CONFIRMED"
+    zone = _zone(invite)
+    lines = [
         "BEGIN:VEVENT",
         f"UID:{_text(invite.uid)}",
         f"SEQUENCE:{invite.sequence}",
@@ -77,12 +112,11 @@ def render(invite: Invite) -> bytes:
         "TRANSP:OPAQUE",
         f"ORGANIZER{_cn(invite.organizer)}:mailto:{invite.organizer.email}",
     ]
-    for attendee in invite.attendees:
+    for attendee in invite.attendees if rsvp else ():
         lines.append(
             f"ATTENDEE{_cn(attendee)};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{attendee.email}"
         )
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "".join(_fold(line) + "\r\n" for line in lines).encode()
+    return [*lines, "END:VEVENT"]
 
 
 def content_type(invite: Invite) -> str:

@@ -163,3 +163,55 @@ def disable_sign_in(username: str) -> None:
         if code in {"TooManyRequestsException", "LimitExceededException"}:
             raise RateLimited("the sign-in service is busy, retry later") from error
         raise UpstreamError("the sign-in service failed, retry later") from error
+
+
+# ---------------------------------------------------------------- calendar feed tokens
+# The secret is never stored: `FEED#<sha256 of the token>` maps it to its user, and the user's
+# `CALENDAR_FEED` item remembers which hash is current, so a new token or a revocation removes the
+# old mapping in the same transaction.
+
+
+def feed_owner(token_hash: str) -> dict[str, Any] | None:
+    """`{user_id, role}` of a live feed token, or None: one GetItem."""
+    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=key(f"FEED#{token_hash}", "FEED"))
+    item = response.get("Item")
+    return from_item(item) if item else None
+
+
+def current_feed(user_id: str) -> dict[str, Any] | None:
+    response = client("dynamodb").get_item(
+        TableName=get_settings().main_table, Key=key(f"USER#{user_id}", "CALENDAR_FEED"), ConsistentRead=True
+    )
+    item = response.get("Item")
+    return from_item(item) if item else None
+
+
+def replace_feed(
+    user_id: str, role: str, *, new_hash: str | None, old_hash: str | None, created_at: str, audit: dict[str, Any]
+) -> None:
+    """Swap the user's feed token (`new_hash` None: revoke it) in one transaction."""
+    table = get_settings().main_table
+    changed = "the calendar feed was changed by another request; retry"
+    actions: list[dict[str, Any] | Guarded] = []
+    if old_hash:
+        actions.append(Guarded({"Delete": {"TableName": table, "Key": key(f"FEED#{old_hash}", "FEED")}}, changed))
+    pointer_key = key(f"USER#{user_id}", "CALENDAR_FEED")
+    guard: dict[str, Any] = (
+        {"ConditionExpression": "token_hash = :old", "ExpressionAttributeValues": {":old": {"S": old_hash}}}
+        if old_hash
+        else {"ConditionExpression": "attribute_not_exists(PK)"}
+    )
+    if new_hash:
+        feed = {"PK": f"FEED#{new_hash}", "SK": "FEED", "entity": "calendar_feed", "user_id": user_id, "role": role}
+        pointer = {**pointer_key, "entity": "calendar_feed_pointer", "token_hash": new_hash, "created_at": created_at}
+        actions.append(
+            Guarded(
+                {"Put": {"TableName": table, "Item": to_item(feed), "ConditionExpression": "attribute_not_exists(PK)"}},
+                changed,
+            )
+        )
+        typed_pointer = {**pointer_key, **to_item({k: v for k, v in pointer.items() if k not in ("PK", "SK")})}
+        actions.append(Guarded({"Put": {"TableName": table, "Item": typed_pointer, **guard}}, changed))
+    else:
+        actions.append(Guarded({"Delete": {"TableName": table, "Key": pointer_key, **guard}}, changed))
+    transact(*actions, audit)
