@@ -35,6 +35,8 @@ from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
 from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from realty.tours.access import Scope
+from realty.users import preferences
+from realty.users.preferences import NotificationPreferences, PreferencesAttributes
 
 app = create_app()
 
@@ -187,6 +189,37 @@ def decline_proposal(id: str, proposal_id: str) -> One:
     from realty.bookings import proposals
 
     return respond(app, proposals.decline(require_role(app, Role.BUYER, Role.ADMIN), id, proposal_id))
+
+
+# ---------------------------------------------------------------- notification preferences
+
+Wishes = Response[Envelope[Resource[PreferencesAttributes]]]
+PREFERENCES = "Which emails I get, and my quiet hours"
+REPLACE_PREFERENCES = "Replace my notification preferences"
+
+
+@app.get("/api/v1/buyers/notification-preferences", summary=PREFERENCES, tags=["notifications"])
+def get_buyer_preferences() -> Wishes:
+    return respond(app, preferences.get_preferences(require_role(app, Role.BUYER)))
+
+
+@app.put("/api/v1/buyers/notification-preferences", summary=REPLACE_PREFERENCES, tags=["notifications"])
+def put_buyer_preferences(body: NotificationPreferences) -> Wishes:
+    return respond(app, preferences.put_preferences(require_role(app, Role.BUYER), body))
+
+
+@app.get(
+    "/api/v1/realtors/notification-preferences",
+    summary="Which emails I get, and my quiet hours",
+    tags=["notifications"],
+)
+def get_realtor_preferences() -> Wishes:
+    return respond(app, preferences.get_preferences(require_role(app, Role.REALTOR)))
+
+
+@app.put("/api/v1/realtors/notification-preferences", summary=REPLACE_PREFERENCES, tags=["notifications"])
+def put_realtor_preferences(body: NotificationPreferences) -> Wishes:
+    return respond(app, preferences.put_preferences(require_role(app, Role.REALTOR), body))
 
 
 # ---------------------------------------------------------------- calendar feeds

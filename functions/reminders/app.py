@@ -1,5 +1,6 @@
 """Tour reminders, invoked by EventBridge Scheduler with `{booking_id, kind, sequence}`, and expiring
-requests, with `{booking_id, action: expire, expires_at}` (`realty.bookings.expiry`).
+requests, with `{booking_id, action: expire, expires_at}` (`realty.bookings.expiry`), and emails held for a
+recipient's quiet hours, with `{action: deliver, message_id}` (`realty.bookings.notify`).
 
 Scheduler delivers at least once and retries failed invocations, so the handler is safe to run
 twice: each reminder is recorded before it is sent and a second delivery sends nothing. A reminder
@@ -26,6 +27,8 @@ logger = Logger()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     if isinstance(event, dict) and event.get("action") == "expire":
         return _expire(event)
+    if isinstance(event, dict) and event.get("action") == "deliver":
+        return _deliver(event)
     try:
         reminder = ReminderEvent.model_validate(event)
     except ValidationError:
@@ -52,4 +55,18 @@ def _expire(event: dict[str, Any]) -> dict[str, str]:
     logger.append_keys(booking_id=expiry.booking_id, kind="expiry")
     outcome = expire_request(expiry)
     logger.info("request expiry handled", extra={"outcome": outcome})
+    return {"outcome": outcome}
+
+
+def _deliver(event: dict[str, Any]) -> dict[str, str]:
+    """An email held for the recipient's quiet hours (`realty.bookings.notify`)."""
+    from realty.bookings.notify import deliver_held, payload_ok
+
+    message_id = payload_ok(event)
+    if message_id is None:
+        logger.warning("malformed delivery event", extra={"keys": sorted(event)})
+        count("ReminderEventsRejected")
+        return {"outcome": "rejected"}
+    outcome = deliver_held(message_id)
+    logger.info("held email handled", extra={"outcome": outcome, "message_id": message_id})
     return {"outcome": outcome}

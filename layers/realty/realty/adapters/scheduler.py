@@ -66,6 +66,12 @@ def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+def configured() -> bool:
+    """Whether this function can create schedules at all (the reminders function itself cannot)."""
+    settings = get_settings()
+    return bool(settings.reminders_function_arn and settings.scheduler_role_arn)
+
+
 def put(schedule: OneTimeSchedule) -> bool:
     """Create the schedule, or move it if one of that name exists. True when Scheduler accepted it."""
     settings = get_settings()

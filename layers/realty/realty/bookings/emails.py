@@ -6,17 +6,22 @@ never raises, so an email that cannot go out never fails or undoes a booking.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from html import escape
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from realty.adapters import email
-from realty.bookings import ics
+from realty.bookings import ics, notify
 from realty.bookings.models import Booking, Proposal, ReminderKind
 from realty.core import clock
 from realty.core.config import get_settings
+from realty.users.preferences import NotificationEvent
+from realty.users.preferences import NotificationEvent as Event
+
+if TYPE_CHECKING:
+    from realty.users.preferences import NotificationPreferences
 
 Party = Literal["buyer", "realtor"]
 
@@ -25,23 +30,40 @@ Party = Literal["buyer", "realtor"]
 class _Recipient:
     email: str
     name: str
+    user_id: str | None = None
+    # How the recipient wants this message (`realty.bookings.notify`): its event, urgency, their preferences.
+    event: NotificationEvent | None = None
+    urgent: bool = False
+    tour_start: datetime | None = None
+    preferences: dict[str, NotificationPreferences] = field(default_factory=dict)
 
 
 def _buyer(booking: Booking) -> _Recipient | None:
     if not booking.buyer_email:
         return None
-    return _Recipient(booking.buyer_email, booking.buyer_name or "there")
+    return _Recipient(booking.buyer_email, booking.buyer_name or "there", booking.buyer_id)
 
 
 def _realtor(booking: Booking) -> _Recipient | None:
     if not booking.realtor_email:
         return None
-    return _Recipient(booking.realtor_email, booking.realtor_name or "there")
+    return _Recipient(booking.realtor_email, booking.realtor_name or "there", booking.realtor_id)
 
 
-def _recipients(booking: Booking, parties: tuple[Party, ...]) -> list[_Recipient]:
-    found = [_buyer(booking) if party == "buyer" else _realtor(booking) for party in parties]
-    return [r for r in found if r is not None]
+def _recipients(
+    booking: Booking,
+    parties: tuple[Party, ...],
+    event: NotificationEvent,
+    *,
+    urgent: bool = False,
+    preferences: dict[str, NotificationPreferences] | None = None,
+) -> list[_Recipient]:
+    """Who gets this message, each with their preferences (read in one call unless given)."""
+    found = [r for r in (_buyer(booking) if p == "buyer" else _realtor(booking) for p in parties) if r is not None]
+    if preferences is None:
+        preferences = notify.preferences_of([r.user_id for r in found if r.user_id]) if found else {}
+    start = clock.parse_iso(booking.scheduled_at)
+    return [replace(r, event=event, urgent=urgent, tour_start=start, preferences=preferences) for r in found]
 
 
 def _when(booking: Booking) -> str:
@@ -63,14 +85,22 @@ def _send(to: _Recipient, subject: str, paragraphs: list[str], attachments: tupl
     paragraphs = [p for p in paragraphs if p]
     text = "\n\n".join([greeting, *paragraphs, "RealtyForYou"]) + "\n"
     html = "".join(f"<p>{escape(p)}</p>" for p in [greeting, *paragraphs, "RealtyForYou"])
-    return email.send(
-        email.Email(
-            to=[to.email],
-            subject=subject,
-            text=text,
-            html=f"<!doctype html><html><body>{html}</body></html>",
-            attachments=attachments,
-        )
+    message = email.Email(
+        to=[to.email],
+        subject=subject,
+        text=text,
+        html=f"<!doctype html><html><body>{html}</body></html>",
+        attachments=attachments,
+    )
+    if to.event is None:
+        return email.send(message)
+    return notify.deliver(
+        message,
+        user_id=to.user_id,
+        event=to.event,
+        urgent=to.urgent,
+        tour_start=to.tour_start,
+        preferences=to.preferences,
     )
 
 
@@ -102,8 +132,8 @@ def invite_of(booking: Booking, method: Literal["REQUEST", "CANCEL"] = "REQUEST"
     )
 
 
-def booking_requested(booking: Booking) -> None:
-    for to in _recipients(booking, ("realtor",)):
+def booking_requested(booking: Booking, *, preferences: dict[str, NotificationPreferences] | None = None) -> None:
+    for to in _recipients(booking, ("realtor",), Event.BOOKING_REQUESTED, preferences=preferences):
         notes = [f"Their note: {booking.notes}"] if booking.notes else []
         _send(
             to,
@@ -117,7 +147,7 @@ def booking_requested(booking: Booking) -> None:
 
 
 def booking_rescheduled(booking: Booking, *, notify: tuple[Party, ...]) -> None:
-    for to in _recipients(booking, notify):
+    for to in _recipients(booking, notify, Event.BOOKING_RESCHEDULED):
         _send(
             to,
             f"Tour moved: {booking.property_address}",
@@ -130,7 +160,7 @@ def booking_rescheduled(booking: Booking, *, notify: tuple[Party, ...]) -> None:
 
 def booking_confirmed(booking: Booking) -> None:
     invite = _invite(booking, "REQUEST")
-    for to in _recipients(booking, ("buyer", "realtor")):
+    for to in _recipients(booking, ("buyer", "realtor"), Event.BOOKING_CONFIRMED):
         _send(
             to,
             f"Tour confirmed: {booking.property_address}, {_when(booking)}",
@@ -153,7 +183,7 @@ def booking_declined(booking: Booking) -> None:
             f"The realtor declined your tour of {_place(booking)} on {_when(booking)}.",
             f"Their reason: {booking.decline_reason}" if booking.decline_reason else "",
         ]
-    for to in _recipients(booking, ("buyer",)):
+    for to in _recipients(booking, ("buyer",), Event.BOOKING_DECLINED):
         _send(to, subject, [*lines, "You can request another time in the RealtyForYou app."])
 
 
@@ -165,7 +195,7 @@ def time_proposed(booking: Booking, proposal: Proposal) -> None:
             "duration_minutes": proposal.duration_minutes,
         }
     )
-    for to in _recipients(booking, ("buyer",)):
+    for to in _recipients(booking, ("buyer",), Event.TIME_PROPOSED):
         _send(
             to,
             f"New time proposed: {booking.property_address}",
@@ -180,7 +210,7 @@ def time_proposed(booking: Booking, proposal: Proposal) -> None:
 
 def proposal_declined(booking: Booking, proposal: Proposal) -> None:
     proposed = booking.model_copy(update={"scheduled_at": proposal.scheduled_at, "ends_at": _end(proposal)})
-    for to in _recipients(booking, ("realtor",)):
+    for to in _recipients(booking, ("realtor",), Event.PROPOSAL_DECLINED):
         _send(
             to,
             f"Proposed time declined: {booking.property_address}",
@@ -194,7 +224,7 @@ def _end(proposal: Proposal) -> str:
 
 def booking_cancelled(booking: Booking, *, notify: tuple[Party, ...], had_invite: bool) -> None:
     attachments = (_invite(booking, "CANCEL"),) if had_invite else ()
-    for to in _recipients(booking, notify):
+    for to in _recipients(booking, notify, Event.BOOKING_CANCELLED):
         _send(
             to,
             f"Tour cancelled: {booking.property_address}",
@@ -207,7 +237,8 @@ def reminder(booking: Booking, kind: ReminderKind) -> tuple[int, int]:
     """Remind both participants; returns (emails accepted, participants with an address)."""
     lead = "tomorrow" if kind is ReminderKind.DAY_BEFORE else "in 15 minutes"
     sent = 0
-    recipients = _recipients(booking, ("buyer", "realtor"))
+    # 15 minutes before the tour it cannot wait for anyone's morning; the day-before one can.
+    recipients = _recipients(booking, ("buyer", "realtor"), Event.REMINDER, urgent=kind is ReminderKind.SOON)
     for to in recipients:
         sent += _send(
             to,

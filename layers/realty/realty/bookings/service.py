@@ -117,6 +117,7 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
     from realty.bookings import emails, expiry, free
     from realty.properties.models import PropertyStatus
     from realty.properties.service import find_listed_property
+    from realty.users import preferences
 
     start = request.scheduled_at
     slots.check_window(start)
@@ -172,7 +173,9 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
     count("BookingsCreated")
     if booking.expires_at:
         expiry.sync_expiry(booking)
-    emails.booking_requested(booking)
+    # The realtor's preferences came with the calendar read: the email needs no read of its own.
+    wishes = {user_id: p for user_id, item in calendar.preferences.items() if (p := preferences.from_stored(item))}
+    emails.booking_requested(booking, preferences=wishes)
     return to_resource(booking)
 
 

@@ -7,8 +7,10 @@ service read, so two changes of one booking never both win.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 from realty.bookings.models import Booking
 from realty.core.aws import client
@@ -137,6 +139,8 @@ class CalendarRead:
     users: dict[str, User]
     # The realtor's availability item (`realty.availability.store`), when asked for; None if none saved.
     availability: dict[str, Any] | None = None
+    # With it, the users' notification preferences items (`realty.users.preferences`), by user id.
+    preferences: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def read_calendar(
@@ -163,12 +167,14 @@ def read_calendar(
     keys += [users_store.user_key(user_id) for user_id in dict.fromkeys(user_ids)]
     if availability:
         keys.append(availability_store.item_key(realtor_id))
+        keys += [users_store.preferences_key(user_id) for user_id in dict.fromkeys(user_ids)]
     found = batch_get(_main(), keys)
     order = {f"SLOT#{owner}#{owner_id}": rank for rank, (owner, owner_id) in enumerate(owners)}
     taken = sorted((i for i in found if i["PK"] in order), key=lambda i: (order[i["PK"]], i["SK"]))
     users = {str(i["id"]): User.model_validate(i) for i in found if i.get("SK") == "PROFILE"}
     rules = next((i for i in found if i.get("SK") == availability_store.SK), None)
-    return CalendarRead(taken=taken, users=users, availability=rules)
+    wishes = {str(i["PK"]).removeprefix("USER#"): i for i in found if i.get("SK") == users_store.NOTIFICATIONS_SK}
+    return CalendarRead(taken=taken, users=users, availability=rules, preferences=wishes)
 
 
 @dataclass(frozen=True)
@@ -405,3 +411,41 @@ def release_reminder(booking_id: str, kind: str, sequence: int, *, created_at: s
             )
     except Conflict:
         pass
+
+
+# ---------------------------------------------------------------- messages held for quiet hours
+
+
+def hold_message(message: dict[str, Any]) -> None:
+    item = {"PK": f"OUTBOX#{message['id']}", "SK": "MESSAGE", "entity": "held_message", **message}
+    client("dynamodb").put_item(TableName=_main(), Item=to_item(item), ConditionExpression="attribute_not_exists(PK)")
+
+
+def claim_message(message_id: str, *, claimed_at: str) -> dict[str, Any] | bool | None:
+    """The held message, claimed for sending; False when another delivery claimed it, None if gone."""
+    try:
+        response = client("dynamodb").update_item(
+            TableName=_main(),
+            Key=key(f"OUTBOX#{message_id}", "MESSAGE"),
+            UpdateExpression="SET claimed_at = :at",
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(claimed_at)",
+            ExpressionAttributeValues={":at": {"S": claimed_at}},
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        return False if error.response.get("Item") else None
+    return from_item(response["Attributes"])
+
+
+def release_message(message_id: str, *, claimed_at: str) -> None:
+    """Give a claim back after SES refused the message, so a retry sends it."""
+    client("dynamodb").update_item(
+        TableName=_main(),
+        Key=key(f"OUTBOX#{message_id}", "MESSAGE"),
+        UpdateExpression="REMOVE claimed_at",
+        ConditionExpression="claimed_at = :at",
+        ExpressionAttributeValues={":at": {"S": claimed_at}},
+    )

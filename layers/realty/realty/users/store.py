@@ -10,7 +10,7 @@ from realty.core.audit import audit_action
 from realty.core.auth import Role
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import Guarded, from_item, index_key_names, key, query_page, to_item, transact
+from realty.core.dynamo import Guarded, batch_get, from_item, index_key_names, key, query_page, to_item, transact
 from realty.core.errors import RateLimited, UpstreamError
 from realty.users.identity import Identity
 from realty.users.identity import get_identity as get_identity  # the authorizer's one read, kept light there
@@ -215,3 +215,32 @@ def replace_feed(
     else:
         actions.append(Guarded({"Delete": {"TableName": table, "Key": pointer_key, **guard}}, changed))
     transact(*actions, audit)
+
+
+# ---------------------------------------------------------------- notification preferences
+
+NOTIFICATIONS_SK = "NOTIFICATIONS"
+
+
+def preferences_key(user_id: str) -> dict[str, Any]:
+    return key(f"USER#{user_id}", NOTIFICATIONS_SK)
+
+
+def notification_items(user_ids: list[str]) -> list[dict[str, Any]]:
+    """The preferences items (plain) of these users that have one: one BatchGetItem."""
+    return batch_get(get_settings().main_table, [preferences_key(u) for u in dict.fromkeys(user_ids)])
+
+
+def notification_item(user_id: str) -> dict[str, Any] | None:
+    response = client("dynamodb").get_item(
+        TableName=get_settings().main_table, Key=preferences_key(user_id), ConsistentRead=True
+    )
+    item = response.get("Item")
+    return from_item(item) if item else None
+
+
+def save_notifications(user_id: str, values: dict[str, Any], *, audit: dict[str, Any]) -> None:
+    """Replace the user's preferences whole, with the audit item."""
+    item = {"PK": f"USER#{user_id}", "SK": NOTIFICATIONS_SK, "entity": "notification_preferences", **values}
+    put = {"Put": {"TableName": get_settings().main_table, "Item": to_item(item)}}
+    transact(Guarded(put, "the preferences were changed by another request; retry"), audit)
