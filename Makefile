@@ -9,7 +9,7 @@ REQS := requirements-dev.txt requirements.lock layers/realty/requirements.txt $(
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: dev test lint format typecheck openapi bench package load fuzz lock smoke clean
+.PHONY: web dev test lint format typecheck openapi bench package load fuzz lock smoke clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,14 @@ $(STAMP): $(REQS)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-dev: $(STAMP)  ## the local stack: API on http://127.0.0.1:3000 with demo data
+web: $(STAMP)  ## the web app: npm ci from web/package-lock.json, then the bundle in web/dist
+	$(BIN)/python -m tools.web build
+
+dev: $(STAMP) web  ## the local stack: the web app on http://127.0.0.1:3000/, the API under /api/v1, demo data
 	$(BIN)/python -m local
 
-test: $(STAMP) lint  ## everything CI runs
+test: $(STAMP) lint web  ## everything CI runs (the browser layer needs Chromium: installed here when missing)
+	-$(BIN)/python -m tools.web chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 $(CHECKOV_STAMP): requirements-checkov.txt $(STAMP)

@@ -30,6 +30,7 @@ from local.outbox import Outbox
 from local.provision import Provisioned, provision
 from local.seed import DEMO_PASSWORD, DEMO_USERS, SeedContext, run_seed
 from local.template import DEFAULT_STACK_NAME, REGION, Resolver, Template, load_template
+from local.web import WebApp
 
 log = logging.getLogger("local.stack")
 
@@ -210,7 +211,10 @@ class LocalStack:
     def _start_gateway(self) -> None:
         assert self.template is not None and self.resolver is not None and self.functions is not None
         docs = DocsSite(openapi_path=self.settings.repo_root / "docs" / "openapi.json")
-        self.gateway = build_gateway(self.template, self.resolver, self.functions, docs)
+        web = WebApp(
+            dist_dir=self.settings.repo_root / "web" / "dist", config=self.web_config, storage_origin=self.moto_url
+        )
+        self.gateway = build_gateway(self.template, self.resolver, self.functions, docs, web)
         self._server = GatewayServer((self.settings.host, self.settings.api_port), self.gateway)
         host, port = self._server.server_address[:2]
         self.api_url = f"http://{host!s}:{port}"
@@ -219,6 +223,18 @@ class LocalStack:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="gateway", daemon=True
         )
         self._server_thread.start()
+
+    def web_config(self) -> dict[str, Any]:
+        """The web app's /config.json: what the deploy writes beside the bundle, for this stack."""
+        return {
+            "apiBaseUrl": f"{self.api_url}/api/v1",
+            "userPoolId": os.environ.get("USER_POOL_ID", ""),
+            "userPoolClientId": os.environ.get("USER_POOL_CLIENT_ID", ""),
+            "region": REGION,
+            "stage": os.environ.get("STAGE", "dev"),
+            # The local meetings adapter creates meetings without media: the app shows a preview only.
+            "chimeMedia": False,
+        }
 
     # ------------------------------------------------------------ stop
 
@@ -247,6 +263,7 @@ class LocalStack:
         return f"""
   RealtyForYou local stack
   ------------------------
+  Web app    {self.api_url}/
   API        {api}
   Docs       {self.api_url}/docs
   moto       {self.moto_url}   (AWS_ENDPOINT_URL for the AWS CLI / boto3)
