@@ -773,12 +773,16 @@ def _known(status: int) -> bool:
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    gateway: ApiGateway
 
     def __init__(
-        self, address: tuple[str, int], gateway: ApiGateway, *, body_timeout_seconds: float | None = None
+        self, address: tuple[str, int], gateway: ApiGateway | None = None, *, body_timeout_seconds: float | None = None
     ) -> None:
+        # The socket is bound here; the gateway may come later (the stack binds its port first, so the
+        # web app's origin is known before the template's resources are created with it).
         super().__init__(address, _GatewayRequestHandler)
-        self.gateway = gateway
+        if gateway is not None:
+            self.gateway = gateway
         if body_timeout_seconds is None:
             body_timeout_seconds = float(os.environ.get(BODY_TIMEOUT_ENV) or DEFAULT_BODY_TIMEOUT_SECONDS)
         self.body_timeout_seconds = body_timeout_seconds

@@ -93,6 +93,7 @@ class LocalStack:
 
     def start(self) -> None:
         self._prepare_process()
+        self._bind_api()
         self._start_moto()
         self._provision()
         self._load_functions()
@@ -111,6 +112,12 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # Metrics are disabled locally; Powertools still warns on every flush of an empty set.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+    def _bind_api(self) -> None:
+        """The API's port first: the web app is served from it, so it is the origin CORS must allow."""
+        self._server = GatewayServer((self.settings.host, self.settings.api_port))
+        host, port = self._server.server_address[:2]
+        self.api_url = f"http://{host!s}:{port}"
 
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
@@ -147,6 +154,28 @@ class LocalStack:
         self.resources = provision(self.resolver, endpoint_url=self.moto_url)
         created = sum(1 for item in self.resources.values() if item.created)
         log.info("provisioned %d resources from %s", created, self.settings.template_path.name)
+        self._allow_web_origin_on_buckets()
+
+    def _allow_web_origin_on_buckets(self) -> None:
+        """Buckets the browser posts to (photo uploads) also accept the local web app's origin.
+
+        Deployed, the app's domain is `AllowedOrigin` itself. Locally the app is served beside the API
+        (local/web.py), on a port known only at start, while `AllowedOrigin` keeps its template default
+        (what a separately served front end, and the tests, use): each CORS rule gets both origins.
+        """
+        assert self.template is not None
+        s3 = _client("s3", self.moto_url)
+        for logical_id, _ in self.template.resources_of_type("AWS::S3::Bucket"):
+            bucket = self.resources.get(logical_id)
+            if bucket is None:
+                continue
+            try:
+                rules = s3.get_bucket_cors(Bucket=str(bucket.ref))["CORSRules"]
+            except s3.exceptions.ClientError:
+                continue  # no CORS configuration: the browser never talks to this bucket
+            for rule in rules:
+                rule["AllowedOrigins"] = sorted({*rule.get("AllowedOrigins", []), self.api_url})
+            s3.put_bucket_cors(Bucket=str(bucket.ref), CORSConfiguration={"CORSRules": rules})
 
     def _load_functions(self) -> None:
         assert self.template is not None and self.resolver is not None
@@ -215,9 +244,8 @@ class LocalStack:
             dist_dir=self.settings.repo_root / "web" / "dist", config=self.web_config, storage_origin=self.moto_url
         )
         self.gateway = build_gateway(self.template, self.resolver, self.functions, docs, web)
-        self._server = GatewayServer((self.settings.host, self.settings.api_port), self.gateway)
-        host, port = self._server.server_address[:2]
-        self.api_url = f"http://{host!s}:{port}"
+        assert self._server is not None
+        self._server.gateway = self.gateway
         self.gateway.base_url = self.api_url
         self._server_thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="gateway", daemon=True
@@ -240,7 +268,8 @@ class LocalStack:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
+            if self._server_thread is not None:  # shutdown() waits for a serve_forever() that never ran otherwise
+                self._server.shutdown()
             self._server.server_close()
         if self._server_thread is not None:
             self._server_thread.join(timeout=5)
