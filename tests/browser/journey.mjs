@@ -63,14 +63,16 @@ await run(async () => {
   await buyer.getByRole("link", { name: address }).click();
   await buyer.getByRole("heading", { level: 1, name: address }).waitFor();
   await buyer.locator("img.hero").waitFor();
-  // A start a few minutes from now (the test stack allows a 5 minute lead): inside the start window.
-  const start = await buyer.evaluate(() => {
-    const date = new Date(Date.now() + 7 * 60_000);
-    date.setSeconds(0, 0);
-    date.setMinutes(Math.ceil(date.getMinutes() / 5) * 5);
+  // The next quarter hour: the test stack allows booking without lead time, and the realtor can
+  // start a tour from 15 minutes before it. Close to a quarter hour, wait for it to pass, so the
+  // booking reaches the API well before its start.
+  const QUARTER = 15 * 60_000;
+  await until(buyer, () => Date.now(), (now) => now % (15 * 60_000) < 14.5 * 60_000, "a moment not just before a quarter hour", 40_000);
+  const start = await buyer.evaluate((quarter) => {
+    const date = new Date(Math.ceil(Date.now() / quarter) * quarter);
     const pad = (n) => String(n).padStart(2, "0");
     return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-  });
+  }, QUARTER);
   await buyer.getByLabel("Date and time").fill(start);
   await buyer.getByLabel("Length").selectOption("30");
   await shot(buyer, "buyer-listing");

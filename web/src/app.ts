@@ -286,6 +286,7 @@ function header(): HTMLElement {
 }
 
 let routing = 0;
+let navigated = false;
 export async function route(): Promise<void> {
   const ticket = ++routing;
   const path = location.pathname;
@@ -331,8 +332,10 @@ export async function route(): Promise<void> {
   }
   if (ticket !== routing) return;
   restoreDrafts();
-  // Move focus to the new page's heading so keyboard and screen-reader users start there.
-  target.querySelector<HTMLElement>("h1")?.focus();
+  // After a navigation, focus moves to the new page's heading so keyboard and screen-reader users
+  // start there; a fresh load leaves focus at the top (the skip link comes first).
+  if (navigated) target.querySelector<HTMLElement>("h1")?.focus();
+  navigated = true;
   target.dataset.page = path;
 }
 

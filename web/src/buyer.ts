@@ -46,11 +46,14 @@ export function facts(property: Property): string {
   return `${property.bedrooms} bd · ${property.bathrooms} ba · ${property.sqft.toLocaleString()} sq ft`;
 }
 
-/** The next whole five minutes at least `leadMinutes` from now, as a datetime-local value. */
+/** Tours start on a quarter hour (the API refuses other minutes). */
+export const QUARTER_SECONDS = 900;
+
+/** The first quarter hour at least `leadMinutes` from now, as a datetime-local value. */
 export function suggestedStart(leadMinutes = 120): string {
   const date = new Date(Date.now() + leadMinutes * 60_000);
   date.setSeconds(0, 0);
-  date.setMinutes(Math.ceil(date.getMinutes() / 5) * 5);
+  date.setMinutes(Math.ceil(date.getMinutes() / 15) * 15);
   return toLocalInput(date);
 }
 
@@ -118,7 +121,7 @@ async function listingPage(main: HTMLElement, [id]: string[]): Promise<void> {
   const item = await api.request<Property>("GET", `/buyers/properties/${id}`);
   const property = item.attributes;
   const status = h("div", { "aria-live": "polite" });
-  const start = h("input", { name: "scheduled_at", type: "datetime-local", required: true, value: suggestedStart(), step: 300 });
+  const start = h("input", { name: "scheduled_at", type: "datetime-local", required: true, value: suggestedStart(), step: QUARTER_SECONDS });
   const form = h(
     "form",
     {
@@ -141,7 +144,7 @@ async function listingPage(main: HTMLElement, [id]: string[]): Promise<void> {
         }
       },
     },
-    field("Date and time", start, "Your local time."),
+    field("Date and time", start, "Your local time; tours start on the hour or at :15, :30, :45."),
     field(
       "Length",
       h("select", { name: "duration_minutes" }, ...[30, 45, 60, 90].map((minutes) => h("option", { value: minutes, selected: minutes === 60 }, `${minutes} minutes`))),
@@ -180,7 +183,7 @@ export function bookingRow(
 /** Reschedule inline: a datetime-local field and a save button under the booking. */
 export function rescheduleControl(path: string, booking: Booking, done: () => void, status: HTMLElement): HTMLElement {
   const details = h("details", null, h("summary", null, "Reschedule"));
-  const input = h("input", { name: "scheduled_at", type: "datetime-local", required: true, step: 300, value: toLocalInput(new Date(booking.scheduled_at)) });
+  const input = h("input", { name: "scheduled_at", type: "datetime-local", required: true, step: QUARTER_SECONDS, value: toLocalInput(new Date(booking.scheduled_at)) });
   const form = h(
     "form",
     {

@@ -261,16 +261,21 @@ async function resultsPage(main: HTMLElement, [id]: string[]): Promise<void> {
   });
 
   const marks = highlights instanceof api.ApiError ? [] : highlights.attributes.highlights ?? [];
-  const durationMs =
-    (!(recording instanceof api.ApiError) && recording.attributes.duration_seconds ? recording.attributes.duration_seconds * 1000 : 0) ||
-    Math.max(1, ...segments.map((segment) => segment.end_ms), ...marks.map((mark) => mark.timestamp_ms + 1000));
+  // The timeline spans the longest of what is known (the recording's length, the transcript, the marks).
+  const recordedMs = !(recording instanceof api.ApiError) && recording.attributes.duration_seconds ? recording.attributes.duration_seconds * 1000 : 0;
+  const durationMs = Math.max(1, recordedMs, ...segments.map((segment) => segment.end_ms), ...marks.map((mark) => mark.timestamp_ms + 1000));
+  const tick = (mark: Highlight) => {
+    const element = h("span", { class: `tick ${mark.highlight_type}` });
+    element.style.left = `${Math.min(100, (mark.timestamp_ms / durationMs) * 100)}%`; // CSSOM: allowed by the CSP
+    return element;
+  };
   const timeline = h(
     "section",
     { "aria-labelledby": "highlights-title" },
     h("h2", { id: "highlights-title" }, "Highlights"),
     marks.length
       ? [
-          h("div", { class: "timeline", "aria-hidden": "true" }, ...marks.map((mark) => h("span", { class: `tick ${mark.highlight_type}`, style: `left:${(mark.timestamp_ms / durationMs) * 100}%` }))),
+          h("div", { class: "timeline", "aria-hidden": "true" }, ...marks.map(tick)),
           h(
             "ol",
             { class: "highlights" },
