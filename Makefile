@@ -9,7 +9,7 @@ REQS := requirements-dev.txt requirements.lock layers/realty/requirements.txt $(
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: web dev test lint format typecheck openapi bench package load fuzz lock smoke clean
+.PHONY: web publish-web dev test lint format typecheck openapi bench package load fuzz lock smoke clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ $(STAMP): $(REQS)
 
 web: $(STAMP)  ## the web app: npm ci from web/package-lock.json, then the bundle in web/dist
 	$(BIN)/python -m tools.web build
+
+publish-web: $(STAMP)  ## make publish-web STACK=realtyforyou-dev: the app and its config.json into a deployed stack
+	$(BIN)/python scripts/publish_web.py --stack-name "$(STACK)"
 
 dev: $(STAMP) web  ## the local stack: the web app on http://127.0.0.1:3000/, the API under /api/v1, demo data
 	$(BIN)/python -m local

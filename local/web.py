@@ -31,17 +31,26 @@ _NOT_BUILT = """<!doctype html>
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".map": "application/json"}
 
 
-def content_security_policy(storage_origins: str, api_origin: str = "'self'") -> str:
+# The deployed app's storage (presigned S3 URLs) and API (execute-api) are both under this.
+AWS_ORIGINS = "https://*.amazonaws.com"
+
+
+def content_security_policy(storage_origins: str = AWS_ORIGINS) -> str:
     """The app's CSP: its own scripts and styles only; photos, recordings and uploads from storage;
-    the API and Chime's signalling and media hosts. The template's response headers policy says the same."""
+    the API and Chime's signalling and media hosts. The template's response headers policy holds the
+    deployed value (`content_security_policy()`; tests/template checks they are the same)."""
+
+    def sources(*items: str) -> str:
+        return " ".join(dict.fromkeys(" ".join(items).split()))  # in order, each once
+
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
-            f"img-src 'self' data: blob: {storage_origins}",
-            f"media-src 'self' blob: {storage_origins}",
-            f"connect-src 'self' {api_origin} {storage_origins} https://*.chime.aws wss://*.chime.aws https://*.amazonaws.com",
+            "img-src " + sources("'self' data: blob:", storage_origins),
+            "media-src " + sources("'self' blob:", storage_origins),
+            "connect-src " + sources("'self'", storage_origins, AWS_ORIGINS, "https://*.chime.aws wss://*.chime.aws"),
             "frame-ancestors 'none'",
             "base-uri 'self'",
             "form-action 'self'",
@@ -83,7 +92,7 @@ class WebApp:
                 _TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             )
             return HttpResponse(200, [("Content-Type", content_type), *headers], target.read_bytes())
-        if "." in Path(name).name:  # a missing asset is a 404, not the app's page
+        if "." in Path(name).name and name != "index.html":  # a missing asset is a 404, not the app's page
             return HttpResponse.json(404, {"message": f"no such file: {path}"}, headers)
         index = self.dist_dir / "index.html"
         if not index.is_file():
