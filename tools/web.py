@@ -64,11 +64,16 @@ def build(*, force: bool = False) -> Path:
     bundle = DIST / "assets" / "app.js"
     if force or not bundle.exists() or bundle.stat().st_mtime < _newest_source():
         node = shutil.which("node") or "node"
-        result = subprocess.run(  # noqa: S603 - node from PATH, the committed build script
-            [node, "build.mjs"], cwd=WEB, capture_output=True, text=True, timeout=300, check=False
-        )
-        if result.returncode != 0:
-            raise WebToolError(f"the web build failed: {(result.stderr or result.stdout).strip()[-2000:]}")
+        # Type-check first (esbuild only strips types), then bundle.
+        for step, command in (
+            ("type check", [node, "node_modules/typescript/bin/tsc", "--noEmit"]),
+            ("bundle", [node, "build.mjs"]),
+        ):
+            result = subprocess.run(  # noqa: S603 - node from PATH, committed scripts
+                command, cwd=WEB, capture_output=True, text=True, timeout=300, check=False
+            )
+            if result.returncode != 0:
+                raise WebToolError(f"the web {step} failed: {(result.stdout + result.stderr).strip()[-2000:]}")
     return DIST
 
 

@@ -100,3 +100,9 @@ def test_a_buyer_books_and_cancels_at_phone_width(stack, chromium):
     _run("phone.mjs", stack, chromium)
 
     assert (SCREENSHOTS / "phone-bookings.png").exists()
+
+
+def test_the_session_is_renewed_early_and_a_401_returns_to_sign_in_keeping_the_form(stack, chromium):
+    _run("session.mjs", stack, chromium)
+
+    assert (SCREENSHOTS / "session-ended.png").exists()

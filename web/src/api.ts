@@ -217,7 +217,8 @@ async function call<A>(method: string, path: string, body: unknown, options: Req
   const envelope = await parse<A>(response);
   if (!response.ok || envelope.success === false) {
     const errors = envelope.errors ?? [{ code: `HTTP_${response.status}`, message: envelope.message ?? "" }];
-    if (response.status === 401 && options.auth !== false) {
+    if (response.status === 401 && options.auth !== false && session) {
+      // (A refused refresh has already ended the session and said so: once is enough.)
       keep(null);
       onSignedOut(errors[0]?.message ?? "Please sign in again.");
     }
