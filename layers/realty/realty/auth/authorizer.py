@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from realty.auth.tokens import verify_access_token
+from realty.core.actor import signed_out
 from realty.core.auth import bearer_token
 from realty.core.errors import Unauthorized
 from realty.users.identity import Identity, UserStatus, get_identity
@@ -20,9 +21,9 @@ def authorize(authorization_header: str | None, method_arn: str) -> dict[str, An
     identity = get_identity(str(claims["sub"])) or _first_sight(str(claims["sub"]), token)
     if identity.status is not UserStatus.ACTIVE:
         raise Unauthorized("this account is disabled")
-    if identity.signed_out_at is not None and int(claims["iat"]) <= identity.signed_out_at:
+    if signed_out(int(claims["iat"]), identity.signed_out_at):
         raise Unauthorized("this session was signed out")
-    return _allow(identity, method_arn)
+    return _allow(identity, method_arn, cognito_sub=str(claims["sub"]), issued_at=int(claims["iat"]))
 
 
 def _first_sight(cognito_sub: str, token: str) -> Identity:
@@ -41,7 +42,7 @@ def _first_sight(cognito_sub: str, token: str) -> Identity:
     return Identity(user_id=user.id, role=user.role, email=user.email, status=user.status)
 
 
-def _allow(identity: Identity, method_arn: str) -> dict[str, Any]:
+def _allow(identity: Identity, method_arn: str, *, cognito_sub: str, issued_at: int) -> dict[str, Any]:
     # The result is cached per token for every route, so the policy covers the whole API stage.
     arn_prefix, _, api_path = method_arn.partition("/")
     stage = api_path.split("/", 1)[0]
@@ -51,5 +52,13 @@ def _allow(identity: Identity, method_arn: str) -> dict[str, Any]:
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": f"{arn_prefix}/{stage}/*/*"}],
         },
-        "context": {"user_id": identity.user_id, "role": identity.role.value, "email": identity.email},
+        # `sub` and `iat` let every change check, inside its own transaction, that the account is
+        # still active and the session not signed out since: this answer is cached (realty.core.actor).
+        "context": {
+            "user_id": identity.user_id,
+            "role": identity.role.value,
+            "email": identity.email,
+            "sub": cognito_sub,
+            "iat": issued_at,
+        },
     }

@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from realty.core import clock, ids
-from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import to_item
+from realty.core.dynamo import put_item, to_item
 
 # Never copied into the audit trail, whatever a caller passes in `details`.
 _REDACTED_KEYS = {"password", "new_password", "code", "token", "access_token", "refresh_token", "id_token", "phone"}
@@ -53,6 +52,6 @@ def audit_action(**kwargs: Any) -> dict[str, Any]:
 
 
 def record(**kwargs: Any) -> None:
-    """Write one audit item on its own, for changes that are not DynamoDB writes."""
-    put = audit_action(**kwargs)["Put"]
-    client("dynamodb").put_item(**put)
+    """Write one audit item on its own, for changes that are not DynamoDB writes (on a state-changing
+    request, with the actor check: see `realty.core.dynamo.put_item`)."""
+    put_item(audit_action(**kwargs)["Put"])

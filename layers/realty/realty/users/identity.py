@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from realty.core.actor import identity_key as actor_identity_key
 from realty.core.auth import Role
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import from_item, key
+from realty.core.dynamo import from_item
 
 
 class UserStatus(StrEnum):
@@ -32,7 +33,7 @@ class Identity:
     role: Role
     email: str
     status: UserStatus = UserStatus.ACTIVE
-    signed_out_at: int | None = None
+    signed_out_at: int | None = None  # epoch milliseconds (realty.core.actor.signed_out)
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> Identity:
@@ -58,7 +59,8 @@ class Identity:
 
 
 def identity_key(cognito_sub: str) -> dict[str, Any]:
-    return key(f"IDENTITY#{cognito_sub}", "IDENTITY")
+    # The key layout lives in core: every change of a request checks this item (realty.core.actor).
+    return actor_identity_key(cognito_sub)
 
 
 def get_identity(cognito_sub: str) -> Identity | None:

@@ -126,7 +126,8 @@ def update_profile(caller: Caller, request: UpdateProfileRequest) -> Resource[Us
 
 
 def record_sign_out(user_id: str, signed_out_at: int) -> None:
-    """Tokens issued up to this second are refused by the authorizer from now on.
+    """Tokens issued before this moment (epoch milliseconds) are refused from now on
+    (`realty.core.actor.signed_out`: by the authorizer, and by every change of a cached token).
 
     A concurrent profile edit is not a reason to stay signed in: the write is retried on a fresh read.
     """
@@ -220,7 +221,11 @@ def admin_delete_user(caller: Caller, user_id: str) -> Resource[AdminUserAttribu
     store.disable_sign_in(user.email)
     stamp = clock.now()
     deleted = user.model_copy(
-        update={"status": UserStatus.DELETED, "updated_at": clock.iso(stamp), "signed_out_at": int(stamp.timestamp())}
+        update={
+            "status": UserStatus.DELETED,
+            "updated_at": clock.iso(stamp),
+            "signed_out_at": int(stamp.timestamp() * 1000),  # epoch milliseconds, as a sign-out
+        }
     )
     audit = audit_action(
         actor_id=caller.user_id, action="user.deleted", resource_type="user", resource_id=user.id, details={}
