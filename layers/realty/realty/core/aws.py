@@ -49,7 +49,8 @@ def client(service: str) -> Any:
     with _lock:
         created = _session().create_client(service, region_name=get_settings().region, config=config)
     if service != "dynamodb":  # DynamoDB writes carry the check in their own transaction
-        created.meta.events.register("before-call", _confirm_actor_before_change)
+        # The first event of every API call, before anything (a stub included) may answer it.
+        created.meta.events.register("provide-client-params.*.*", _confirm_actor_before_change)
     return created
 
 

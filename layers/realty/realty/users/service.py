@@ -9,7 +9,8 @@ from realty.core import clock, ids
 from realty.core.audit import audit_action, record
 from realty.core.auth import Caller, Role
 from realty.core.envelope import Resource
-from realty.core.errors import Conflict, NotConfigured, NotFound
+from realty.core.actor import NO_LONGER_ACTIVE
+from realty.core.errors import Conflict, NotConfigured, NotFound, Unauthorized
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.media import store as media
 from realty.media.models import ImageUploadRequest, UploadAttributes
@@ -96,12 +97,21 @@ def _active_user(user_id: str) -> User:
     return user
 
 
+def _own_user(user_id: str) -> User:
+    """The caller's own record, for a change of it: an account that is gone is the caller's 401 (as
+    the actor check answers it, realty.core.actor), not a missing object."""
+    user = store.get_user(user_id)
+    if user is None or user.status is not UserStatus.ACTIVE:
+        raise Unauthorized(NO_LONGER_ACTIVE)
+    return user
+
+
 def get_profile(caller: Caller) -> Resource[UserAttributes]:
     return to_resource(_active_user(caller.user_id), reveal_phone=True)
 
 
 def update_profile(caller: Caller, request: UpdateProfileRequest) -> Resource[UserAttributes]:
-    user = _active_user(caller.user_id)
+    user = _own_user(caller.user_id)
     changes = request.model_dump(exclude_unset=True)
     updated = user.model_copy()
     changed_fields: list[str] = []
@@ -132,7 +142,7 @@ def record_sign_out(user_id: str, signed_out_at: int) -> None:
     A concurrent profile edit is not a reason to stay signed in: the write is retried on a fresh read.
     """
     for attempt in range(3):
-        user = _active_user(user_id)
+        user = _own_user(user_id)
         updated = user.model_copy(update={"signed_out_at": signed_out_at, "updated_at": clock.now_iso()})
         audit = audit_action(
             actor_id=user_id, action="user.signed_out", resource_type="user", resource_id=user_id, details={}
