@@ -6,10 +6,10 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from realty.core import clock, ids
+from realty.core.actor import NO_LONGER_ACTIVE
 from realty.core.audit import audit_action, record
 from realty.core.auth import Caller, Role
 from realty.core.envelope import Resource
-from realty.core.actor import NO_LONGER_ACTIVE
 from realty.core.errors import Conflict, NotConfigured, NotFound, Unauthorized
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.media import store as media
