@@ -160,7 +160,7 @@ def test_a_deleted_buyer_cannot_book_through_the_gateways_cached_answer(local_st
     me = local_stack.request("GET", "/api/v1/auth/me", token=token)  # the gateway caches its answer
     assert me.status == 200, me.body
     buyer_id = me.json["data"]["id"]
-    listings = local_stack.request("GET", "/api/v1/properties", token=token)
+    listings = local_stack.request("GET", "/api/v1/buyers/properties", token=token)
     assert listings.status == 200 and listings.json["data"], listings.body
     admin = login(local_stack, "admin@example.com")["access_token"]
     deleted = local_stack.request("DELETE", f"/api/v1/admin/users/{buyer_id}", token=admin)
