@@ -3,11 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-REQS := requirements-dev.txt layers/realty/requirements.txt $(wildcard functions/*/requirements.txt)
+# checkov pins boto3 and packaging to releases of its own: it lives in a virtualenv of its own.
+CHECKOV_STAMP := $(VENV)/checkov/.installed
+REQS := requirements-dev.txt requirements.lock layers/realty/requirements.txt $(wildcard functions/*/requirements.txt)
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: dev test lint format typecheck openapi bench package load fuzz clean
+.PHONY: dev test lint format typecheck openapi bench package load fuzz lock smoke clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +23,17 @@ dev: $(STAMP)  ## the local stack: API on http://127.0.0.1:3000 with demo data
 test: $(STAMP) lint  ## everything CI runs
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-lint: $(STAMP)  ## ruff (lint + format check), mypy and the import contracts (pyproject.toml)
+$(CHECKOV_STAMP): requirements-checkov.txt $(STAMP)
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/pip install --quiet -r requirements-checkov.txt
+	touch $(CHECKOV_STAMP)
+
+lint: $(STAMP) $(CHECKOV_STAMP)  ## ruff (lint + format check), mypy, the import contracts (pyproject.toml), checkov over template.yaml (.checkov.yaml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(VENV)/checkov/bin/checkov --config-file .checkov.yaml
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -37,8 +45,14 @@ openapi: $(STAMP)  ## regenerate docs/openapi.json from the resolvers
 bench: $(STAMP)  ## cold starts, AWS calls and latency per route, long-recording processing -> bench/results.json
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+lock: $(STAMP)  ## resolve the one lock (requirements.lock) and every requirements.txt from the requirements.in files
+	$(BIN)/python -m tools.lock
+
 package: $(STAMP)  ## build every function and the layer for python3.13/arm64 into build/, check sizes
 	$(BIN)/python scripts/package.py
+
+smoke: $(STAMP)  ## make smoke API_URL=<the stack's ApiUrl output>: the journey without media against a deployed stage
+	$(BIN)/python -m tests.smoke --api-url "$(API_URL)" $(SMOKE_ARGS)
 
 load: $(STAMP)  ## concurrent bookings and confirmations on a local stack; checks no double booking, no lost write
 	$(BIN)/python scripts/load_local.py

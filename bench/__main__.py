@@ -12,7 +12,7 @@ from __future__ import annotations
 
 # The emulated environment first: Powertools reads its settings (metrics namespace, log level)
 # when the layer's modules are imported.
-from tests.support import env  # isort: skip
+from testkit import env  # isort: skip
 
 env.apply()
 

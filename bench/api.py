@@ -127,7 +127,7 @@ def summarise(invocations: list[Invocation], baseline: list[float], route_order:
 
 def _baseline_samples(api: Any, user_id: str, count: int) -> list[float]:
     from bench import baseline_handler
-    from tests.support.api import FakeLambdaContext, api_event
+    from testkit.api import FakeLambdaContext, api_event
 
     event = api_event("GET", f"/api/v1/baseline/{user_id}", resource=baseline_handler.BASELINE_PATH)
     samples = []

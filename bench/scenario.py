@@ -105,7 +105,7 @@ def _deliver_recording(tour_id: str) -> None:
 
     from local.events import s3_event
     from realty.adapters.chime import concatenated_prefix
-    from tests.support.api import FakeLambdaContext
+    from testkit.api import FakeLambdaContext
     from tools.functions import load_function
 
     bucket = os.environ["RECORDINGS_BUCKET"]
@@ -120,7 +120,7 @@ def _deliver_recording(tour_id: str) -> None:
 def _write_processing_results(tour_id: str, notes: list[str]) -> None:
     """What the state machine's last steps write for a processed tour, through the processing store."""
     from realty.core import clock, ids
-    from realty.core.audit import audit_action
+    from realty.core.audit import SYSTEM_ACTOR, audit_action
     from realty.processing import store
     from realty.processing.models import StoredHighlight, StoredSummary, TranscriptMetadata
     from realty.tours.states import TourStatus
@@ -207,7 +207,7 @@ def _write_processing_results(tour_id: str, notes: list[str]) -> None:
         )
     )
     audit = audit_action(
-        actor_id="system", action="tour.processed", resource_type="tour", resource_id=tour_id, details={}
+        actor_id=SYSTEM_ACTOR, action="tour.processed", resource_type="tour", resource_id=tour_id, details={}
     )
     assert store.finish_processing(tour_id, attempt=attempt, target=TourStatus.PROCESSED, stamp=stamp, audit=audit)
 

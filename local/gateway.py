@@ -15,7 +15,10 @@ What it emulates, read from the template:
   DEFAULT_5XX fallbacks and API Gateway's own defaults behind them;
 - CORS preflight (`OPTIONS`) from the API's `Cors` setting, without auth;
 - the 10 MB payload limit (`REQUEST_TOO_LARGE`) and a handler error or malformed proxy response
-  answering 502 with the DEFAULT_5XX response.
+  answering 502 with the DEFAULT_5XX response;
+- a body that does not arrive in full (shorter than its `Content-Length`, an unfinished chunked
+  body) within `REALTY_BODY_TIMEOUT_SECONDS` (default 5) answering 400 (`BAD_REQUEST_BODY`) and
+  closing the connection, where http.server alone would wait for the missing bytes forever.
 
 Not emulated: throttling and `MethodSettings`, usage plans and API keys, request validators,
 non-proxy integrations, the 29 s integration timeout, custom domains and base paths. The stage
@@ -28,6 +31,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import re
 import time
 import uuid
@@ -49,6 +53,8 @@ from local.template import ACCOUNT_ID, REGION, Resolver, Template, merge_globals
 log = logging.getLogger("local.gateway")
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+BODY_TIMEOUT_ENV = "REALTY_BODY_TIMEOUT_SECONDS"
+DEFAULT_BODY_TIMEOUT_SECONDS = 5.0
 IMPLICIT_API = "ServerlessRestApi"
 _DEFAULT = "__default__"  # a route without `Auth.Authorizer`: the API's DefaultAuthorizer applies
 API_TYPE = "AWS::Serverless::Api"
@@ -555,6 +561,13 @@ class ApiGateway:
         event = build_proxy_event(request, match, api, request_id=request_id, authorizer_context=authorizer_context)
         return self._integrate(api, match.route, event, request, request_id)
 
+    def incomplete_body(self, request: HttpRequest) -> HttpResponse:
+        """The answer to a request whose body never arrived in full."""
+        log.info("%s %s -> 400 (the body did not arrive in full)", request.method, request.target)
+        return self._reject(
+            self._fallback_api, "BAD_REQUEST_BODY", "Incomplete request body", request, str(uuid.uuid4())
+        )
+
     def _unmatched(self, request: HttpRequest, path: str, request_id: str) -> HttpResponse:
         """No method for this request: a CORS preflight on a known path, or API Gateway's 'no route'."""
         found = self.routes.resource(path)
@@ -626,7 +639,14 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
     server: GatewayServer
 
     def _dispatch(self) -> None:
-        declared, body = self._read_body()
+        try:
+            declared, body = self._read_body()
+        except _IncompleteBody:
+            request = HttpRequest(self.command, self.path, list(self.headers.items()), source_ip=self.client_address[0])
+            # The rest of the stream cannot be told from the next request: answer, then hang up.
+            self.close_connection = True
+            self._write(self.server.gateway.incomplete_body(request))
+            return
         request = HttpRequest(
             method=self.command,
             target=self.path,
@@ -639,33 +659,68 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         self._write(response)
 
     def _read_body(self) -> tuple[int, bytes]:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length <= MAX_PAYLOAD_BYTES:
-            return length, self.rfile.read(length) if length else b""
-        # Too large: drain and drop it rather than hold it in memory, so the client reads our 413.
+        """The body, read against one deadline for all of it (a slow or lying client cannot hold a thread)."""
+        deadline = time.monotonic() + self.server.body_timeout_seconds
+        previous = self.connection.gettimeout()
+        try:
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                return self._read_chunked(deadline)
+            return self._read_length(deadline)
+        except (TimeoutError, ValueError) as error:  # ValueError: a chunk size that is not hex
+            raise _IncompleteBody from error
+        finally:
+            self.connection.settimeout(previous)
+
+    def _read_length(self, deadline: float) -> tuple[int, bytes]:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise _IncompleteBody from None
+        keep = length <= MAX_PAYLOAD_BYTES  # too large: drained and dropped, so the client reads our 413
+        parts: list[bytes] = []
         remaining = length
         while remaining > 0:
-            chunk = self.rfile.read(min(remaining, 1 << 16))
-            if not chunk:
-                break
+            chunk = self._read_some(min(remaining, 1 << 16), deadline)
             remaining -= len(chunk)
-        return length, b""
+            if keep:
+                parts.append(chunk)
+        return length, b"".join(parts)
 
-    def _read_chunked(self) -> tuple[int, bytes]:
+    def _read_chunked(self, deadline: float) -> tuple[int, bytes]:
         parts: list[bytes] = []
         total = 0
         while True:
-            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            size = int(self._read_line(deadline).split(b";", 1)[0].strip() or b"0", 16)
             if size == 0:
-                self.rfile.readline()
+                self._read_line(deadline)
                 return total, b"".join(parts) if total <= MAX_PAYLOAD_BYTES else b""
-            chunk = self.rfile.read(size)
-            self.rfile.readline()
+            chunk = b""
+            while len(chunk) < size:
+                chunk += self._read_some(size - len(chunk), deadline)
+            self._read_line(deadline)
             total += len(chunk)
             if total <= MAX_PAYLOAD_BYTES:
                 parts.append(chunk)
+
+    def _time_left(self, deadline: float) -> None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _IncompleteBody
+        self.connection.settimeout(left)
+
+    def _read_some(self, size: int, deadline: float) -> bytes:
+        self._time_left(deadline)
+        chunk = self.rfile.read1(size)
+        if not chunk:  # the client closed its side before sending it all
+            raise _IncompleteBody
+        return chunk
+
+    def _read_line(self, deadline: float) -> bytes:
+        self._time_left(deadline)
+        line = self.rfile.readline(1 << 16)
+        if not line.endswith(b"\n"):
+            raise _IncompleteBody
+        return line
 
     def _write(self, response: HttpResponse) -> None:
         self.send_response_only(response.status, HTTPStatus(response.status).phrase if _known(response.status) else "")
@@ -693,6 +748,10 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         return  # the gateway logs one line per request itself
 
 
+class _IncompleteBody(Exception):
+    """The body did not arrive in full before the deadline (or the client stopped sending it)."""
+
+
 def _known(status: int) -> bool:
     try:
         HTTPStatus(status)
@@ -705,6 +764,11 @@ class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], gateway: ApiGateway) -> None:
+    def __init__(
+        self, address: tuple[str, int], gateway: ApiGateway, *, body_timeout_seconds: float | None = None
+    ) -> None:
         super().__init__(address, _GatewayRequestHandler)
         self.gateway = gateway
+        if body_timeout_seconds is None:
+            body_timeout_seconds = float(os.environ.get(BODY_TIMEOUT_ENV) or DEFAULT_BODY_TIMEOUT_SECONDS)
+        self.body_timeout_seconds = body_timeout_seconds

@@ -25,6 +25,7 @@ from local.docs import DocsSite
 from local.events import EventSourceContext, SchedulerPoller, Service, wire_event_sources
 from local.gateway import ApiGateway, GatewayServer, build_gateway
 from local.lambdas import LocalFunctions, build_function_specs, install_lambda_invoke_router, split_environment
+from local.launcher import READY_MESSAGE
 from local.outbox import Outbox
 from local.provision import Provisioned, provision
 from local.seed import DEMO_PASSWORD, DEMO_USERS, SeedContext, run_seed
@@ -32,7 +33,6 @@ from local.template import DEFAULT_STACK_NAME, REGION, Resolver, Template, load_
 
 log = logging.getLogger("local.stack")
 
-READY_MESSAGE = "RealtyForYou local stack ready on"
 USER_POOL_TYPE = "AWS::Cognito::UserPool"
 SENDER_VARIABLES = ("SENDER_EMAIL",)
 
@@ -58,14 +58,13 @@ class StackSettings:
 
 
 def _process_environment() -> dict[str, str]:
-    """What every handler sees regardless of the template: fake credentials, region, local flags."""
+    """What every handler sees regardless of the template: fake credentials, region, quiet Powertools."""
     return {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
-        "REALTY_LOCAL": "1",
         "POWERTOOLS_TRACE_DISABLED": "true",
         # EMF metric lines for every request would drown the console.
         "POWERTOOLS_METRICS_DISABLED": "true",
@@ -162,6 +161,11 @@ class LocalStack:
         self._verify_senders(shared, overrides)
         self.functions = LocalFunctions(specs, overrides)
         self._uninstall_router = install_lambda_invoke_router(self.functions)
+        # Chime has no emulator: the handlers get the local stand-in through the layer's seam. Imported
+        # here, not at the top: the layer is importable only once `_prepare_process` put it on sys.path.
+        from local import meetings
+
+        meetings.install()
 
     @property
     def user_pool_id(self) -> str | None:
@@ -228,6 +232,10 @@ class LocalStack:
             service.stop()
         if self._uninstall_router is not None:
             self._uninstall_router()
+        if self.functions is not None:
+            from local import meetings
+
+            meetings.uninstall()
         if self._moto is not None:
             self._moto.stop()
 

@@ -26,12 +26,8 @@ import argparse
 import contextlib
 import itertools
 import json
-import os
 import random
-import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -50,11 +46,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as `python scripts/load_local.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from local.launcher import launched_stack  # noqa: E402 - after the path fix above
+
 PASSWORD = "Demo-Pass-2026!"  # noqa: S105 - the local stack's documented demo password
-READY = re.compile(r"RealtyForYou local stack ready on (http://127\.0\.0\.1:\d+)")
 LOOPBACK = {"127.0.0.1", "localhost"}
-START_TIMEOUT_SECONDS = 60
-_INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
 # Statuses the workload expects: a slot taken, a booking already confirmed by a racing request.
 EXPECTED_REFUSALS = {409}
 
@@ -138,37 +136,8 @@ def local_stack(url: str | None) -> Iterator[str]:
             raise SystemExit(f"--url must be a loopback address (127.0.0.1), not {host}")
         yield url.rstrip("/")
         return
-    work = Path(tempfile.mkdtemp(prefix="realty-load-"))
-    log = work / "stack.log"
-    env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
-    env.update(
-        REALTY_API_PORT="0",
-        REALTY_MOTO_PORT="0",
-        REALTY_OUTBOX_DIR=str(work / "outbox"),
-        REALTY_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
-            found = READY.search(log.read_text(errors="replace"))
-            if found:
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the local stack did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.2)
-        yield found.group(1)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with launched_stack(Path(tempfile.mkdtemp(prefix="realty-load-")), log_level="WARNING") as stack:
+        yield stack.base_url
 
 
 # ---------------------------------------------------------------- the people and the listings

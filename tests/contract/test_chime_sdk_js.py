@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.api import call
+from testkit.api import call
 from tools.functions import ROOT
 
 HERE = Path(__file__).parent
@@ -91,14 +91,14 @@ def test_a_join_response_makes_a_meeting_session_configuration(node, tour, chime
 
 
 def test_the_local_stacks_meetings_work_with_the_sdk_too(node, tour):
-    from realty.adapters import chime
+    from local import meetings
 
-    chime.set_meetings(chime.LocalMeetings())
+    meetings.install()
     try:
         assert call("POST", f"/api/v1/realtors/tours/{tour.tour_id}/start", caller=tour.realtor).status == 200
         joined = call("POST", f"/api/v1/realtors/calls/{tour.call_id}/join", caller=tour.realtor)
     finally:
-        chime.set_meetings(None)
+        meetings.uninstall()
 
     configuration = _configuration(node, joined.data["attributes"])
 

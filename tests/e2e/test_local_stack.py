@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+import socket
+import time
 import uuid
 
 import pytest
@@ -117,6 +121,45 @@ def test_unknown_route_is_404_envelope(local_stack: LocalStackProcess) -> None:
 
     assert reply.status == 404
     assert_error_envelope(reply.json, "NOT_FOUND")
+
+
+def _raw(stack: LocalStackProcess, request: bytes) -> tuple[int, dict[str, object], float]:
+    """Raw bytes to the stack's API port; the status, the JSON body and how long the answer took."""
+    host, _, port = stack.base_url.removeprefix("http://").partition(":")
+    with socket.create_connection((host, int(port)), timeout=20) as connection:
+        started = time.monotonic()
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+            head, _, body = answer.partition(b"\r\n\r\n")
+            length = re.search(rb"(?i)content-length: (\d+)", head)
+            if length and len(body) >= int(length.group(1)):
+                break
+    status = int(answer.split(b" ", 2)[1])
+    return status, json.loads(answer.partition(b"\r\n\r\n")[2]), time.monotonic() - started
+
+
+def test_a_deeply_nested_body_is_a_400_through_the_gateway(local_stack: LocalStackProcess) -> None:
+    body = ("[" * 5000 + "]" * 5000).encode()
+    head = "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    head += f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+
+    status, answer, _ = _raw(local_stack, head.encode() + body)
+
+    assert status == 400
+    assert_error_envelope(answer, "BAD_REQUEST")
+
+
+def test_a_body_shorter_than_its_content_length_is_a_400_not_a_hang(local_stack: LocalStackProcess) -> None:
+    head = "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    head += "Content-Length: 1000\r\n\r\n"
+
+    status, answer, seconds = _raw(local_stack, head.encode() + b'{"email": "a@example.com"')
+
+    assert status == 400
+    assert answer["success"] is False and answer["errors"][0]["code"] == "BAD_REQUEST"  # type: ignore[index]
+    assert seconds < 15
 
 
 def test_cors_preflight_is_answered_without_auth(local_stack: LocalStackProcess) -> None:

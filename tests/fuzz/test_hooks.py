@@ -122,3 +122,24 @@ def test_only_a_providers_not_configured_503_is_forgiven():
     assert not keep(None, None, None, response(503, "NOT_CONFIGURED"))
     assert keep(None, None, None, response(502, "UPSTREAM_ERROR"))
     assert keep(None, None, None, response(500, "INTERNAL_ERROR"))
+
+
+def test_a_valid_request_refused_as_malformed_is_kept_unless_it_broke_a_named_business_rule():
+    class RejectedPositiveData:  # stands in for Schemathesis' failure of `positive_data_acceptance`
+        pass
+
+    def response(status: int, *fields: str | None) -> SimpleNamespace:
+        errors = [{"code": "VALIDATION_ERROR", "message": "m", **({"field": f} if f else {})} for f in fields]
+        body = {"success": False, "errors": errors, "meta": {"version": "1.0"}}
+        return SimpleNamespace(status_code=status, content=json.dumps(body).encode())
+
+    keep = hooks.filter_failure
+    failure = RejectedPositiveData()
+    assert not keep(None, failure, None, response(422, "scheduled_at"))
+    assert not keep(None, failure, None, response(400, "cursor"))
+    # A field the schema itself documents (null refused where it says nullable, say) stays a failure.
+    assert keep(None, failure, None, response(422, "description"))
+    assert keep(None, failure, None, response(422, "scheduled_at", "description"))
+    assert keep(None, failure, None, response(422, None))
+    # Other checks' failures on the same statuses are not this rule's business.
+    assert keep(None, object(), None, response(422, "scheduled_at"))

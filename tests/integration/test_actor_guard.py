@@ -17,7 +17,7 @@ import boto3
 import pytest
 
 from realty.core.auth import Caller
-from tests.support.api import ApiResult, FakeLambdaContext, api_event, call
+from testkit.api import ApiResult, FakeLambdaContext, api_event, call
 from tests.support.bookings import START, at, booked, items_under, new_property
 from tests.support.calls import attendee_object, meeting_object
 from tests.support.stripe_fake import configure_secret, running_fake

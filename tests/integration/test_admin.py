@@ -16,7 +16,7 @@ from PIL import Image
 
 from realty.core import clock
 from realty.core.auth import Role
-from tests.support.api import ROOT, FakeLambdaContext, call, load_function
+from testkit.api import ROOT, FakeLambdaContext, call, load_function
 
 PASSWORD = "Correct-Horse-2026!"
 LISTING = {"address": "5 Elm St", "city": "Boston", "price": 900000, "bedrooms": 2, "bathrooms": 1, "sqft": 950}

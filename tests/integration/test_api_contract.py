@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.support.api import ApiResult, call
+from testkit.api import ApiResult, call
 from tests.support.bookings import at, confirmed, new_property
 from tools.functions import ROOT
 from tools.template import resources

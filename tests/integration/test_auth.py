@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.api import FakeLambdaContext, call, load_function
+from testkit.api import FakeLambdaContext, call, load_function
 
 PASSWORD = "Correct-Horse-2026!"
 
@@ -206,3 +206,13 @@ def test_two_edits_from_the_same_read_cannot_both_win_even_within_one_second(aws
 def test_every_answer_names_the_web_apps_origin_for_cors(aws, method, path, body):
     result = call(method, path, body=body, headers={"Origin": "http://localhost:5173"})
     assert result.headers["access-control-allow-origin"] == "http://localhost:5173"
+
+
+def test_an_email_cognito_refuses_at_sign_up_is_a_422_naming_the_email(aws):
+    # The local Cognito (moto) accepts fewer addresses than `format: email` describes.
+    body = {"email": "*odd+@example.com", "password": "Correct-Horse-2026!", "full_name": "Odd", "role": "buyer"}
+
+    result = call("POST", "/api/v1/auth/register", body=body)
+
+    assert result.status == 422, result.body
+    assert result.body["errors"][0]["field"] == "email"

@@ -13,8 +13,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.support.api import FakeLambdaContext, call, load_function
-from tests.support.aws import moto_private_jwk, moto_public_jwks
+from testkit.api import FakeLambdaContext, call, load_function
+from testkit.aws import moto_private_jwk, moto_public_jwks
 
 PASSWORD = "Correct-Horse-2026!"
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/api/v1/auth/me"
@@ -144,9 +144,6 @@ def test_a_signed_out_session_is_refused(tokens):
     from realty.core.auth import Caller, Role
 
     caller = Caller(user_id=policy["context"]["user_id"], role=Role.BUYER, email="valid@example.com")
-    # Sign-outs are stored in milliseconds and a token's iat in whole seconds: a token issued in the
-    # sign-out's own second is Cognito's to decide, so this one is issued in an earlier second.
-    time.sleep(1)
     call("POST", "/api/v1/auth/logout", caller=caller, headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert_rejected(f"Bearer {tokens['access_token']}")
 
@@ -201,3 +198,90 @@ def test_first_sight_of_an_unverified_email_creates_no_user(aws, jwks_server):
     )
     issued = call("POST", "/api/v1/auth/login", body={"email": email, "password": PASSWORD}).data["attributes"]
     assert_rejected(f"Bearer {issued['access_token']}")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": "9999999999"},
+        {"exp": f"{int(time.time()) + 3600}"},
+        {"iat": f"{int(time.time())}"},
+        {"nbf": f"{int(time.time())}"},
+        {"auth_time": f"{int(time.time())}"},
+        {"exp": True},
+        {"exp": float("inf")},
+        {"exp": None},
+    ],
+    ids=[
+        "exp-far-string",
+        "exp-string",
+        "iat-string",
+        "nbf-string",
+        "auth_time-string",
+        "exp-bool",
+        "exp-inf",
+        "exp-null",
+    ],
+)
+def test_numeric_date_claims_must_be_json_numbers(tokens, changes):
+    assert_rejected(f"Bearer {resign(tokens['access_token'], **changes)}")
+
+
+def test_numeric_dates_may_be_fractional(tokens):
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    authorize(f"Bearer {resign(tokens['access_token'], iat=claims['iat'] + 0.25, exp=claims['exp'] + 0.5)}")
+
+
+def _iat(token: str) -> int:
+    return int(jwt.decode(token, options={"verify_signature": False})["iat"])
+
+
+def _start_of_a_second() -> None:
+    # Leaves most of a whole second for sign-in, logout and sign-in again.
+    time.sleep(1 - time.time() % 1 + 0.01)
+
+
+def _logout(token: str) -> None:
+    from realty.core.auth import Caller, Role
+
+    policy = authorize(f"Bearer {token}")
+    caller = Caller(user_id=policy["context"]["user_id"], role=Role.BUYER, email="valid@example.com")
+    result = call("POST", "/api/v1/auth/logout", caller=caller, headers={"Authorization": f"Bearer {token}"})
+    assert result.status == 200, result.body
+
+
+def test_signing_in_again_in_the_same_second_as_a_logout_works_and_the_old_token_stays_dead(tokens):
+    from realty.users.store import get_identity
+
+    login = {"email": "valid@example.com", "password": PASSWORD}
+    for _ in range(3):
+        _start_of_a_second()
+        before = call("POST", "/api/v1/auth/login", body=login).data["attributes"]["access_token"]
+        _logout(before)
+        after = call("POST", "/api/v1/auth/login", body=login).data["attributes"]["access_token"]
+        sub = jwt.decode(after, options={"verify_signature": False})["sub"]
+        signed_out_ms = get_identity(sub).signed_out_at
+        if _iat(before) == _iat(after) == signed_out_ms // 1000:
+            break
+    else:
+        pytest.skip("could not fit sign-in, logout and sign-in into one second on this machine")
+
+    # The sign-out is stored in milliseconds, not as a whole second.
+    assert signed_out_ms > 10**12
+    policy = authorize(f"Bearer {after}")
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert_rejected(f"Bearer {before}")
+    assert_rejected(f"Bearer {tokens['access_token']}")
+
+
+def test_tokens_of_earlier_seconds_are_refused_without_asking_cognito(tokens, monkeypatch):
+    from realty.auth import cognito
+
+    _logout(tokens["access_token"])
+
+    def must_not_be_called(**_: object) -> bool:
+        raise AssertionError("Cognito asked about a token the clock alone decides")
+
+    monkeypatch.setattr(cognito, "access_token_is_live", must_not_be_called)
+    earlier = _iat(tokens["access_token"]) - 10
+    assert_rejected(f"Bearer {resign(tokens['access_token'], iat=earlier)}")

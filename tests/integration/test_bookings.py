@@ -9,7 +9,7 @@ import boto3
 import icalendar
 import pytest
 
-from tests.support.api import call
+from testkit.api import call
 from tests.support.bookings import (
     at,
     book,
@@ -707,7 +707,7 @@ def _sample(name: str, caller, **ids: str) -> dict:
 
 
 def test_the_sample_events_drive_the_handlers(world):
-    from tests.support.api import FakeLambdaContext, load_function
+    from testkit.api import FakeLambdaContext, load_function
 
     handler = load_function("bookings").lambda_handler
     create = _sample("bookings_create", world["buyer"], **{"01JHX3A8K2M4N6P8R0T2V4X6Z8": world["property"]})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from realty.core.auth import Role
-from tests.support.api import call
+from testkit.api import call
 from tests.support.bookings import at, booked, items_under, new_property
 
 ACTORS = ("buyer", "other_buyer", "realtor", "other_realtor", "admin")
@@ -99,3 +99,31 @@ def test_only_buyers_request_tours(people):
 
     assert outcomes == {"buyer": 201, "other_buyer": 201, "realtor": 403, "other_realtor": 403, "admin": 403}
     assert call("POST", "/api/v1/buyers/bookings", body=body).status == 401
+
+
+def test_booking_a_withdrawn_listing_answers_exactly_like_a_missing_one(people):
+    withdrawn = new_property(people["other_realtor"], status="inactive")
+    missing = "01JAAAAAAAAAAAAAAAAAAAAAAA"
+
+    answers = [
+        call(
+            "POST",
+            "/api/v1/buyers/bookings",
+            caller=people["buyer"],
+            body={"property_id": property_id, "scheduled_at": at(days=2)},
+        )
+        for property_id in (withdrawn, missing)
+    ]
+
+    assert [a.status for a in answers] == [404, 404]
+    assert answers[0].body["errors"] == answers[1].body["errors"]
+    assert call("GET", "/api/v1/buyers/bookings", caller=people["buyer"]).data == []
+    # A listing that is visible but not open for tours (sold) still says why.
+    sold = new_property(people["other_realtor"], status="sold")
+    result = call(
+        "POST",
+        "/api/v1/buyers/bookings",
+        caller=people["buyer"],
+        body={"property_id": sold, "scheduled_at": at(days=2)},
+    )
+    assert result.status == 422 and result.body["errors"][0]["field"] == "property_id"

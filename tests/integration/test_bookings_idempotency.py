@@ -7,7 +7,7 @@ import os
 import boto3
 import pytest
 
-from tests.support.api import call
+from testkit.api import call
 from tests.support.bookings import at, new_property
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from realty.billing.service import grant_plan
-from tests.support.api import call
+from testkit.api import call
 from tests.support.calls import TOUR_AT, audit_actions, audit_items, stored
 
 
@@ -564,3 +564,16 @@ def test_an_admin_closing_a_recorded_tour_ends_it_like_its_realtor(tour, chime_s
     booking = call("GET", f"/api/v1/buyers/bookings/{tour.booking_id}", caller=tour.buyer)
     assert booking.data["attributes"]["status"] == "completed"
     assert [i["actor_id"] for i in audit_items("tour.ended")] == [tour.admin.user_id]
+
+
+def test_a_null_join_body_is_no_body_as_the_contract_documents(tour, chime_stub):
+    meeting = _started(tour, chime_stub)
+    attendee = chime_stub.create_attendee(meeting["MeetingId"], tour.buyer.user_id)
+    chime_stub.create_attendee(meeting["MeetingId"], tour.buyer.user_id, attendee=attendee)
+    assert _join(tour, "buyer", {"recording_consent": True}).status == 200
+
+    path = f"/api/v1/buyers/calls/{tour.call_id}/join"
+    result = call("POST", path, caller=tour.buyer, raw_body="null")
+
+    assert result.status == 200, result.body
+    assert result.data["attributes"]["recording_consent"] is True  # unchanged, as with no body

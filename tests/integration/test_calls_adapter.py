@@ -1,5 +1,6 @@
 """The Chime adapter: the real boto3 clients under botocore Stubber (every request checked), Chime's
-errors mapped to what the API answers, and the local stand-in that the local stack uses."""
+errors mapped to what the API answers, and the layer's default (the local stand-in is tested in
+tests/local/test_meetings.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ import pytest
 from botocore.stub import Stubber
 
 from realty.adapters import chime
-from realty.core.aws import client
 from realty.core.config import reset_settings
 from realty.core.errors import NotConfigured, RateLimited, UpstreamError
-from tests.support.calls import ACCOUNT, attendee_object, meeting_object
+from tests.support.calls import attendee_object, meeting_object
 
 TOUR = "01JQ8Z6TQ3D9M4F1V2W3X4Y5Z6"
 USER = "01JQ8Z7AAAAAAAAAAAAAAAAAAA"
@@ -116,75 +116,21 @@ def test_recording_without_a_recordings_bucket_is_not_configured(chime_stub, ada
     reset_settings()
 
 
-# ---------------------------------------------------------------- the local stand-in
-
-
 def _valid_output(operation: str, key: str, value: dict) -> None:
-    """Stubber validates a response against Chime's own output shape: the local objects must pass."""
+    """Stubber validates a response against Chime's own output shape."""
     service = "chime-sdk-meetings"
     stub = Stubber(boto3.client(service, region_name="us-east-1"))
     stub.add_response(operation, {key: value})
 
 
-def test_local_meetings_are_chime_shaped_and_deterministic(aws):
-    local = chime.LocalMeetings()
-
-    meeting = local.create_meeting(tour_id=TOUR)
-    attendee = local.create_attendee(meeting_id=meeting["MeetingId"], user_id=USER)
-
-    _valid_output("create_meeting", "Meeting", meeting)
-    _valid_output("create_attendee", "Attendee", attendee)
-    assert meeting == local.create_meeting(tour_id=TOUR)
-    assert attendee == local.create_attendee(meeting_id=meeting["MeetingId"], user_id=USER)
-    assert local.create_attendee(meeting_id=meeting["MeetingId"], user_id="someone-else") != attendee
-    assert local.create_meeting(tour_id="01JQ8Z6TQ3D9M4F1V2W3X4Y5Z7")["MeetingId"] != meeting["MeetingId"]
-    assert meeting["ExternalMeetingId"] == f"tour-{TOUR}"
-    placement = meeting["MediaPlacement"]
-    assert placement["AudioFallbackUrl"] == f"wss://haxrp.m2.ue1.app.chime.aws:443/calls/{meeting['MeetingId']}"
-    assert placement["SignalingUrl"].startswith("wss://signal.m2.ue1.app.chime.aws/control/")
-    assert attendee["ExternalUserId"] == USER and len(attendee["JoinToken"]) > 20
-
-
-def test_local_concatenation_puts_the_sample_where_chime_would(aws):
-    local = chime.LocalMeetings()
-    bucket = os.environ["RECORDINGS_BUCKET"]
-
-    capture = local.start_capture(meeting=local.create_meeting(tour_id=TOUR), tour_id=TOUR)
-    local.stop_capture(pipeline_id=capture.id)
-    concatenation = local.start_concatenation(capture_pipeline_arn=capture.arn, tour_id=TOUR)
-
-    keys = [o["Key"] for o in client("s3").list_objects_v2(Bucket=bucket)["Contents"]]
-    assert keys == [f"recordings/{TOUR}/concatenated/audio/{concatenation.id}.mp3"]
-    body = client("s3").get_object(Bucket=bucket, Key=keys[0])["Body"].read()
-    assert body == chime.sample_recording_path().read_bytes()
-    assert capture.arn == f"arn:aws:chime:us-east-1:{ACCOUNT}:media-pipeline/{capture.id}"
-
-
-def test_local_concatenation_without_the_sample_leaves_nothing_and_does_not_fail(aws, monkeypatch, tmp_path):
-    monkeypatch.setenv("LOCAL_SAMPLE_RECORDING", str(tmp_path / "missing.mp3"))
-    local = chime.LocalMeetings()
-
-    local.start_concatenation(capture_pipeline_arn="arn:aws:chime:us-east-1:1:media-pipeline/x", tour_id=TOUR)
-
-    assert "Contents" not in client("s3").list_objects_v2(Bucket=os.environ["RECORDINGS_BUCKET"])
-
-
-@pytest.mark.parametrize(
-    ("variables", "kind"),
-    [
-        ({}, chime.ChimeMeetings),
-        ({"REALTY_LOCAL": "1"}, chime.LocalMeetings),
-        ({"CHIME_ADAPTER": "local"}, chime.LocalMeetings),
-    ],
-)
-def test_the_factory_picks_local_only_for_the_local_stack(monkeypatch, variables, kind):
-    monkeypatch.delenv("REALTY_LOCAL", raising=False)
-    monkeypatch.delenv("CHIME_ADAPTER", raising=False)
+@pytest.mark.parametrize("variables", [{}, {"REALTY_LOCAL": "1"}, {"CHIME_ADAPTER": "local"}])
+def test_the_layer_always_defaults_to_the_real_chime_whatever_the_environment(monkeypatch, variables):
+    # The local stand-in is not in the layer: only an explicit `set_meetings` (the local stack) replaces Chime.
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     chime.set_meetings(None)
     try:
-        assert isinstance(chime.meetings(), kind)
+        assert isinstance(chime.meetings(), chime.ChimeMeetings)
         assert chime.meetings() is chime.meetings()
     finally:
         chime.set_meetings(None)
@@ -193,21 +139,3 @@ def test_the_factory_picks_local_only_for_the_local_stack(monkeypatch, variables
 def test_attendee_objects_used_by_the_tests_match_chimes_shape():
     _valid_output("create_attendee", "Attendee", attendee_object(USER))
     _valid_output("create_meeting", "Meeting", meeting_object(TOUR))
-
-
-def test_the_local_meetings_adapter_refuses_to_run_in_a_deployed_stage(monkeypatch):
-    from realty.adapters import chime
-    from realty.core.config import reset_settings
-    from realty.core.errors import NotConfigured
-
-    monkeypatch.setenv("REALTY_LOCAL", "1")
-    monkeypatch.setenv("STAGE", "prod")
-    reset_settings()
-    chime.set_meetings(None)
-    try:
-        with pytest.raises(NotConfigured):
-            chime.meetings()
-    finally:
-        chime.set_meetings(None)
-        monkeypatch.undo()
-        reset_settings()

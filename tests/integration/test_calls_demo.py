@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from local import meetings
 from local.demo_tour import local_demo_tour
-from realty.adapters import chime
 from realty.core import clock
-from tests.support.api import call
+from testkit.api import call
 from tests.support.calls import stored
 
 
@@ -26,11 +26,11 @@ def test_the_demo_tour_is_confirmed_for_the_current_quarter_hour_and_the_realtor
     assert (tour["realtor_id"], tour["buyer_id"]) == (realtor.user_id, buyer.user_id)
     assert tour["property_address"] == "12 Maple Street"
     clock.set_clock(lambda: now)
-    chime.set_meetings(chime.LocalMeetings())
+    meetings.install()
     try:
         started = call("POST", f"/api/v1/realtors/tours/{tour_id}/start", caller=realtor)
     finally:
-        chime.set_meetings(None)
+        meetings.uninstall()
         clock.set_clock(None)
     assert started.status == 200, started.body
     assert stored(tour_id, "TOUR")["status"] == "in_progress"

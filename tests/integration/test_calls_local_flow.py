@@ -7,18 +7,18 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from local import meetings
 from local.events import s3_event
-from realty.adapters import chime
 from realty.billing.service import grant_plan
-from tests.support.api import FakeLambdaContext, call, load_function
+from testkit.api import FakeLambdaContext, call, load_function
 from tests.support.calls import executions, stored
 
 
 @pytest.fixture
 def local_meetings():
-    chime.set_meetings(chime.LocalMeetings())
+    meetings.install()
     yield
-    chime.set_meetings(None)
+    meetings.uninstall()
 
 
 def test_a_recorded_local_tour_goes_on_into_processing(tour, local_meetings, state_machine):
@@ -51,7 +51,7 @@ def test_a_recorded_local_tour_goes_on_into_processing(tour, local_meetings, sta
     assert outcome["recorded"] == [tour.tour_id]
     item = stored(tour.tour_id, "RECORDING")
     assert item["s3_key"] == placed["Key"] and item["content_type"] == "audio/mpeg"
-    assert item["file_size_bytes"] == chime.sample_recording_path().stat().st_size
+    assert item["file_size_bytes"] == meetings.sample_recording_path().stat().st_size
     assert item["duration_seconds"] == 25 * 60
     assert executions(state_machine) == [f"{tour.tour_id}-1"]
     assert stored(tour.tour_id, "TOUR")["status"] == "processing"

@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 from realty.adapters.email import Email, send
-from tests.support.api import call
+from testkit.api import call
 
 
 @pytest.fixture

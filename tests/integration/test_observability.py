@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 from realty.adapters import email
 from realty.core.aws import client
 from realty.core.observability import logger
-from tests.support.api import FakeLambdaContext, call, load_function
+from testkit.api import FakeLambdaContext, call, load_function
 from tests.support.bookings import at, booked, confirmed, new_property
 
 BUYER_EMAIL = "bo@example.com"

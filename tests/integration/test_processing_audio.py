@@ -9,10 +9,16 @@ from pathlib import Path
 import pytest
 
 from realty.processing import audio
-from realty.processing.audio import decode_pcm, detect_silences, encode_for_transcription, ffmpeg_exe, prepare
-from realty.processing.config import WHISPER_MAX_BYTES
+from realty.processing.audio import (
+    WHISPER_MAX_BYTES,
+    decode_pcm,
+    detect_silences,
+    encode_for_transcription,
+    ffmpeg_exe,
+    prepare,
+)
 from realty.processing.errors import InvalidRecording
-from tests.support.processing import FIXTURE
+from testkit.processing import FIXTURE
 
 
 def _in_a_silence(cut_ms: int, silences) -> bool:

@@ -9,7 +9,7 @@ import pytest
 
 from realty.processing import offline
 from realty.processing.audio import ffmpeg_exe
-from tests.support.processing import FIXTURE
+from testkit.processing import FIXTURE
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ import respx
 from realty.adapters import openai as openai_adapter
 from realty.adapters.errors import UpstreamPermanent, UpstreamRetryable
 from realty.processing.models import LlmHighlights, LlmSummary
-from tests.support.processing import FIXTURE, OPENAI, chat_completion, openai_error, set_openai_key, whisper_verbose
+from testkit.processing import FIXTURE, OPENAI, chat_completion, openai_error, set_openai_key, whisper_verbose
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from botocore.stub import Stubber
 
 from realty.adapters.errors import UpstreamRetryable
 from realty.processing.errors import StaleAttempt
-from tests.support.processing import seed_tour, tour_item
-from tests.support.stepfunctions import TaskContext, template_functions
+from testkit.processing import seed_tour, tour_item
+from testkit.stepfunctions import TaskContext, template_functions
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 from realty.core import clock
 from realty.processing import store
 from realty.processing.models import StoredHighlight, StoredSummary, TranscriptMetadata
-from tests.support.api import call
-from tests.support.processing import audit_actions, make_pro, seed_tour, tour_item
+from testkit.api import call
+from testkit.processing import audit_actions, make_pro, seed_tour, tour_item
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from realty.core import clock
 from realty.core.auth import Role
-from tests.support.api import ROOT, FakeLambdaContext, call, load_function
+from testkit.api import ROOT, FakeLambdaContext, call, load_function
 
 LISTING = {"address": "1 Main St", "city": "Austin", "price": 450000, "bedrooms": 3, "bathrooms": 2, "sqft": 1500}
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

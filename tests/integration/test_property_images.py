@@ -15,7 +15,7 @@ import requests
 from PIL import Image
 
 from realty.core.auth import Role
-from tests.support.api import ROOT, FakeLambdaContext, call, load_function
+from testkit.api import ROOT, FakeLambdaContext, call, load_function
 
 LISTING = {"address": "9 Lake Rd", "city": "Denver", "price": 610000, "bedrooms": 4, "bathrooms": 3, "sqft": 2400}
 GPS_IFD = 0x8825

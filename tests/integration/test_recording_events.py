@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from realty.billing.service import grant_plan
-from tests.support.api import FakeLambdaContext, call, load_function
+from testkit.api import FakeLambdaContext, call, load_function
 from tests.support.calls import audit_actions, audit_items, chime_event, executions, s3_event, stored
 
 

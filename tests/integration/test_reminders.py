@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from tests.support.api import FakeLambdaContext, call, load_function
+from testkit.api import FakeLambdaContext, call, load_function
 from tests.support.bookings import (
     at,
     booked,

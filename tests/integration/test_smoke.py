@@ -1,4 +1,4 @@
-from tests.support.api import call
+from testkit.api import call
 
 
 def test_health_answers_in_the_envelope(aws):

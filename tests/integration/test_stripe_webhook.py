@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from realty.core.auth import Caller, Role
-from tests.support.api import FakeLambdaContext, call, load_function
+from testkit.api import FakeLambdaContext, call, load_function
 from tests.support.stripe_fake import (
     StripeFake,
     completed_checkout,
@@ -209,6 +209,40 @@ def test_bad_signatures_are_refused_and_change_nothing(stripe_fake, realtor):
     assert deliver(body, sign(body, timestamp=int(time.time()) - 240)).status == 200
 
 
+def test_a_signature_from_beyond_the_tolerance_either_way_is_refused(stripe_fake, realtor):
+    subscription = subscribe(stripe_fake, realtor)
+    created = event("customer.subscription.created", subscription)
+    body = json.dumps(created)
+    now = int(time.time())
+
+    for name, stamp in {
+        "an hour ahead": now + 3600,
+        "just over ahead": now + 310,
+        "just over behind": now - 310,
+    }.items():
+        delivery = deliver(body, sign(body, timestamp=stamp))
+
+        assert delivery.status == 400, name
+        assert delivery.body["errors"][0]["code"] == "BAD_REQUEST"
+    assert stripe_fake.requests_to("GET", "/v1/subscriptions/") == []
+    assert event_mark(created["id"]) is None
+    assert plan_of(realtor) == ("free", "none")
+    # A clock a little ahead of ours is within the tolerance.
+    assert deliver(body, sign(body, timestamp=now + 240)).status == 200
+
+
+def test_a_deeply_nested_body_is_a_400_even_when_validly_signed(stripe_fake, realtor):
+    for depth in (100, 1_000, 20_000):
+        body = '{"id": "evt_1", "type": "invoice.paid", "data": ' + "[" * depth + "]" * depth + "}"
+
+        delivery = deliver(body, sign(body))
+
+        assert delivery.status == 400, depth
+        assert delivery.body["success"] is False
+        assert delivery.body["errors"][0]["code"] == "BAD_REQUEST"
+    assert stripe_fake.requests_to("GET", "/v1/subscriptions/") == []
+
+
 def test_a_redelivered_event_changes_nothing_the_second_time(stripe_fake, realtor, outbox):
     subscription = subscribe(stripe_fake, realtor, status="past_due")
     failed = event("invoice.payment_failed", invoice(subscription, paid=False))
@@ -336,6 +370,9 @@ def test_the_webhook_answers_not_configured_until_the_secret_is_filled(aws):
 
     assert delivery.status == 503
     assert delivery.body["errors"][0]["code"] == "NOT_CONFIGURED"
+    # A public route: anyone may call it, so nothing about the deployment's secrets is answered.
+    assert delivery.body["errors"][0]["message"] == "this feature is not configured on this deployment"
+    assert "StripeSecret" not in json.dumps(delivery.body) and "webhook_secret" not in json.dumps(delivery.body)
 
 
 def test_a_slower_read_of_the_subscription_never_overwrites_a_newer_one(stripe_fake, realtor):

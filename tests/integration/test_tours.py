@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from realty.core.aws import client
-from tests.support.api import call
+from testkit.api import call
 from tests.support.bookings import (
     at,
     booked,
@@ -278,7 +278,7 @@ def test_an_admin_closes_a_tour_that_never_ended(world, fake_clock, chime_stub):
 def test_the_sample_events_drive_the_handlers(world):
     import json
 
-    from tests.support.api import FakeLambdaContext, load_function
+    from testkit.api import FakeLambdaContext, load_function
     from tests.support.template import ROOT
 
     handler = load_function("tours").lambda_handler

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from realty.core.auth import Role
-from tests.support.api import call
+from testkit.api import call
 from tests.support.bookings import (
     at,
     booked,

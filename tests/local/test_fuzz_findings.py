@@ -13,7 +13,7 @@ import pytest
 from local import moto_fixes
 from local.gateway import ApiConfig, ApiGateway, GatewayResponses, GatewayServer, Route, RouteTable
 from realty.core.config import get_settings
-from tests.support.api import call
+from testkit.api import call
 
 NOT_FOUND = '{"success": false, "errors": [{"code": "NOT_FOUND", "message": "no such route"}], "meta": {}}'
 

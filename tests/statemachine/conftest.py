@@ -6,40 +6,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
-from tests.support import env
-
-
-def reset_caches() -> None:
-    from realty.adapters import openai as openai_adapter
-    from realty.core.aws import reset_clients
-    from realty.core.config import reset_settings
-    from realty.processing.config import reset_processing_settings
-
-    reset_settings()
-    reset_clients()
-    reset_processing_settings()
-    openai_adapter.reset()
-    openai_adapter.set_http_client_factory(None)
+from testkit.stepfunctions import executing_account
 
 
 @pytest.fixture
-def processing_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+def processing_aws() -> Iterator[dict[str, Any]]:
     """Yields {"state_machine": arn, "invoked": [logical ids of tasks run, in order]}."""
-    from tests.support.aws import provision
-    from tests.support.stepfunctions import create_state_machine, route_lambda_invokes, template_functions
-
-    env.apply()
-    reset_caches()
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}):
-        provision()
-        arn = create_state_machine()
-        monkeypatch.setenv("TOUR_PROCESSING_STATE_MACHINE_ARN", arn)
-        reset_caches()
-        with route_lambda_invokes(template_functions("processing")) as invoked:
-            yield {"state_machine": arn, "invoked": invoked}
-    reset_caches()
+    with executing_account() as (arn, invoked):
+        yield {"state_machine": arn, "invoked": invoked}
 
 
 @pytest.fixture
@@ -64,7 +39,7 @@ def openai_api(processing_aws: dict[str, Any]) -> Iterator[Any]:
     import respx
 
     from realty.adapters import openai as openai_adapter
-    from tests.support.processing import OPENAI, set_openai_key
+    from testkit.processing import OPENAI, set_openai_key
 
     set_openai_key("sk-test-0123456789")
     # openai 3.x sends through httpx2 by default; handed a legacy httpx client it uses that one,

@@ -8,8 +8,8 @@ import boto3
 import pytest
 
 from realty.processing.service import start_processing
-from tests.support.processing import add_note, seed_tour, tour_collection, tour_item
-from tests.support.stepfunctions import execution_history, wait_for_execution
+from testkit.processing import add_note, seed_tour, tour_collection, tour_item
+from testkit.stepfunctions import execution_history, wait_for_execution
 
 pytestmark = pytest.mark.slow
 
@@ -22,11 +22,11 @@ def _s3_json(key: str) -> dict:
 
 
 def test_a_recording_becomes_a_processed_tour_with_offline_providers(processing_aws, people, outbox, monkeypatch):
-    from realty.processing.config import reset_processing_settings
+    from realty.core.config import reset_settings
 
     # 30-second chunks: the 80-second sample is split in three, transcribed by the Map in parallel.
     monkeypatch.setenv("AUDIO_CHUNK_SECONDS", "30")
-    reset_processing_settings()
+    reset_settings()
     realtor, buyer = people
     tour_id = seed_tour(realtor, buyer)
     add_note(tour_id, buyer, "Water stain on the basement wall", timestamp_ms=41_000, tag="concern")

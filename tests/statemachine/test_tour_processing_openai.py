@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from realty.processing.service import start_processing
-from tests.support.processing import (
+from testkit.processing import (
     audit_actions,
     chat_completion,
     openai_error,
@@ -18,7 +18,7 @@ from tests.support.processing import (
     tour_item,
     whisper_verbose,
 )
-from tests.support.stepfunctions import execution_history, wait_for_execution
+from testkit.stepfunctions import execution_history, wait_for_execution
 
 pytestmark = pytest.mark.slow
 
@@ -66,10 +66,10 @@ def _chat(request: httpx.Request) -> httpx.Response:
 
 
 def _use_chunks_of(seconds: int, monkeypatch) -> None:
-    from realty.processing.config import reset_processing_settings
+    from realty.core.config import reset_settings
 
     monkeypatch.setenv("AUDIO_CHUNK_SECONDS", str(seconds))
-    reset_processing_settings()
+    reset_settings()
 
 
 def test_a_rate_limited_chunk_is_retried_and_whisper_segments_are_merged_in_order(
@@ -229,7 +229,7 @@ def test_reprocessing_replaces_the_earlier_ai_highlights_and_counts_the_attempt(
     processing_aws, people, openai_api, outbox
 ):
     from realty.processing.service import reprocess
-    from tests.support.processing import make_pro
+    from testkit.processing import make_pro
 
     runs = {"n": 0}
 

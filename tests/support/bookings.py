@@ -14,7 +14,7 @@ import pytest
 
 from realty.adapters import email
 from realty.core import clock
-from tests.support.api import ApiResult, call
+from testkit.api import ApiResult, call
 
 # Every test runs at this moment unless it moves the clock.
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from realty.processing.service import EXECUTION_TIMEOUT
-from tests.support.stepfunctions import definition
+from testkit.stepfunctions import definition
 from tests.support.template import ROOT, resources
 
 FUNCTIONS = resources("AWS::Serverless::Function")

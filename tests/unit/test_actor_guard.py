@@ -266,16 +266,17 @@ def test_aws_calls_that_change_something_confirm_the_actor_first(fake):
             aws._confirm_actor_before_change(SimpleNamespace(name="CreateMeeting"))
 
 
-def test_every_aws_client_but_dynamodbs_checks_before_a_change(monkeypatch):
+def test_every_aws_client_but_dynamodbs_checks_before_a_change():
     """Through botocore's own events: refused before any request is sent (sockets are off here)."""
     aws.reset_clients()
     scheduler = aws.client("scheduler")
     fake_dynamodb = FakeDynamoDB(get_item=[{"Item": _identity(status="deleted")}])
-    monkeypatch.setattr(aws, "client", lambda service: fake_dynamodb)
+    # A patch of its own: undoing the test's shared monkeypatch would also undo the fixtures' environment.
     try:
-        with guarding(_guard()), pytest.raises(Unauthorized):
-            scheduler.delete_schedule(Name="reminder")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(aws, "client", lambda service: fake_dynamodb)
+            with guarding(_guard()), pytest.raises(Unauthorized):
+                scheduler.delete_schedule(Name="reminder")
     finally:
-        monkeypatch.undo()
         aws.reset_clients()
     assert [operation for operation, _ in fake_dynamodb.requests] == ["get_item"]

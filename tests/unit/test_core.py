@@ -64,3 +64,14 @@ def test_an_edited_cursor_is_refused(signing_key, mangle):
     cursor = pagination.encode_cursor({"PK": {"S": "x"}}, "scope")
     with pytest.raises(BadRequest):
         pagination.decode_cursor(mangle(cursor), "scope")
+
+
+def test_not_configured_answers_plainly_and_keeps_the_detail_for_operators():
+    from realty.core.errors import NotConfigured
+
+    error = NotConfigured("put the api_key into the StripeSecret secret")
+
+    assert error.message == "this feature is not configured on this deployment"
+    assert error.detail == "put the api_key into the StripeSecret secret"
+    assert str(error) == error.detail  # what Lambda reports and tracebacks show
+    assert NotConfigured().detail == NotConfigured().message

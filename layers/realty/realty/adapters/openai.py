@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from realty.adapters.errors import UpstreamPermanent, UpstreamRetryable
-from realty.core.aws import client
 from realty.core.config import get_settings
+from realty.core.secrets import forget_secrets, get_secret
 
 # What template.yaml's OpenAISecret holds until an operator stores a real key.
 PLACEHOLDER_KEY = "REPLACE_ME"
@@ -35,8 +35,6 @@ SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 _http_client_factory: Callable[[], Any] | None = None
 _clients: dict[str, Any] = {}
-# (the boto3 client, the Powertools provider caching secrets fetched with it)
-_secrets: list[tuple[Any, Any]] = []
 
 
 @dataclass(frozen=True)
@@ -65,24 +63,14 @@ def set_http_client_factory(factory: Callable[[], Any] | None) -> None:
 def reset() -> None:
     """Forget cached clients and the cached key (tests, or after the secret is rotated)."""
     _clients.clear()
-    _secrets.clear()
-
-
-def _secrets_provider() -> Any:
-    """A Powertools secrets provider on our lazily created client, kept per container (it caches)."""
-    secretsmanager = client("secretsmanager")
-    if not _secrets or _secrets[0][0] is not secretsmanager:
-        from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-        _secrets[:] = [(secretsmanager, SecretsProvider(boto3_client=secretsmanager))]
-    return _secrets[0][1]
+    forget_secrets()
 
 
 def api_key() -> str | None:
     arn = get_settings().openai_secret_arn
     if not arn:
         return None
-    raw = str(_secrets_provider().get(arn, max_age=SECRET_MAX_AGE_SECONDS))
+    raw = str(get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS))
     value = raw.strip()
     if value.startswith("{"):
         try:

@@ -8,6 +8,7 @@ local HTTP fake.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +22,6 @@ from realty.core.errors import BadRequest, Conflict, NotConfigured, RateLimited,
 from realty.core.metrics import count
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from stripe import StripeClient
 
 logger = Logger(child=True)
@@ -29,6 +29,8 @@ logger = Logger(child=True)
 CONFIG_MAX_AGE_SECONDS = 300
 CONNECT_TIMEOUT_SECONDS = 2.0
 READ_TIMEOUT_SECONDS = 6.0
+# How far a webhook signature's timestamp may be from our clock, either way (Stripe's default).
+WEBHOOK_TOLERANCE_SECONDS = 300
 
 _NOT_CONFIGURED = (
     "billing is not configured on this deployment: put the Stripe api_key, webhook_secret, price_pro, "
@@ -83,21 +85,6 @@ class WebhookEvent:
 
 # ---------------------------------------------------------------- configuration
 
-_secrets_provider: tuple[Any, SecretsProvider] | None = None
-
-
-def _secrets() -> SecretsProvider:
-    """Powertools' secrets provider on our lazily created client (rebuilt if the client was reset)."""
-    global _secrets_provider
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-    from realty.core.aws import client
-
-    secretsmanager = client("secretsmanager")
-    if _secrets_provider is None or _secrets_provider[0] is not secretsmanager:
-        _secrets_provider = (secretsmanager, SecretsProvider(boto3_client=secretsmanager))
-    return _secrets_provider[1]
-
 
 def load_config() -> StripeConfig:
     """The Stripe settings from Secrets Manager (cached five minutes); NotConfigured while a placeholder."""
@@ -106,8 +93,10 @@ def load_config() -> StripeConfig:
         raise NotConfigured(_NOT_CONFIGURED)
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
 
+    from realty.core.secrets import get_secret
+
     try:
-        values = _secrets().get(arn, transform="json", max_age=CONFIG_MAX_AGE_SECONDS)
+        values = get_secret(arn, transform="json", max_age=CONFIG_MAX_AGE_SECONDS)
     except TransformParameterError as error:
         raise NotConfigured(_NOT_CONFIGURED) from error
     except GetParameterError as error:
@@ -266,14 +255,28 @@ def retrieve_subscription(config: StripeConfig, subscription_id: str) -> Subscri
     )
 
 
+def _signed_at(header: str) -> int:
+    """The `t=` timestamp of a `Stripe-Signature` header, read as the SDK reads it (the first one)."""
+    for item in header.split(","):
+        name, _, value = item.partition("=")
+        if name == "t":
+            return int(value)
+    return 0
+
+
 def verify_webhook(payload: bytes, signature: str | None, secret: str) -> WebhookEvent:
     """The event, if `Stripe-Signature` signs exactly this body with our secret within Stripe's tolerance."""
     import stripe
 
     try:
-        event = stripe.Webhook.construct_event(payload, signature, secret)
-    except (stripe.SignatureVerificationError, ValueError) as error:
-        # ValueError: not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError).
+        event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS)
+        # The SDK refuses only signatures older than the tolerance; one from the future is as suspect
+        # (a replay prepared in advance, or a sender's clock we should not trust).
+        if _signed_at(signature or "") > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise stripe.SignatureVerificationError("timestamp in the future", signature)
+    except (stripe.SignatureVerificationError, ValueError, RecursionError) as error:
+        # ValueError: not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError); RecursionError:
+        # nested too deep to parse (the handler wrapper refuses such bodies first).
         count("StripeWebhookRejected")
         raise BadRequest("the Stripe-Signature header does not sign this body (or is too old)") from error
     data = event.to_dict()

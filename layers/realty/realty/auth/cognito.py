@@ -24,14 +24,16 @@ _THROTTLED = {"TooManyRequestsException", "LimitExceededException", "TooManyFail
 
 
 @contextmanager
-def cognito_errors(*, not_authorized: str = "email or password is wrong") -> Iterator[None]:
+def cognito_errors(
+    *, not_authorized: str = "email or password is wrong", invalid_parameter_field: str | None = None
+) -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        raise _map_error(error, not_authorized) from error
+        raise _map_error(error, not_authorized, invalid_parameter_field) from error
 
 
-def _map_error(error: ClientError, not_authorized: str) -> AppError:
+def _map_error(error: ClientError, not_authorized: str, invalid_parameter_field: str | None = None) -> AppError:
     code = error.response.get("Error", {}).get("Code", "")
     message = error.response.get("Error", {}).get("Message", "")
     if code == "UsernameExistsException":
@@ -50,6 +52,8 @@ def _map_error(error: ClientError, not_authorized: str) -> AppError:
     if code in _THROTTLED:
         return RateLimited("too many attempts, wait a moment and retry")
     if code == "InvalidParameterException":
+        if invalid_parameter_field:
+            return ValidationFailed(f"{invalid_parameter_field} is not accepted", field=invalid_parameter_field)
         return ValidationFailed("a field is invalid")
     return UpstreamError("the sign-in service failed, retry later")
 
@@ -66,7 +70,9 @@ def _client_id() -> str:
 
 
 def sign_up(*, email: str, password: str, full_name: str, role: str) -> dict[str, Any]:
-    with cognito_errors():
+    # A password Cognito refuses has its own error; a parameter it refuses at sign-up is the email
+    # (the username), which Cognito checks more strictly than `format: email`: the 422 names it.
+    with cognito_errors(invalid_parameter_field="email"):
         return dict(
             client("cognito-idp").sign_up(
                 ClientId=_client_id(),
@@ -149,6 +155,17 @@ def confirm_forgot_password(*, email: str, code: str, new_password: str) -> None
             if error.response.get("Error", {}).get("Code") == "UserNotFoundException":
                 raise ValidationFailed("the code is wrong or has expired", field="code") from error
             raise
+
+
+def access_token_is_live(*, access_token: str) -> bool:
+    """False when Cognito no longer honours the token (signed out everywhere, or the user is gone)."""
+    try:
+        client("cognito-idp").get_user(AccessToken=access_token)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"NotAuthorizedException", "UserNotFoundException"}:
+            return False
+        raise _map_error(error, "") from error
+    return True
 
 
 def get_user_attributes(*, access_token: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import Any
 
@@ -27,10 +28,16 @@ def jwks_client() -> PyJWKClient:
     )
 
 
+# RFC 7519 NumericDate claims. PyJWT reads them with int(), so "9999999999" would pass as a date
+# and Infinity would crash; a signed token is no excuse for a claim of the wrong type.
+NUMERIC_DATE_CLAIMS = ("exp", "iat", "nbf", "auth_time")
+
+
 def verify_access_token(token: str) -> dict[str, Any]:
     settings = get_settings()
     try:
         header = jwt.get_unverified_header(token)
+        _require_numeric_dates(jwt.decode(token, options={"verify_signature": False}))
     except jwt.InvalidTokenError as error:
         raise Unauthorized("the access token is malformed") from error
     # Pin the algorithm before looking at keys: refuses `alg: none` and HS256-with-the-public-key.
@@ -60,3 +67,17 @@ def verify_access_token(token: str) -> dict[str, Any]:
     if claims.get("client_id") != settings.user_pool_client_id:
         raise Unauthorized("the access token was issued to another app")
     return claims
+
+
+def _require_numeric_dates(claims: dict[str, Any]) -> None:
+    """Each NumericDate claim present is a finite JSON number (not a string, a boolean or Infinity).
+
+    Checked on the unverified claims, before the signature: refusing never grants anything, and
+    PyJWT's own checks would otherwise read a numeric string as a date.
+    """
+    for name in NUMERIC_DATE_CLAIMS:
+        if name not in claims:
+            continue
+        value = claims[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise Unauthorized(f"the access token's {name} is not a NumericDate")

@@ -119,7 +119,7 @@ def grant_plan(
     plan: Plan | str = Plan.PRO,
     status: SubscriptionStatus | str = SubscriptionStatus.ACTIVE,
     *,
-    actor_id: str = "system",
+    actor_id: str = audit.SYSTEM_ACTOR,
 ) -> BillingAccount:
     """Put a realtor on a plan without Stripe (the local stack's demo data, support), audited.
 

@@ -19,6 +19,7 @@ from pydantic import (
 from realty.bookings.states import BookingStatus
 from realty.core.ids import ULID_PATTERN
 from realty.core.models import Model
+from realty.core.types import WHOLE_NUMBER
 from realty.properties.summary import PropertySummary
 
 SLOT_MINUTES = 15
@@ -92,7 +93,7 @@ ScheduledAt = Annotated[
     AfterValidator(_on_slot_boundary),
     Field(description="tour start, ISO-8601 with a time zone (UTC `Z` preferred), on a 15-minute boundary"),
 ]
-DurationMinutes = Annotated[StrictInt, Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES)]
+DurationMinutes = Annotated[StrictInt, Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES), WHOLE_NUMBER]
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTES_MAX_CHARS)]
 
 
@@ -109,6 +110,9 @@ class CreateBookingRequest(_Request):
 
 class UpdateBookingRequest(_Request):
     """A reschedule (new time or length: a confirmed booking goes back to pending) or new notes."""
+
+    # An empty object is refused ("nothing to change"): the contract says so.
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
     scheduled_at: ScheduledAt | None = None
     duration_minutes: DurationMinutes | None = None

@@ -8,13 +8,11 @@ schedules follow a committed change and never undo it.
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from realty.bookings import store
+from realty.bookings import slots, store
 from realty.bookings.models import (
-    SLOT_MINUTES,
     Booking,
     BookingAttributes,
     CreateBookingRequest,
@@ -22,11 +20,9 @@ from realty.bookings.models import (
     UpdateBookingRequest,
 )
 from realty.bookings.states import BOOKING_TRANSITIONS, BookingStatus, ensure_transition
-from realty.bookings.store import Slot
 from realty.core import clock, ids
 from realty.core.audit import audit_action
 from realty.core.auth import Caller, Role
-from realty.core.config import get_settings
 from realty.core.envelope import Relationship, Resource
 from realty.core.errors import Conflict, NotFound, ValidationFailed
 from realty.core.metrics import count
@@ -42,11 +38,6 @@ if TYPE_CHECKING:
 
 # Changes import what only they need (emails, reminders, the property and tour stores) where they
 # run: a container whose first request is a read, half of the bookings routes, never loads them.
-
-# Slot items outlive their tour by a day, then DynamoDB's TTL removes them.
-SLOT_TTL_AFTER_END = timedelta(days=1)
-EN_DASH = "\u2013"
-
 
 # ---------------------------------------------------------------- responses
 
@@ -91,76 +82,6 @@ def _audit(caller: Caller, action: str, booking: Booking, **details: Any) -> dic
     )
 
 
-def _check_window(start: datetime) -> None:
-    """A tour starts at least `booking_min_lead_minutes` and at most `booking_max_days_ahead` from now."""
-    settings = get_settings()
-    now = clock.now()
-    earliest = now + timedelta(minutes=settings.booking_min_lead_minutes)
-    latest = now + timedelta(days=settings.booking_max_days_ahead)
-    if start < earliest:
-        raise ValidationFailed(
-            f"scheduled_at must be at least {settings.booking_min_lead_minutes} minutes from now",
-            field="scheduled_at",
-        )
-    if start > latest:
-        raise ValidationFailed(
-            f"scheduled_at must be at most {settings.booking_max_days_ahead} days from now", field="scheduled_at"
-        )
-
-
-def _ends_at(start: datetime, duration_minutes: int) -> datetime:
-    return start + timedelta(minutes=duration_minutes)
-
-
-def _slot_starts(start: datetime, duration_minutes: int) -> list[str]:
-    """Every 15-minute slot from the start until the tour is over (a partial slot counts whole)."""
-    count_ = math.ceil(duration_minutes / SLOT_MINUTES)
-    return [clock.iso(start + timedelta(minutes=SLOT_MINUTES * n)) for n in range(count_)]
-
-
-def _slots(booking: Booking, tour_id: str) -> list[Slot]:
-    start = clock.parse_iso(booking.scheduled_at)
-    expires = int((clock.parse_iso(booking.ends_at) + SLOT_TTL_AFTER_END).timestamp())
-    owners = (("realtor", booking.realtor_id), ("property", booking.property_id))
-    return [
-        Slot(
-            owner=owner,
-            owner_id=owner_id,
-            start=slot_start,
-            booking_id=booking.id,
-            tour_id=tour_id,
-            tour_starts_at=booking.scheduled_at,
-            tour_ends_at=booking.ends_at,
-            expires_at=expires,
-        )
-        for owner, owner_id in owners
-        for slot_start in _slot_starts(start, booking.duration_minutes)
-    ]
-
-
-def _span(start: str, end: str) -> str:
-    """`<start> EN DASH <end>`, e.g. for 15:00-15:30 on one day the end date is left out."""
-    return f"{start}{EN_DASH}{end[11:] if end[:10] == start[:10] else end}"
-
-
-def _conflict_in(taken: list[dict[str, Any]], *, ignore_booking: str | None) -> Conflict | None:
-    """The first tour in the way (slots as `store.read_calendar` orders them), as a clear 409."""
-    for slot in taken:
-        if slot.get("booking_id") == ignore_booking:
-            continue
-        span = _span(str(slot["tour_starts_at"]), str(slot["tour_ends_at"]))
-        return Conflict(f"the {slot['owner']} already has a tour {span}", code="SLOT_TAKEN")
-    return None
-
-
-def _first_conflict(
-    realtor_id: str, property_id: str, start: datetime, duration_minutes: int, *, ignore_booking: str | None
-) -> Conflict | None:
-    """The tour already in the way of this time, for the realtor or the property, as a clear 409."""
-    calendar = store.read_calendar(realtor_id, property_id, _slot_starts(start, duration_minutes))
-    return _conflict_in(calendar.taken, ignore_booking=ignore_booking)
-
-
 def _not_started(booking: Booking) -> tuple[str, TourStatus, str] | None:
     """For a confirmed booking, its tour must not have started; returns the tour to cancel with it."""
     from realty.tours import store as tours_store
@@ -172,12 +93,6 @@ def _not_started(booking: Booking) -> tuple[str, TourStatus, str] | None:
         return None
     tour_states.ensure_transition(tour.status, TourStatus.CANCELLED)
     return tour.id, tour.status, clock.now_iso()
-
-
-def _release(booking: Booking) -> list[Slot]:
-    if booking.status is not BookingStatus.CONFIRMED or not booking.tour_id:
-        return []
-    return _slots(booking, booking.tour_id)
 
 
 def _other_parties(caller: Caller) -> tuple[emails.Party, ...]:
@@ -193,12 +108,13 @@ def _other_parties(caller: Caller) -> tuple[emails.Party, ...]:
 
 def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[BookingAttributes]:
     from realty.bookings import emails
-    from realty.properties import store as properties
     from realty.properties.models import PropertyStatus
+    from realty.properties.service import find_listed_property
 
     start = request.scheduled_at
-    _check_window(start)
-    prop = properties.get_property(request.property_id)
+    slots.check_window(start)
+    # A withdrawn listing is a 404 like a missing id, never a 422 that would reveal it exists.
+    prop = find_listed_property(caller, request.property_id)
     if prop is None:
         raise NotFound("no such property", field="property_id")
     if prop.status is not PropertyStatus.ACTIVE:
@@ -209,10 +125,10 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
     calendar = store.read_calendar(
         prop.realtor_id,
         prop.id,
-        _slot_starts(start, request.duration_minutes),
+        slots.slot_starts(start, request.duration_minutes),
         user_ids=(caller.user_id, prop.realtor_id),
     )
-    taken = _conflict_in(calendar.taken, ignore_booking=None)
+    taken = slots.conflict_in(calendar.taken, ignore_booking=None)
     if taken is not None:
         raise taken
     buyer, realtor = calendar.users.get(caller.user_id), calendar.users.get(prop.realtor_id)
@@ -226,7 +142,7 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
         property_city=prop.city,
         scheduled_at=clock.iso(start),
         duration_minutes=request.duration_minutes,
-        ends_at=clock.iso(_ends_at(start, request.duration_minutes)),
+        ends_at=clock.iso(slots.ends_at(start, request.duration_minutes)),
         notes=request.notes or None,
         status=BookingStatus.PENDING,
         buyer_email=buyer.email if buyer else caller.email or None,
@@ -342,15 +258,15 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
         return to_resource(updated)
     ensure_transition(booking.status, BookingStatus.PENDING)
     cancel_tour = _not_started(booking)
-    _check_window(start)
-    taken = _first_conflict(booking.realtor_id, booking.property_id, start, duration, ignore_booking=booking.id)
+    slots.check_window(start)
+    taken = slots.first_conflict(booking.realtor_id, booking.property_id, start, duration, ignore_booking=booking.id)
     if taken is not None:
         raise taken
     updated = booking.model_copy(
         update={
             "scheduled_at": clock.iso(start),
             "duration_minutes": duration,
-            "ends_at": clock.iso(_ends_at(start, duration)),
+            "ends_at": clock.iso(slots.ends_at(start, duration)),
             "notes": notes,
             "status": BookingStatus.PENDING,
             "tour_id": None,
@@ -368,7 +284,9 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
         duration_minutes=duration,
         previous_status=booking.status.value,
     )
-    store.save_booking(updated, previous=booking, audit=audit, release_slots=_release(booking), cancel_tour=cancel_tour)
+    store.save_booking(
+        updated, previous=booking, audit=audit, release_slots=slots.released_slots(booking), cancel_tour=cancel_tour
+    )
     count("BookingsRescheduled")
     if booking.status is BookingStatus.CONFIRMED:
         reminders.sync_reminders(updated)
@@ -392,7 +310,9 @@ def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribute
         }
     )
     audit = _audit(caller, "booking.cancelled", booking, previous_status=booking.status.value)
-    store.save_booking(updated, previous=booking, audit=audit, release_slots=_release(booking), cancel_tour=cancel_tour)
+    store.save_booking(
+        updated, previous=booking, audit=audit, release_slots=slots.released_slots(booking), cancel_tour=cancel_tour
+    )
     count("BookingsCancelled")
     reminders.cancel_reminders(booking.id)
     had_invite = booking.status is BookingStatus.CONFIRMED
@@ -467,11 +387,11 @@ def confirm_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribut
     audit = _audit(caller, "booking.confirmed", booking, tour_id=tour_id, scheduled_at=booking.scheduled_at)
     try:
         store.confirm_booking(
-            confirmed, previous=booking, tour=tour, call=call, slots=_slots(confirmed, tour_id), audit=audit
+            confirmed, previous=booking, tour=tour, call=call, slots=slots.slots_for(confirmed, tour_id), audit=audit
         )
     except Conflict:
         # Say which tour is in the way (the transaction only knows which slot was taken).
-        taken = _first_conflict(
+        taken = slots.first_conflict(
             booking.realtor_id, booking.property_id, start, booking.duration_minutes, ignore_booking=booking.id
         )
         if taken is not None:

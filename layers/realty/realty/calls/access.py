@@ -17,7 +17,6 @@ from realty.tours.access import Side
 from realty.tours.models import Tour
 
 # The actor of the changes Chime's and S3's events make (no user asked for them).
-SYSTEM_ACTOR = "system"
 
 
 def load_tour(tour_id: str) -> tuple[Tour, CallState] | None:

@@ -11,11 +11,11 @@ from aws_lambda_powertools import Logger
 
 from realty.adapters import chime
 from realty.calls import store
-from realty.calls.access import SYSTEM_ACTOR, load_tour
+from realty.calls.access import load_tour
 from realty.calls.models import CallState, Recording, RecordingState
 from realty.calls.processing_start import start_processing
 from realty.core import clock, ids
-from realty.core.audit import audit_action
+from realty.core.audit import SYSTEM_ACTOR, audit_action
 from realty.core.errors import Conflict
 from realty.core.metrics import count
 from realty.tours.models import RecordingStatus

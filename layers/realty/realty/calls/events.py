@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
 from realty.adapters.chime import tour_id_from_external_meeting_id
 from realty.calls import arrival, meeting
+from realty.core.s3_events import created_objects
 
 logger = Logger(child=True)
 
@@ -32,36 +32,12 @@ PIPELINE_TEMPORARY_FAILURE = "chime:MediaPipelineTemporaryFailure"
 MEETING_ENDED = "chime:MeetingEnded"
 
 
-def _s3_records(event: Mapping[str, Any]) -> list[tuple[str, str, int]]:
-    """(bucket, key, size) of each object created in an S3 notification or S3 EventBridge event."""
-    found: list[tuple[str, str, int]] = []
-    for item in event.get("Records") or []:
-        if item.get("eventSource") != "aws:s3" or not str(item.get("eventName", "")).startswith("ObjectCreated"):
-            continue
-        s3 = item.get("s3") or {}
-        obj = s3.get("object") or {}
-        found.append(
-            (
-                str((s3.get("bucket") or {}).get("name", "")),
-                unquote_plus(str(obj.get("key", ""))),
-                int(obj.get("size") or 0),
-            )
-        )
-    if event.get("source") == "aws.s3" and event.get("detail-type") == "Object Created":
-        detail = event.get("detail") or {}
-        obj = detail.get("object") or {}
-        found.append(
-            (str((detail.get("bucket") or {}).get("name", "")), str(obj.get("key", "")), int(obj.get("size") or 0))
-        )
-    return found
-
-
 def handle_recording_event(event: Mapping[str, Any]) -> dict[str, Any]:
     """The recording_events function: new objects in the recordings bucket, and pipeline failures."""
     recorded: list[str] = []
     ignored = 0
-    for bucket, key, size in _s3_records(event):
-        recording = arrival.recording_arrived(bucket=bucket, s3_key=key, size=size)
+    for created in created_objects(event):
+        recording = arrival.recording_arrived(bucket=created.bucket, s3_key=created.key, size=created.size)
         if recording is None:
             ignored += 1
         else:

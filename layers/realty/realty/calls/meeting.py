@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger
 
 from realty.adapters import chime
 from realty.calls import store
-from realty.calls.access import SYSTEM_ACTOR, load_tour, managed_call, managed_tour, participant_call, visible_call
+from realty.calls.access import load_tour, managed_call, managed_tour, participant_call, visible_call
 from realty.calls.models import (
     EARLY_START_MINUTES,
     CallDetailAttributes,
@@ -29,7 +29,7 @@ from realty.calls.models import (
 from realty.calls.recording import consent_change, finish_recording, require_active
 from realty.calls.resources import call_resource, detail_fields, recording_status, relationships, start_resource
 from realty.core import clock
-from realty.core.audit import audit_action
+from realty.core.audit import SYSTEM_ACTOR, audit_action
 from realty.core.auth import Caller
 from realty.core.envelope import Resource
 from realty.core.errors import Conflict

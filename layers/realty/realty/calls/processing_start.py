@@ -4,10 +4,9 @@ recording is kept and says why it was not processed. Decided once per recording.
 from __future__ import annotations
 
 from realty.calls import store
-from realty.calls.access import SYSTEM_ACTOR
 from realty.calls.models import ProcessingStart, Recording, RecordingState
 from realty.core import clock
-from realty.core.audit import audit_action
+from realty.core.audit import SYSTEM_ACTOR, audit_action
 from realty.core.errors import Conflict, PaymentRequired
 
 FIRST_PROCESSING_ATTEMPT = 1

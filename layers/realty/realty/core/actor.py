@@ -41,15 +41,30 @@ def identity_key(cognito_sub: str) -> dict[str, Any]:
     return {"PK": {"S": f"IDENTITY#{cognito_sub}"}, "SK": {"S": "IDENTITY"}}
 
 
-def signed_out(issued_at: int, signed_out_at_ms: int | None) -> bool:
-    """True when a token issued at `issued_at` (whole seconds, a JWT's `iat`) was signed out.
+def issued_before(iat: float, signed_out_ms: int) -> bool | None:
+    """Whether a token issued at `iat` (a NumericDate) came at or before the sign-out instant (epoch ms).
 
-    `signed_out_at` is in epoch milliseconds. A token's `iat` only names its second, so the token is
-    refused when that whole second lies at or before the sign-out (`iat*1000 + 999 <= signed_out_at`);
-    a token issued later in the sign-out's own second is for Cognito (which revoked the refresh token)
-    to decide, so a sign-in right after a sign-out works.
+    Cognito's `iat` is a whole second, so such a token was issued somewhere in [iat, iat + 1 s):
+    True when all of that second is at or before the sign-out, False when all of it is after, and
+    None when the sign-out fell inside that very second, where the token alone cannot tell (the
+    authorizer then asks Cognito, which revoked at sign-out every token issued until then).
+    A fractional `iat` is an exact instant and always decides.
     """
-    return signed_out_at_ms is not None and issued_at * 1000 + 999 <= signed_out_at_ms
+    first_ms = iat * 1000
+    last_ms = first_ms + 999 if float(iat).is_integer() else first_ms
+    if last_ms <= signed_out_ms:
+        return True
+    if first_ms > signed_out_ms:
+        return False
+    return None
+
+
+def signed_out(issued_at: int, signed_out_at_ms: int | None) -> bool:
+    """True when a token issued at `issued_at` (whole seconds) was certainly signed out: its whole
+    second lies at or before the sign-out (`iat*1000 + 999 <= signed_out_at`). A token of the sign-out's
+    own second passed the authorizer's Cognito check, so a change does not refuse it.
+    """
+    return signed_out_at_ms is not None and issued_before(issued_at, signed_out_at_ms) is True
 
 
 @dataclass

@@ -33,6 +33,10 @@ logger = Logger()
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 # The methods that change state: their writes carry the actor check (realty.core.actor).
 _CHANGE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# No body of this API nests more than a few levels (a Stripe event about ten). A cap far below
+# Python's recursion limit means neither the parser nor the validation behind it ever recurses deep
+# enough to crash, whatever stack depth they run at.
+MAX_JSON_DEPTH = 64
 
 
 def create_app() -> APIGatewayRestResolver:
@@ -114,11 +118,19 @@ def _body_rejection(event: dict[str, Any]) -> AppError | None:
         return BadRequest("the request body must be JSON (Content-Type: application/json)")
     try:
         parsed = json.loads(base64.b64decode(body) if event.get("isBase64Encoded") else body)
-    except ValueError:
+    except ValueError:  # also bad base64, bad UTF-8 and integers over Python's digit limit
         return BadRequest("the request body is not valid JSON")
+    except RecursionError:  # about a thousand levels of brackets
+        return BadRequest(f"the request body nests deeper than {MAX_JSON_DEPTH} levels")
+    # JSON `null` is no body: where a body is optional (a buyer's join) it is the documented
+    # "nothing to say", where one is required validation answers it as a missing body (400).
+    if parsed is None:
+        return None
     # Powertools would read `[{...}]` as its first element; every body of this API is one object.
     if not isinstance(parsed, dict):
         return BadRequest("the request body must be a JSON object")
+    if _nests_deeper_than(parsed, MAX_JSON_DEPTH):
+        return BadRequest(f"the request body nests deeper than {MAX_JSON_DEPTH} levels")
     return None
 
 
@@ -144,6 +156,20 @@ def _actor_guard(event: dict[str, Any]) -> actor.ActorGuard | None:
     )
 
 
+def _nests_deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays nest more than `limit` levels (iterative: it must not recurse itself)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _proxy_error(event: dict[str, Any], error: AppError) -> dict[str, Any]:
     request = (event.get("requestContext") or {}).get("requestId")
     item = ErrorItem(code=error.code, message=error.message, field=error.field)
@@ -159,7 +185,10 @@ def _register_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(AppError)
     def handle_app_error(error: AppError) -> Response[Any]:
         if error.status >= 500:
-            logger.warning("request failed upstream", extra={"code": error.code})
+            # NotConfigured's detail names what the operator must fix; it never reaches the caller.
+            logger.warning(
+                "request failed upstream", extra={"code": error.code, "detail": getattr(error, "detail", None)}
+            )
         return error_response(app, error.status, [ErrorItem(code=error.code, message=error.message, field=error.field)])
 
     @app.exception_handler(RequestValidationError)

@@ -12,6 +12,13 @@ from realty.core import clock, ids
 from realty.core.config import get_settings
 from realty.core.dynamo import put_item, to_item
 
+# The actor of every change no user asked for in a request: Chime's and S3's events, the processing
+# pipeline, image uploads, a plan set without Stripe. One value for all of them; the item's `action`
+# (and `details`) say which machinery it was. "system" is what calls, media and billing have always
+# written and what tests and admin filters read; processing alone wrote "system:tour-processing",
+# and its audit items from before this value was shared (immutable) keep it.
+SYSTEM_ACTOR = "system"
+
 # Never copied into the audit trail, whatever a caller passes in `details`.
 _REDACTED_KEYS = {"password", "new_password", "code", "token", "access_token", "refresh_token", "id_token", "phone"}
 

@@ -79,6 +79,16 @@ class UpstreamError(AppError):
 
 
 class NotConfigured(AppError):
+    """A deployment missing a setting or a secret. What is missing (a secret's name, its fields, a
+    variable) is for the operator: it is kept as `detail` and logged, while every caller, anonymous
+    ones included, reads only the plain default message."""
+
     status = HTTPStatus.SERVICE_UNAVAILABLE
     code = "NOT_CONFIGURED"
     default_message = "this feature is not configured on this deployment"
+
+    def __init__(self, detail: str | None = None, *, field: str | None = None, code: str | None = None):
+        super().__init__(None, field=field, code=code)
+        self.detail = detail or self.default_message
+        # str(error) is what Lambda reports and tracebacks show (operators); `message` is the answer.
+        self.args = (self.detail,)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from realty.core.config import get_settings
@@ -35,19 +34,10 @@ def _signing_key() -> bytes:
     arn = get_settings().cursor_secret_arn
     if not arn:
         raise NotConfigured("pagination is not configured (CURSOR_SECRET_ARN)")
-    from realty.core.aws import client
+    from realty.core.secrets import get_secret
 
     # Cached for an hour per container: one Secrets Manager call, not one per list request.
-    secret = _secrets_provider(client("secretsmanager")).get(arn, max_age=3600)
-    return str(secret).encode()
-
-
-@cache
-def _secrets_provider(secrets_client: Any) -> Any:
-    """One caching provider per client (`get_secret(boto3_client=...)` would pass the client to the API call)."""
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-    return SecretsProvider(boto3_client=secrets_client)
+    return str(get_secret(arn, max_age=3600)).encode()
 
 
 def _b64(data: bytes) -> str:

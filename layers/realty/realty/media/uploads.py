@@ -15,16 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
 from realty.core import ids
 from realty.core.config import get_settings
+from realty.core.s3_events import created_objects
 
 logger = Logger()
-
-SYSTEM_ACTOR = "system"
 
 
 class Outcome(StrEnum):
@@ -40,15 +38,11 @@ UploadHandler = Callable[[str, str, str], Outcome]
 
 
 def handle_event(event: dict[str, Any], handlers: Mapping[str, UploadHandler]) -> list[Outcome]:
-    """Every record of an S3 event; `handlers` maps an upload kind (the key's second part) to its owner's handler."""
-    return [handle_record(r, handlers) for r in event.get("Records") or []]
+    """Every object an S3 event created; `handlers` maps an upload kind (the key's second part) to its owner."""
+    return [_handle_upload(created.bucket, created.key, handlers) for created in created_objects(event)]
 
 
-def handle_record(s3_record: dict[str, Any], handlers: Mapping[str, UploadHandler]) -> Outcome:
-    s3 = s3_record.get("s3") or {}
-    bucket = (s3.get("bucket") or {}).get("name")
-    # Keys in S3 event records are URL-encoded, with spaces as '+'.
-    upload_key = unquote_plus(str((s3.get("object") or {}).get("key") or ""))
+def _handle_upload(bucket: str, upload_key: str, handlers: Mapping[str, UploadHandler]) -> Outcome:
     if bucket != get_settings().media_bucket:
         logger.warning("event for another bucket ignored", extra={"bucket": bucket})
         return Outcome.IGNORED

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
 
-from realty.processing.config import WHISPER_MAX_BYTES
 from realty.processing.errors import InvalidRecording
 
+# Whisper refuses files over 25 MB; every chunk we send must be far below it.
+WHISPER_MAX_BYTES = 25 * 1024 * 1024
 SAMPLE_RATE = 16_000
 # What PrepareAudio stores: the recording's own audio codec in Matroska, so nothing is re-encoded twice.
 CHUNK_FORMAT = "mka"

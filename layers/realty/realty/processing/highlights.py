@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from realty.adapters import openai as openai_adapter
+from realty.core.config import get_settings
 from realty.processing import offline
-from realty.processing.config import processing_settings
 from realty.processing.models import (
     RULES_MODEL,
     HighlightDraft,
@@ -85,7 +85,7 @@ def from_notes(notes: list[NoteView], duration_ms: int) -> list[HighlightDraft]:
 def llm_highlights(
     segments: list[Segment], *, duration_ms: int, time_left: Callable[[], float]
 ) -> list[HighlightDraft]:
-    settings = processing_settings()
+    settings = get_settings()
     drafts: list[HighlightDraft] = []
     for window in windows(segments, max_chars=settings.llm_window_chars, overlap=settings.llm_window_overlap_segments):
         answer = openai_adapter.parse(
@@ -120,7 +120,7 @@ def detect(
     """(highlights in time order, the provider that made the AI ones)."""
     if use_llm and segments:
         ai = llm_highlights(segments, duration_ms=duration_ms, time_left=time_left)
-        model = processing_settings().openai_model
+        model = get_settings().openai_model
     else:
         ai = offline.rule_highlights(segments)
         model = RULES_MODEL

@@ -18,11 +18,10 @@ from aws_lambda_powertools import Logger
 from realty.adapters import openai as openai_adapter
 from realty.adapters.errors import UpstreamPermanent, UpstreamRetryable
 from realty.core import clock, ids
-from realty.core.audit import audit_action
+from realty.core.audit import SYSTEM_ACTOR, audit_action
 from realty.core.config import get_settings
 from realty.core.metrics import count
 from realty.processing import audio, highlights, notifications, store, summary, transcription
-from realty.processing.config import processing_settings
 from realty.processing.errors import (
     InvalidRecording,
     ProcessingError,
@@ -55,7 +54,6 @@ from realty.processing.models import (
     TranscriptMetadata,
     TranscriptRef,
 )
-from realty.processing.service import SYSTEM_ACTOR
 from realty.processing.windows import DEADLINE_MARGIN_SECONDS, TimeLeft
 from realty.tours.states import TourStatus
 
@@ -112,7 +110,7 @@ def download_recording(event: DownloadInput) -> RecordingRef:
         raise RecordingNotFound("the recording file is missing from storage")
     if recording.size_bytes == 0:
         raise InvalidRecording("the recording file is empty")
-    limit = processing_settings().max_recording_bytes
+    limit = get_settings().max_recording_bytes
     if recording.size_bytes > limit:
         raise InvalidRecording(f"the recording is larger than {limit // (1024 * 1024)} MB")
     return recording
@@ -124,7 +122,7 @@ def download_recording(event: DownloadInput) -> RecordingRef:
 def prepare_audio(event: PrepareInput, time_left: TimeLeft) -> AudioPlan:
     """Recording -> chunks cut in silences, in S3 (`work/<tour_id>/<attempt>/chunk-NNN.mka`)."""
     _current_tour(event)
-    settings = processing_settings()
+    settings = get_settings()
     with _scratch() as scratch:
         work = Path(scratch)
         suffix = Path(event.recording.key).suffix[:10] or ".bin"
@@ -133,8 +131,8 @@ def prepare_audio(event: PrepareInput, time_left: TimeLeft) -> AudioPlan:
         prepared = audio.prepare(
             source,
             work,
-            chunk_seconds=settings.chunk_seconds,
-            search_seconds=settings.cut_search_seconds,
+            chunk_seconds=settings.audio_chunk_seconds,
+            search_seconds=settings.audio_cut_search_seconds,
             timeout=max(time_left() - DEADLINE_MARGIN_SECONDS, 1.0),
         )
         chunks = []

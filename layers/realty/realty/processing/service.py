@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from realty.core import clock
-from realty.core.audit import audit_action
+from realty.core.audit import SYSTEM_ACTOR, audit_action
 from realty.core.auth import Caller
 from realty.core.config import get_settings
 from realty.core.envelope import Relationship, Resource
@@ -21,7 +21,6 @@ from realty.processing.models import ProcessingAttributes, TourView
 from realty.tours import access
 from realty.tours.states import TourStatus, ensure_transition
 
-SYSTEM_ACTOR = "system:tour-processing"
 REPROCESSABLE = (TourStatus.PROCESSED, TourStatus.PROCESSING_FAILED)
 # The state machine's `TimeoutSeconds` (statemachines/tour_processing.asl.json; a template test keeps
 # the two equal): no execution runs longer. A tour still `processing` this long after its run started

@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 
 from realty.adapters import openai as openai_adapter
+from realty.core.config import get_settings
 from realty.processing import offline
-from realty.processing.config import processing_settings
 from realty.processing.models import RULES_MODEL, LlmSummary, NoteView, Segment, SummaryContent
 from realty.processing.windows import request_timeout, transcript_lines, windows
 
@@ -55,7 +55,7 @@ def _tidy(content: LlmSummary | SummaryContent) -> SummaryContent:
 
 
 def llm_summary(segments: list[Segment], notes: list[NoteView], *, time_left: Callable[[], float]) -> SummaryContent:
-    settings = processing_settings()
+    settings = get_settings()
     parts: list[LlmSummary] = []
     for window in windows(segments, max_chars=settings.llm_window_chars, overlap=settings.llm_window_overlap_segments):
         parts.append(
@@ -90,5 +90,5 @@ def summarize(
 ) -> tuple[SummaryContent, str]:
     """(summary, the provider that wrote it)."""
     if use_llm and segments:
-        return llm_summary(segments, notes, time_left=time_left), processing_settings().openai_model
+        return llm_summary(segments, notes, time_left=time_left), get_settings().openai_model
     return _tidy(offline.rule_summary(segments, notes, duration_ms=duration_ms)), RULES_MODEL

@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 from realty.adapters import openai as openai_adapter
+from realty.core.config import get_settings
 from realty.processing import audio, offline
-from realty.processing.config import processing_settings
 from realty.processing.models import ChunkTranscript, Segment, Transcript
 from realty.processing.windows import DEADLINE_MARGIN_SECONDS, TimeLeft, request_timeout
 
@@ -20,7 +20,7 @@ def transcribe_chunk(
 
     Whisper gets the chunk encoded as low-bitrate MP3 next to it; pocketsphinx decodes it as it is.
     """
-    settings = processing_settings()
+    settings = get_settings()
     if not openai_adapter.is_configured():
         timeout = request_timeout(settings.openai_timeout_seconds, time_left)
         return offline.transcribe(path, index=index, offset_ms=offset_ms, duration_ms=duration_ms, timeout=timeout)

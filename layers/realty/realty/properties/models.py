@@ -5,10 +5,10 @@ from enum import StrEnum
 from html import unescape
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from realty.core.models import Model
-from realty.core.types import SINGLE_LINE
+from realty.core.types import SINGLE_LINE, Omittable
 
 MAX_IMAGES_PER_PROPERTY = 30
 MAX_PRICE = 1_000_000_000
@@ -127,23 +127,15 @@ class UpdatePropertyRequest(Model):
 
     model_config = ConfigDict(extra="forbid")
 
-    address: Address | None = None
-    city: City | None = None
+    address: Omittable[Address] = None
+    city: Omittable[City] = None
     mls_id: MlsId | None = None
-    description: Description | None = None
-    price: Price | None = None
-    bedrooms: Bedrooms | None = None
-    bathrooms: Bathrooms | None = None
-    sqft: Sqft | None = None
-    status: PropertyStatus | None = None
-
-    @field_validator("address", "city", "description", "price", "bedrooms", "bathrooms", "sqft", "status")
-    @classmethod
-    def _not_null(cls, value: object, info: ValidationInfo) -> object:
-        # Absent means "unchanged"; an explicit null would mean "erase", which only mls_id allows.
-        if value is None:
-            raise ValueError(f"{info.field_name} cannot be null")
-        return value
+    description: Omittable[Description] = None
+    price: Omittable[Price] = None
+    bedrooms: Omittable[Bedrooms] = None
+    bathrooms: Omittable[Bathrooms] = None
+    sqft: Omittable[Sqft] = None
+    status: Omittable[PropertyStatus] = None
 
 
 # ---------------------------------------------------------------- responses

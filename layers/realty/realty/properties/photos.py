@@ -8,10 +8,11 @@ Anything that is not really an image is deleted and the photo marked failed. Pil
 
 from __future__ import annotations
 
+from realty.core.audit import SYSTEM_ACTOR
 from realty.core.metrics import count
 from realty.media import imaging
 from realty.media import store as media
-from realty.media.uploads import SYSTEM_ACTOR, Outcome
+from realty.media.uploads import Outcome
 from realty.properties import service as properties
 from realty.properties.models import ImageStatus
 

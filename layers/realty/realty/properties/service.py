@@ -171,9 +171,21 @@ def list_managed_properties(caller: Caller, *, limit: int, cursor: str | None, r
 # ---------------------------------------------------------------- buyer side
 
 
-def get_listed_property(caller: Caller, property_id: str) -> Resource[PropertyAttributes]:
+def find_listed_property(caller: Caller, property_id: str) -> Property | None:
+    """The listing as a buyer may know it: a withdrawn (`inactive`) one does not exist to them.
+
+    The one rule for every buyer-side use of a listing (reading it, booking it), so none of them
+    can tell a withdrawn listing from a missing id.
+    """
     prop = store.get_property(property_id)
     if prop is None or (prop.status is PropertyStatus.INACTIVE and not caller.is_admin):
+        return None
+    return prop
+
+
+def get_listed_property(caller: Caller, property_id: str) -> Resource[PropertyAttributes]:
+    prop = find_listed_property(caller, property_id)
+    if prop is None:
         raise NotFound("no such property")
     return to_resource(prop, all_images=caller.is_admin)
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from realty.core.models import Model
+from realty.core.types import SINGLE_LINE, WHOLE_NUMBER
 from realty.properties.summary import PropertySummary
 from realty.tours.states import TourStatus
 
@@ -136,7 +137,9 @@ class Highlight(_Stored):
 # ---------------------------------------------------------------- requests
 
 NoteContent = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_MAX_CHARS)]
-NoteTag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_TAG_MAX_CHARS)]
+NoteTag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_TAG_MAX_CHARS, pattern=SINGLE_LINE)
+]
 
 
 class CreateNoteRequest(Model):
@@ -144,7 +147,7 @@ class CreateNoteRequest(Model):
 
     content: NoteContent
     tag: NoteTag | None = Field(default=None, description="a short label, e.g. kitchen")
-    timestamp_ms: Annotated[StrictInt, Field(ge=0, le=NOTE_MAX_TIMESTAMP_MS)] | None = Field(
+    timestamp_ms: Annotated[StrictInt, Field(ge=0, le=NOTE_MAX_TIMESTAMP_MS), WHOLE_NUMBER] | None = Field(
         default=None, description="position in the tour, in milliseconds from its start"
     )
 

@@ -7,12 +7,12 @@ really an image is deleted and the rejection audited. Only the images function i
 
 from __future__ import annotations
 
-from realty.core.audit import record
+from realty.core.audit import SYSTEM_ACTOR, record
 from realty.core.errors import NotFound
 from realty.core.metrics import count
 from realty.media import imaging
 from realty.media import store as media
-from realty.media.uploads import SYSTEM_ACTOR, Outcome
+from realty.media.uploads import Outcome
 from realty.users import service as users
 
 AVATAR_SIZE = (400, 400)

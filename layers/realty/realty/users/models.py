@@ -3,11 +3,11 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from realty.core.auth import Role
 from realty.core.models import Model
-from realty.core.types import SINGLE_LINE
+from realty.core.types import SINGLE_LINE, Omittable
 
 # Defined beside the identity item, free of pydantic (the authorizer imports only that module).
 from realty.users.identity import Identity as Identity
@@ -30,7 +30,7 @@ class User(Model):
     phone_ciphertext: str | None = None
     avatar_url: str | None = None
     avatar_key: str | None = Field(default=None, description="media bucket key of the avatar; URLs are made on read")
-    signed_out_at: int | None = None
+    signed_out_at: int | None = Field(default=None, description="epoch milliseconds of the last sign-out")
     created_at: str
     updated_at: str
     version: int = Field(default=0, description="optimistic-locking counter, raised by every save")
@@ -72,12 +72,5 @@ class AdminUserAttributes(UserAttributes):
 class AdminUpdateUserRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
-    full_name: FullName | None = None
-    role: Role | None = None
-
-    @field_validator("full_name", "role")
-    @classmethod
-    def _not_null(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
-            raise ValueError(f"{info.field_name} cannot be null")
-        return value
+    full_name: Omittable[FullName] = None
+    role: Omittable[Role] = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 import traceback
 import uuid
@@ -28,9 +29,9 @@ from typing import Any
 
 import boto3
 
-from tests.support.api import load_function
-from tests.support.env import TEST_ENV
-from tests.support.template import ROOT, resources, template
+from testkit.api import load_function
+from testkit.env import TEST_ENV
+from tools.template import ROOT, resources, template
 
 REGION = TEST_ENV["AWS_REGION"]
 ACCOUNT = "123456789012"
@@ -42,7 +43,7 @@ Handler = Callable[[Any, Any], Any]
 
 
 def function_name(logical_id: str) -> str:
-    """The emulated name of a template function (as tests/support/aws.py names its ARNs)."""
+    """The emulated name of a template function (as testkit/aws.py names its ARNs)."""
     return f"realty-test-{logical_id.lower()}"
 
 
@@ -133,7 +134,8 @@ def route_lambda_invokes(functions: Mapping[str, TaskFunction]) -> Iterator[list
     """Answer `lambda.invoke` of these function names (or ARNs) in-process; yields the invoked names, in order."""
     if boto3.DEFAULT_SESSION is None:
         boto3.setup_default_session()
-    events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
+    session: Any = boto3.DEFAULT_SESSION
+    events = session.events
     invoked: list[str] = []
     key = "realty_test_invoke_params"
 
@@ -181,10 +183,12 @@ def definition(logical_id: str = STATE_MACHINE, overrides: Mapping[str, Any] | N
     return text
 
 
-def create_state_machine(logical_id: str = STATE_MACHINE, overrides: Mapping[str, Any] | None = None) -> str:
+def create_state_machine(
+    logical_id: str = STATE_MACHINE, overrides: Mapping[str, Any] | None = None, *, name: str | None = None
+) -> str:
     """Create it in the emulated account (must run inside mock_aws); returns its ARN."""
     response = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
-        name=f"realty-test-{logical_id.lower()}",
+        name=name or f"realty-test-{logical_id.lower()}",
         definition=definition(logical_id, FAST_RETRIES if overrides is None else overrides),
         roleArn=f"arn:aws:iam::{ACCOUNT}:role/realty-test-{logical_id.lower()}",
         type=str(template()["Resources"][logical_id]["Properties"].get("Type", "STANDARD")),
@@ -214,3 +218,39 @@ def execution_history(execution_arn: str) -> list[dict[str, Any]]:
         if not page.get("nextToken"):
             return events
         kwargs["nextToken"] = page["nextToken"]
+
+
+# moto runs what a state machine says (its ASL interpreter), and never Lambda containers.
+EXECUTING = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+
+
+def reset_processing_caches() -> None:
+    """A fresh container for the processing functions too: the account's caches and OpenAI's client."""
+    from realty.adapters import openai as openai_adapter
+    from testkit.aws import reset_caches
+
+    reset_caches()
+    openai_adapter.reset()
+    openai_adapter.set_http_client_factory(None)
+
+
+@contextmanager
+def executing_account(
+    overrides: Mapping[str, Any] | None = None, *, name: str | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """An emulated account whose moto executes the tour-processing state machine, every task one of our
+    real handlers run in-process. The machine is the template's (substitutions `overrides`, FAST_RETRIES
+    when None), its ARN in `TOUR_PROCESSING_STATE_MACHINE_ARN`. Yields (its ARN, the logical ids of
+    the tasks invoked so far, in order)."""
+    from testkit.aws import emulated_account
+
+    reset_processing_caches()
+    with emulated_account(**EXECUTING):
+        arn = create_state_machine(STATE_MACHINE, overrides, name=name)
+        os.environ["TOUR_PROCESSING_STATE_MACHINE_ARN"] = arn
+        reset_processing_caches()
+        try:
+            with route_lambda_invokes(template_functions("processing")) as invoked:
+                yield arn, invoked
+        finally:
+            reset_processing_caches()

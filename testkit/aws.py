@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
 
-from tests.support.env import TEST_ENV
-from tests.support.template import resources, template
+from testkit import env
+from testkit.env import TEST_ENV
+from tools.template import resources, template
 
 REGION = TEST_ENV["AWS_REGION"]
 
@@ -127,7 +131,7 @@ def _schedule_group(logical_id: str, props: dict[str, Any], env_name: str, creat
 
 def _state_machine(logical_id: str, props: dict[str, Any], env_name: str, created: dict[str, str]) -> str:
     # The template's own definition, substitutions applied, upstream retry waits shortened for tests.
-    from tests.support.stepfunctions import create_state_machine
+    from testkit.stepfunctions import create_state_machine
 
     return create_state_machine(logical_id)
 
@@ -192,3 +196,76 @@ def moto_private_jwk() -> dict[str, Any]:
 
     data = files("moto.cognitoidp").joinpath("resources/jwks-private.json.gz").read_bytes()
     return dict(json.loads(gzip.decompress(data)))
+
+
+# ---------------------------------------------------------------- the account around a test or a bench run
+
+
+def reset_caches() -> None:
+    """Forget what the layer caches per container (settings, clients, the key set): a fresh "container"."""
+    from realty.auth.tokens import jwks_client
+    from realty.core.aws import reset_clients
+    from realty.core.config import reset_settings
+
+    reset_settings()
+    reset_clients()
+    jwks_client.cache_clear()
+
+
+@contextmanager
+def emulated_account(**moto_config: Any) -> Iterator[dict[str, str]]:
+    """A fresh moto account with the template's resources, the environment pointed at it.
+
+    Yields logical id -> physical id. Caches are reset on the way in and out, so clients and settings
+    made for the previous account are never reused.
+    """
+    from moto import mock_aws
+
+    env.apply()
+    reset_caches()
+    try:
+        config: Any = moto_config or None  # moto's DefaultConfig is a TypedDict of nested dicts
+        with mock_aws(config=config):
+            created = provision()
+            reset_caches()
+            yield created
+    finally:
+        reset_caches()
+
+
+class JwksHandler(BaseHTTPRequestHandler):
+    """Serves moto's Cognito key set (`jwks`), counting the requests (`hits`)."""
+
+    jwks: dict[str, Any] = {}
+    hits = 0
+    url = ""
+
+    def do_GET(self) -> None:
+        type(self).hits += 1
+        body = json.dumps(self.jwks).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def jwks_endpoint() -> Iterator[type[JwksHandler]]:
+    """moto's Cognito key set over real HTTP on loopback, as the pool's JWKS endpoint would serve it.
+
+    Yields the handler class: `.url` is where to point `COGNITO_JWKS_URL`, `.hits` counts fetches.
+    """
+    handler: type[JwksHandler] = type("Jwks", (JwksHandler,), {"jwks": moto_public_jwks(), "hits": 0})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    handler.url = f"http://127.0.0.1:{server.server_port}/jwks.json"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield handler
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -27,7 +27,8 @@ class FakeLambdaContext:
         return 10_000
 
 
-def _match(path: str, method: str) -> tuple[ApiRoute, dict[str, str]]:
+def match_route(path: str, method: str) -> tuple[ApiRoute, dict[str, str]]:
+    """The template route that serves `method path`, and its path parameters."""
     for route in api_routes():
         pattern = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", route.path) + "$"
         found = re.match(pattern, path)
@@ -96,7 +97,7 @@ def call(
     query: dict[str, str] | None = None,
 ) -> ApiResult:
     """Send a request to the function that serves it in template.yaml, as API Gateway would after auth."""
-    route, params = _match(path, method)
+    route, params = match_route(path, method)
     authorizer = None
     if caller is not None:
         authorizer = {"user_id": caller.user_id, "role": caller.role.value, "email": caller.email}

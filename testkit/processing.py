@@ -11,8 +11,8 @@ import boto3
 
 from realty.core import clock, ids
 from realty.core.dynamo import from_item, key, to_item
-from tests.support.env import TEST_ENV
-from tests.support.template import ROOT
+from testkit.env import TEST_ENV
+from tools.template import ROOT
 
 REGION = TEST_ENV["AWS_REGION"]
 FIXTURE = ROOT / "tests" / "fixtures" / "sample_tour.mp3"
