@@ -36,6 +36,11 @@ log = logging.getLogger("local.stack")
 
 USER_POOL_TYPE = "AWS::Cognito::UserPool"
 SENDER_VARIABLES = ("SENDER_EMAIL",)
+# Template parameters the local stack sets unless its settings name them. AllowedOrigin: deployed, an
+# empty value means the stack's CloudFront domain; locally there is none, and the app is served beside
+# the API on a port known only at start (see `_allow_web_origin_on_buckets`), so the origin stays the
+# one a separately served front end (and the tests) use.
+LOCAL_PARAMETERS: dict[str, str] = {"AllowedOrigin": "http://localhost:5173"}
 
 
 @dataclass
@@ -149,7 +154,7 @@ class LocalStack:
         self.resolver = Resolver(
             self.template,
             stack_name=self.settings.stack_name,
-            parameter_overrides=dict(self.settings.parameter_overrides),
+            parameter_overrides={**LOCAL_PARAMETERS, **self.settings.parameter_overrides},
         )
         self.resources = provision(self.resolver, endpoint_url=self.moto_url)
         created = sum(1 for item in self.resources.values() if item.created)
@@ -159,9 +164,10 @@ class LocalStack:
     def _allow_web_origin_on_buckets(self) -> None:
         """Buckets the browser posts to (photo uploads) also accept the local web app's origin.
 
-        Deployed, the app's domain is `AllowedOrigin` itself. Locally the app is served beside the API
-        (local/web.py), on a port known only at start, while `AllowedOrigin` keeps its template default
-        (what a separately served front end, and the tests, use): each CORS rule gets both origins.
+        Deployed, the app's origin is the distribution's domain (or `AllowedOrigin`, for a custom domain).
+        Locally the app is served beside the API (local/web.py), on a port known only at start, while
+        `AllowedOrigin` is the local default (`LOCAL_PARAMETERS`: what a separately served front end, and
+        the tests, use): each CORS rule gets both origins.
         """
         assert self.template is not None
         s3 = _client("s3", self.moto_url)
