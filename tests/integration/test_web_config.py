@@ -31,6 +31,7 @@ PROPERTIES = {
 class ResponseUrl(BaseHTTPRequestHandler):
     """CloudFormation's response URL: records each answer (its body and content type)."""
 
+    url = ""
     answers: list[dict[str, Any]] = []
     content_types: list[str | None] = []
 
@@ -52,7 +53,7 @@ def response_url() -> Iterator[type[ResponseUrl]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), ResponseUrl)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    ResponseUrl.url = f"http://127.0.0.1:{server.server_address[1]}/cfn-response?X-Amz-Signature=abc"  # type: ignore[attr-defined]
+    ResponseUrl.url = f"http://127.0.0.1:{server.server_address[1]}/cfn-response?X-Amz-Signature=abc"
     try:
         yield ResponseUrl
     finally:
@@ -94,7 +95,7 @@ def _config(s3: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def test_create_writes_the_apps_config_and_answers_success(s3: Any, response_url: type[ResponseUrl]) -> None:
-    _invoke(_event("Create", response_url.url, PROPERTIES))  # type: ignore[attr-defined]
+    _invoke(_event("Create", response_url.url, PROPERTIES))
 
     config, stored = _config(s3)
     assert config == {
@@ -116,7 +117,7 @@ def test_create_writes_the_apps_config_and_answers_success(s3: Any, response_url
 
 
 def test_update_rewrites_it_under_the_same_physical_id(s3: Any, response_url: type[ResponseUrl]) -> None:
-    url = response_url.url  # type: ignore[attr-defined]
+    url = response_url.url
     _invoke(_event("Create", url, PROPERTIES))
     changed = {**PROPERTIES, "ApiUrl": "https://xyz789.execute-api.us-east-1.amazonaws.com/dev/api/v1"}
 
@@ -131,7 +132,7 @@ def test_update_rewrites_it_under_the_same_physical_id(s3: Any, response_url: ty
 
 
 def test_delete_removes_the_config_only(s3: Any, response_url: type[ResponseUrl]) -> None:
-    url = response_url.url  # type: ignore[attr-defined]
+    url = response_url.url
     _invoke(_event("Create", url, PROPERTIES))
 
     _invoke(_event("Delete", url, PROPERTIES, physical_id=f"s3://{BUCKET}/config.json"))
@@ -145,7 +146,7 @@ def test_a_failed_delete_still_answers_success(s3: Any, response_url: type[Respo
     """Never block a stack's deletion (or a failed create's rollback): the bucket may already be gone."""
     gone = {**PROPERTIES, "Bucket": "realty-test-no-such-bucket"}
 
-    _invoke(_event("Delete", response_url.url, gone, physical_id="WebConfig-request-create"))  # type: ignore[attr-defined]
+    _invoke(_event("Delete", response_url.url, gone, physical_id="WebConfig-request-create"))
 
     (answer,) = response_url.answers
     assert answer["Status"] == "SUCCESS"
@@ -155,7 +156,7 @@ def test_a_failed_delete_still_answers_success(s3: Any, response_url: type[Respo
 def test_a_failed_create_answers_failed_with_the_reason(s3: Any, response_url: type[ResponseUrl]) -> None:
     gone = {**PROPERTIES, "Bucket": "realty-test-no-such-bucket"}
 
-    _invoke(_event("Create", response_url.url, gone))  # type: ignore[attr-defined]
+    _invoke(_event("Create", response_url.url, gone))
 
     (answer,) = response_url.answers
     assert answer["Status"] == "FAILED"
