@@ -57,6 +57,13 @@ def reset_clients() -> None:
     client.cache_clear()
 
 
+@snapstart.before_snapshot
+def _load_dynamodb_model() -> None:
+    """Every user-facing function calls DynamoDB: its service model, parsed once before the snapshot,
+    stays in the session's loader that restored copies keep (`renew_clients`)."""
+    client("dynamodb")
+
+
 @snapstart.after_restore
 def renew_clients() -> None:
     """A restored copy makes its own clients (their connection pools) and resolves its own credentials.
