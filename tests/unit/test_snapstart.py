@@ -16,15 +16,20 @@ from realty.core import aws, ids, observability, secrets, snapstart
 from tools.functions import ROOT
 
 
+def _forget_everything() -> None:
+    aws.reset_clients()
+    # The hooks made a botocore session; one made before moto is imported would never be mocked
+    # (moto registers its handler with botocore on import), so none is left for later tests.
+    aws._session.cache_clear()
+    tokens.jwks_client.cache_clear()
+    secrets.forget_secrets()
+
+
 @pytest.fixture
 def fresh_caches():
-    aws.reset_clients()
-    tokens.jwks_client.cache_clear()
-    secrets.forget_secrets()
+    _forget_everything()
     yield
-    aws.reset_clients()
-    tokens.jwks_client.cache_clear()
-    secrets.forget_secrets()
+    _forget_everything()
 
 
 def _restore(snapshot_random_state: Any) -> dict[str, Any]:
