@@ -51,6 +51,7 @@ def refresh(request: RefreshRequest) -> Resource[TokenAttributes]:
 def logout(caller: Caller, access_token: str) -> Resource[MessageAttributes]:
     # Our own record first: once it is written the authorizer refuses every token issued so far,
     # whatever happens at Cognito; a retry after a Cognito failure then finds it already revoked.
+    # In milliseconds: a token issued in the same second, just after it, is not refused for its life.
     users.record_sign_out(caller.user_id, int(clock.now().timestamp() * 1000))
     cognito.global_sign_out(access_token=access_token)
     return _message("signed out on every device")

@@ -17,6 +17,7 @@ from realty.core.dynamo import (
     failed_conditions,
     from_item,
     key,
+    send_transaction,
     to_item,
     transact,
     update_action,
@@ -182,7 +183,7 @@ def save_sync(account: BillingAccount, *, event_id: str, event_type: str, audit:
     actions = [_sync_update(account), _mark_put(event_id, event_type)] + ([audit] if audit else [])
     with conflicts_as("the billing account is being changed by another request, retry"):
         try:
-            client("dynamodb").transact_write_items(TransactItems=actions)
+            send_transaction(actions)
         except ClientError as error:
             failed = failed_conditions(error)
             if 1 in failed:

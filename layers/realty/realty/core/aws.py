@@ -49,7 +49,24 @@ def client(service: str) -> Any:
 
     config = _S3_CONFIG if service == "s3" else _CONFIG
     with _lock:
-        return _session().create_client(service, region_name=get_settings().region, config=config)
+        created = _session().create_client(service, region_name=get_settings().region, config=config)
+    if service != "dynamodb":  # DynamoDB writes carry the check in their own transaction
+        # The first event of every API call, before anything (a stub included) may answer it.
+        created.meta.events.register("provide-client-params.*.*", _confirm_actor_before_change)
+    return created
+
+
+# Operations that change nothing outside (reads, and KMS turning bytes into bytes).
+_UNCHANGING = ("Get", "List", "Describe", "Head", "Encrypt", "Decrypt", "GenerateDataKey")
+
+
+def _confirm_actor_before_change(model: Any, **_: Any) -> None:
+    """A state-changing request whose first change is outside DynamoDB (Chime meetings, Cognito's
+    sign-in, a Step Functions execution...) checks its actor first, once (realty.core.actor)."""
+    if not str(model.name).startswith(_UNCHANGING):
+        from realty.core import actor
+
+        actor.confirm()
 
 
 def reset_clients() -> None:

@@ -22,6 +22,7 @@ from realty.core.dynamo import (
     batch_write,
     failed_conditions,
     from_item,
+    send_transaction,
     to_item,
     transact,
     update_action,
@@ -108,7 +109,7 @@ def finish_processing(
         values={":processing": TourStatus.PROCESSING.value, ":attempt": attempt},
     )
     try:
-        client("dynamodb").transact_write_items(TransactItems=[update, audit])
+        send_transaction([update, audit])
     except ClientError as error:
         if 0 in failed_conditions(error):
             return False

@@ -6,10 +6,11 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from realty.core import clock, ids
+from realty.core.actor import NO_LONGER_ACTIVE
 from realty.core.audit import audit_action, record
 from realty.core.auth import Caller, Role
 from realty.core.envelope import Resource
-from realty.core.errors import Conflict, NotConfigured, NotFound
+from realty.core.errors import Conflict, NotConfigured, NotFound, Unauthorized
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.media import store as media
 from realty.media.models import ImageUploadRequest, UploadAttributes
@@ -96,12 +97,21 @@ def _active_user(user_id: str) -> User:
     return user
 
 
+def _own_user(user_id: str) -> User:
+    """The caller's own record, for a change of it: an account that is gone is the caller's 401 (as
+    the actor check answers it, realty.core.actor), not a missing object."""
+    user = store.get_user(user_id)
+    if user is None or user.status is not UserStatus.ACTIVE:
+        raise Unauthorized(NO_LONGER_ACTIVE)
+    return user
+
+
 def get_profile(caller: Caller) -> Resource[UserAttributes]:
     return to_resource(_active_user(caller.user_id), reveal_phone=True)
 
 
 def update_profile(caller: Caller, request: UpdateProfileRequest) -> Resource[UserAttributes]:
-    user = _active_user(caller.user_id)
+    user = _own_user(caller.user_id)
     changes = request.model_dump(exclude_unset=True)
     updated = user.model_copy()
     changed_fields: list[str] = []
@@ -126,12 +136,13 @@ def update_profile(caller: Caller, request: UpdateProfileRequest) -> Resource[Us
 
 
 def record_sign_out(user_id: str, signed_out_at: int) -> None:
-    """Tokens issued up to this instant (epoch milliseconds) are refused by the authorizer from now on.
+    """Tokens issued before this moment (epoch milliseconds) are refused from now on
+    (`realty.core.actor.signed_out`: by the authorizer, and by every change of a cached token).
 
     A concurrent profile edit is not a reason to stay signed in: the write is retried on a fresh read.
     """
     for attempt in range(3):
-        user = _active_user(user_id)
+        user = _own_user(user_id)
         updated = user.model_copy(update={"signed_out_at": signed_out_at, "updated_at": clock.now_iso()})
         audit = audit_action(
             actor_id=user_id, action="user.signed_out", resource_type="user", resource_id=user_id, details={}
@@ -223,7 +234,7 @@ def admin_delete_user(caller: Caller, user_id: str) -> Resource[AdminUserAttribu
         update={
             "status": UserStatus.DELETED,
             "updated_at": clock.iso(stamp),
-            "signed_out_at": int(stamp.timestamp() * 1000),
+            "signed_out_at": int(stamp.timestamp() * 1000),  # epoch milliseconds, as a sign-out
         }
     )
     audit = audit_action(
