@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tools.functions import ROOT
-from tools.template import api_routes, resources, template
+from tools.template import api_routes, invoked_function, resources, template
 
 FUNCTIONS = resources("AWS::Serverless::Function")
 QUEUES = resources("AWS::SQS::Queue")
@@ -107,7 +107,7 @@ def _synchronously_invoked() -> set[str]:
     found = {route.function for route in api_routes()}
     for api in REST_APIS.values():
         for authorizer in api["Properties"]["Auth"]["Authorizers"].values():
-            found.add(_get_att(authorizer["FunctionArn"])[0])  # type: ignore[index]
+            found.add(str(invoked_function(authorizer["FunctionArn"])))
     for machine in STATE_MACHINES.values():
         for value in machine["Properties"].get("DefinitionSubstitutions", {}).values():
             if _get_att(value):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from realty.core import actor
+from realty.core import actor, snapstart
 from realty.core.config import get_settings
 from realty.core.errors import BadRequest, Conflict, NotConfigured, RateLimited, UpstreamError
 from realty.core.metrics import count
@@ -137,6 +137,12 @@ def set_client_factory(factory: ClientFactory | None) -> None:
     """Build Stripe clients with `factory(api_key)` (tests: the SDK pointed at a fake); None restores Stripe."""
     global _factory
     _factory = factory or default_client
+    _clients.clear()
+
+
+@snapstart.after_restore
+def _renew_clients() -> None:
+    """Each restored copy opens its own HTTP connections to Stripe."""
     _clients.clear()
 
 
