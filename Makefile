@@ -9,7 +9,7 @@ REQS := requirements-dev.txt requirements.lock layers/realty/requirements.txt $(
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: web publish-web dev test lint format typecheck openapi bench package load fuzz lock smoke clean
+.PHONY: web publish-web dev test lint format typecheck openapi bench package load fuzz lock smoke scale clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ format: $(STAMP)
 
 openapi: $(STAMP)  ## regenerate docs/openapi.json from the resolvers
 	$(BIN)/python -m tools.openapi --write
+
+scale: $(STAMP)  ## regenerate docs/scale.md (the scale model: limits at 1x/100x/1,000x, cost) from tools/scale_model.py
+	$(BIN)/python -m tools.scale_model --write
 
 bench: $(STAMP)  ## cold starts, AWS calls and latency per route, long-recording processing -> bench/results.json
 	$(BIN)/python -m bench $(BENCH_ARGS)

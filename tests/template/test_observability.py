@@ -40,6 +40,8 @@ def _watched_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
     returned = [q for q in props["Metrics"] if q.get("ReturnData", True)]
     assert len(returned) == 1, "a metric-math alarm returns exactly one series"
     expression = returned[0].get("Expression", "")
+    if isinstance(expression, dict):  # !Sub: an expression naming a parameter (a quota's value)
+        expression = expression["Fn::Sub"]
     used = {name for name in re.findall(r"[a-z][A-Za-z0-9_]*", expression) if name in queries}
     return [queries[name]["MetricStat"]["Metric"] for name in sorted(used) if "MetricStat" in queries[name]]
 

@@ -112,12 +112,20 @@ def _client() -> Any:
 
 @contextmanager
 def _upstream(what: str) -> Iterator[None]:
-    """OpenAI's failures as the two errors the state machine tells apart."""
+    """OpenAI's failures as the two errors the state machine tells apart.
+
+    Every request is counted (OpenAIRequests, OpenAIRateLimited): the deployment's alarm compares them
+    with the tier's requests per minute (the OpenAIRequestsPerMinute parameter).
+    """
     import openai
 
+    from realty.core.metrics import count
+
+    count("OpenAIRequests")
     try:
         yield
     except openai.RateLimitError as error:
+        count("OpenAIRateLimited")
         if "insufficient_quota" in (error.code, error.type):
             raise UpstreamPermanent(
                 "the OpenAI account is out of quota (insufficient_quota): add credit, then reprocess the tour"

@@ -85,11 +85,15 @@ def _dump(data: Any) -> Any:
     return data.model_dump(mode="json") if isinstance(data, BaseModel) else data
 
 
-def error_response(app: APIGatewayRestResolver, status: int, errors: list[ErrorItem]) -> Response[Any]:
+def error_response(
+    app: APIGatewayRestResolver, status: int, errors: list[ErrorItem], *, retry_after: int | None = None
+) -> Response[Any]:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(error_body(errors, request_id(app))),
+        # A retryable refusal (a quota, a throttle) says when to come back, so clients back off alike.
+        headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
     )
 
 
@@ -189,7 +193,8 @@ def _register_error_handlers(app: APIGatewayRestResolver) -> None:
             logger.warning(
                 "request failed upstream", extra={"code": error.code, "detail": getattr(error, "detail", None)}
             )
-        return error_response(app, error.status, [ErrorItem(code=error.code, message=error.message, field=error.field)])
+        item = ErrorItem(code=error.code, message=error.message, field=error.field)
+        return error_response(app, error.status, [item], retry_after=error.retry_after)
 
     @app.exception_handler(RequestValidationError)
     def handle_validation_error(error: RequestValidationError) -> Response[Any]:
