@@ -50,6 +50,11 @@ class Settings:
     stripe_secret_arn: str = _env("STRIPE_SECRET_ARN", default="")
     openai_secret_arn: str = _env("OPENAI_SECRET_ARN", default="")
     tour_processing_state_machine_arn: str = _env("TOUR_PROCESSING_STATE_MACHINE_ARN", default="")
+    # The FIFO queue a tour waits in before its execution starts (docs/processing.md, "The queue");
+    # empty: executions start at once, with no backpressure.
+    processing_queue_url: str = _env("PROCESSING_QUEUE_URL", default="")
+    # Executions running at once that the OpenAI tier carries (template parameter ProcessingConcurrency).
+    processing_max_running: int = _env("PROCESSING_MAX_RUNNING", default=20)
     scheduler_group: str = _env("SCHEDULER_GROUP", default="default")
     scheduler_role_arn: str = _env("SCHEDULER_ROLE_ARN", default="")
     scheduler_dlq_arn: str = _env("SCHEDULER_DLQ_ARN", default="")

@@ -99,10 +99,10 @@ def _start(tour: TourView, *, attempt: int | None, actor_id: str) -> ProcessingS
         )
     name = execution_name(tour.id, number)
     try:
-        store.start_execution(name, {"tour_id": tour.id, "attempt": number})
+        _launch(name, {"tour_id": tour.id, "attempt": number})
     except UpstreamError:
-        # The tour must not stay `processing` with nothing running: mark this attempt failed, so
-        # it can be reprocessed, and tell the caller.
+        # The tour must not stay `processing` with nothing running or queued: mark this attempt
+        # failed, so it can be reprocessed, and tell the caller.
         store.finish_processing(
             tour.id,
             attempt=number,
@@ -118,10 +118,20 @@ def _start(tour: TourView, *, attempt: int | None, actor_id: str) -> ProcessingS
             ),
         )
         raise
-    count("TourProcessingStarted")
     return ProcessingStarted(
         tour_id=tour.id, attempt=number, execution_name=name, execution_arn=execution_arn(name), started_at=stamp
     )
+
+
+def _launch(name: str, payload: dict[str, int | str]) -> None:
+    """Queue the execution's start (the drain starts it when the OpenAI tier has room, in order of
+    arrival: `realty.processing.queue`), or start it at once where no queue is configured."""
+    if get_settings().processing_queue_url:
+        store.enqueue_start(name, payload)
+        count("TourProcessingQueued")
+        return
+    store.start_execution(name, payload)
+    count("TourProcessingStarted")
 
 
 def _stuck(tour: TourView) -> bool:

@@ -294,3 +294,49 @@ def start_execution(name: str, payload: dict[str, Any]) -> str | None:
     except BotoCoreError as error:
         raise UpstreamError("tour processing could not be started, retry later") from error
     return str(response["executionArn"])
+
+
+# ---------------------------------------------------------------- the processing queue
+
+# One message group: the queue hands starts over strictly in order of arrival (docs/processing.md).
+PROCESSING_MESSAGE_GROUP = "tour-processing"
+
+
+def enqueue_start(name: str, payload: dict[str, Any]) -> None:
+    """Put an execution's start at the back of the processing queue.
+
+    The execution name deduplicates it (a trigger repeated within SQS's five-minute window queues it
+    once; a later repeat is skipped by the drain, which finds the execution). Failing is an
+    `UpstreamError` (the API's 502).
+    """
+    try:
+        client("sqs").send_message(
+            QueueUrl=get_settings().processing_queue_url,
+            MessageBody=json.dumps(payload),
+            MessageGroupId=PROCESSING_MESSAGE_GROUP,
+            MessageDeduplicationId=name,
+        )
+    except (ClientError, BotoCoreError) as error:
+        raise UpstreamError("tour processing could not be queued, retry later") from error
+
+
+def running_executions(*, up_to: int) -> int:
+    """How many executions of the state machine are running, counted up to `up_to` (enough to know
+    whether there is room, without listing a long backlog)."""
+    sfn = client("stepfunctions")
+    kwargs: dict[str, Any] = {
+        "stateMachineArn": get_settings().tour_processing_state_machine_arn,
+        "statusFilter": "RUNNING",
+        "maxResults": min(max(up_to, 1), 1000),
+    }
+    running = 0
+    while running < up_to:
+        try:
+            page = sfn.list_executions(**kwargs)
+        except (ClientError, BotoCoreError) as error:
+            raise UpstreamError("running executions could not be counted") from error
+        running += len(page.get("executions", []))
+        if not page.get("nextToken"):
+            break
+        kwargs["nextToken"] = page["nextToken"]
+    return min(running, up_to)
