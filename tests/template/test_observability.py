@@ -105,8 +105,13 @@ def test_every_alarm_notifies_the_alarm_topic(logical_id):
 
 
 def _synchronously_invoked() -> set[str]:
-    """API functions, the authorizer, and state-machine tasks (Step Functions waits for them)."""
+    """API functions, the authorizer, state-machine tasks (Step Functions waits for them) and functions
+    an SQS event source mapping polls (a failed batch stays in its queue; a function DLQ never sees it)."""
     found = {route.function for route in api_routes()}
+    for logical_id, function in FUNCTIONS.items():
+        event_types = {event["Type"] for event in (function["Properties"].get("Events") or {}).values()}
+        if event_types == {"SQS"}:
+            found.add(logical_id)
     for api in REST_APIS.values():
         for authorizer in api["Properties"]["Auth"]["Authorizers"].values():
             found.add(str(invoked_function(authorizer["FunctionArn"])))
@@ -122,7 +127,7 @@ def _asynchronously_invoked() -> list[str]:
     found = []
     for logical_id, function in FUNCTIONS.items():
         event_types = {event["Type"] for event in (function["Properties"].get("Events") or {}).values()}
-        if logical_id not in _synchronously_invoked() or event_types - {"Api"}:
+        if logical_id not in _synchronously_invoked() or event_types - {"Api", "SQS"}:
             found.append(logical_id)
     return sorted(found)
 
