@@ -212,7 +212,10 @@ def test_a_fifo_queue_is_delivered_in_order_and_handed_back_messages_come_again_
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     for number in range(5):
         sqs.send_message(
-            QueueUrl=url, MessageBody=json.dumps({"n": number}), MessageGroupId="one", MessageDeduplicationId=str(number)
+            QueueUrl=url,
+            MessageBody=json.dumps({"n": number}),
+            MessageGroupId="one",
+            MessageDeduplicationId=str(number),
         )
     resolver = Resolver(Template({"Resources": {"Starts": {"Type": "AWS::SQS::Queue"}}}))
     resolver.record("Starts", url, {"Arn": arn})
