@@ -62,6 +62,9 @@ class Settings:
     billing_mode: str = _env("BILLING_MODE", default="stripe")
     booking_min_lead_minutes: int = _env("BOOKING_MIN_LEAD_MINUTES", default=60)
     booking_max_days_ahead: int = _env("BOOKING_MAX_DAYS_AHEAD", default=90)
+    # Per-user limits of API requests a minute (realty.core.ratelimit); 0: not limited.
+    rate_limit_reads_per_minute: int = _env("RATE_LIMIT_READS_PER_MINUTE", default=0)
+    rate_limit_writes_per_minute: int = _env("RATE_LIMIT_WRITES_PER_MINUTE", default=0)
     jwks_url_override: str = _env("COGNITO_JWKS_URL", default="")  # the local stack and tests: where JWKS is served
     jwks_timeout_seconds: float = 2.0
     max_body_bytes: int = 64 * 1024
