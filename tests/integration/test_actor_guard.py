@@ -269,6 +269,7 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
     payer = make_user("realtor")
     assert call("POST", "/api/v1/realtors/billing/checkout-session", caller=payer, body={"plan": "pro"}).status == 201
     target = make_user("buyer")
+    comped = make_user("realtor")  # stays active: an admin's complimentary plan for them
     spare = new_property(tour.realtor)  # no bookings: deleting it would go through
 
     for actor in (tour.realtor, tour.buyer, tour.admin, payer, starter):
@@ -294,6 +295,7 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
         ("PUT", "/api/v1/admin/tours/{id}"): {"status": "completed"},
         ("PUT", "/api/v1/admin/users/{id}"): {"full_name": "Renamed"},
         ("POST", "/api/v1/admin/users/{id}/avatar"): {"content_type": "image/jpeg"},
+        ("PUT", "/api/v1/admin/users/{id}/complimentary-plan"): {"granted": True, "reason": "support"},
         ("PUT", "/api/v1/auth/me"): {"full_name": "Renamed"},
         ("POST", "/api/v1/buyers/bookings"): {"property_id": tour.property_id, "scheduled_at": at(days=5)},
         ("PUT", "/api/v1/buyers/bookings/{id}"): {"notes": "moved"},
@@ -333,6 +335,8 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
             path = path.replace(tour.tour_id, later_tour)
         if template_path.endswith("/reprocess"):
             path = path.replace(tour.tour_id, done_tour)
+        if template_path.endswith("/complimentary-plan"):
+            path = path.replace(target.user_id, comped.user_id)
         body = bodies.get((method, template_path))
         answered = cached(method, path, caller, body=body)
         answers[f"{method} {template_path}"] = (answered.status, answered.body.get("errors"))

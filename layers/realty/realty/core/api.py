@@ -52,7 +52,7 @@ def create_app() -> APIGatewayRestResolver:
 def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     @instrument_handler(correlation_id_path="requestContext.requestId")
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        rejection = _body_rejection(event)
+        rejection = _body_rejection(event) or _rate_limited(event)
         if rejection is not None:
             return _with_cors(_proxy_error(event, rejection))
         with actor.guarding(_actor_guard(event)):
@@ -138,6 +138,25 @@ def _body_rejection(event: dict[str, Any]) -> AppError | None:
     return None
 
 
+def _rate_limited(event: dict[str, Any]) -> AppError | None:
+    """The caller's per-minute limit (realty.core.ratelimit), checked before any work of the route.
+
+    Only authorized routes have a caller to count: sign-up, sign-in, health and the Stripe webhook
+    are left to API Gateway's stage and method throttling.
+    """
+    context = (event.get("requestContext") or {}).get("authorizer") or {}
+    user_id = str(context.get("user_id") or "")
+    if not user_id:
+        return None
+    from realty.core import ratelimit
+
+    try:
+        ratelimit.check(user_id, str(event.get("httpMethod", "")))
+    except AppError as error:
+        return error
+    return None
+
+
 def _actor_guard(event: dict[str, Any]) -> actor.ActorGuard | None:
     """The guard for a state-changing request of an authorized route: the token's subject and issue
     time, as the authorizer put them in its context (REST APIs pass context values as strings).
@@ -177,9 +196,12 @@ def _nests_deeper_than(value: Any, limit: int) -> bool:
 def _proxy_error(event: dict[str, Any], error: AppError) -> dict[str, Any]:
     request = (event.get("requestContext") or {}).get("requestId")
     item = ErrorItem(code=error.code, message=error.message, field=error.field)
+    headers = {"Content-Type": content_types.APPLICATION_JSON}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     return {
         "statusCode": int(error.status),
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "headers": headers,
         "body": json.dumps(error_body([item], request)),
         "isBase64Encoded": False,
     }

@@ -9,12 +9,14 @@ the tours store (`tour_key`, `collection_item`), which owns the `TOUR#` collecti
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from realty.adapters.errors import UpstreamRetryable
+from realty.core import clock
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import (
@@ -61,7 +63,15 @@ def get_tour(tour_id: str) -> TourView | None:
     return TourView.model_validate(from_item(item)) if item else None
 
 
-def begin_processing(tour: TourView, *, attempt: int, stamp: str, audit: dict[str, Any], message: str) -> None:
+def begin_processing(
+    tour: TourView,
+    *,
+    attempt: int,
+    stamp: str,
+    audit: dict[str, Any],
+    message: str,
+    with_actions: Sequence[dict[str, Any]] = (),
+) -> None:
     """`status -> processing` and `processing_attempt -> attempt`, if nobody moved the tour since it was read."""
     update = update_action(
         get_settings().main_table,
@@ -78,7 +88,7 @@ def begin_processing(tour: TourView, *, attempt: int, stamp: str, audit: dict[st
         names={"#status": "status"},
         values={":current": tour.status.value, ":previous": tour.processing_attempt},
     )
-    transact(Guarded(update, message), audit)
+    transact(Guarded(update, message), audit, *with_actions)
 
 
 def finish_processing(
@@ -124,6 +134,23 @@ def get_recording_item(tour_id: str) -> dict[str, Any] | None:
     response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=tour_key(tour_id, "RECORDING"))
     item = response.get("Item")
     return from_item(item) if item else None
+
+
+def recording_kept_unprocessed(tour_id: str) -> bool:
+    """The tour's recording arrived while its realtor had no pro plan, and was kept unprocessed."""
+    item = get_recording_item(tour_id)
+    return bool(item and item.get("status") == "available" and item.get("processing_status") == "pro_required")
+
+
+def recording_processing_started_action(tour_id: str) -> dict[str, Any]:
+    """The kept recording's `processing_status: pro_required -> started` (a transaction's Update)."""
+    return update_action(
+        get_settings().main_table,
+        tour_key(tour_id, "RECORDING"),
+        set_values={"processing_status": "started", "updated_at": clock.now_iso()},
+        condition="processing_status = :kept",
+        values={":kept": "pro_required"},
+    )
 
 
 def list_notes(tour_id: str) -> list[NoteView]:

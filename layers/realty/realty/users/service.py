@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
+from enum import StrEnum
 
 from realty.core import clock, ids
 from realty.core.actor import NO_LONGER_ACTIVE
@@ -210,7 +211,12 @@ def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequ
     if "role" in changed and user.id == caller.user_id:
         raise Conflict("you cannot change your own role; ask another admin", field="role")
     updated = user.model_copy(update={name: changes[name] for name in changed} | {"updated_at": clock.now_iso()})
-    details: dict[str, object] = {"changed_fields": changed}
+    # Before and after values, so support can see (and undo) exactly what an admin changed.
+    details: dict[str, object] = {
+        "changed_fields": changed,
+        "before": {name: _plain(getattr(user, name)) for name in changed},
+        "after": {name: _plain(getattr(updated, name)) for name in changed},
+    }
     action = "user.updated"
     if "role" in changed:
         action = "user.role_changed"
@@ -220,6 +226,10 @@ def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequ
     )
     store.save_user(updated, audit=audit)
     return to_admin_resource(updated, reveal_phone=True)
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, StrEnum) else value
 
 
 def admin_delete_user(caller: Caller, user_id: str) -> Resource[AdminUserAttributes]:
