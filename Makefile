@@ -9,7 +9,7 @@ REQS := requirements-dev.txt requirements.lock layers/realty/requirements.txt $(
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: dev test lint format typecheck openapi bench package load fuzz lock smoke clean
+.PHONY: web publish-web dev test lint format typecheck openapi bench package load fuzz lock smoke scale clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,17 @@ $(STAMP): $(REQS)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-dev: $(STAMP)  ## the local stack: API on http://127.0.0.1:3000 with demo data
+web: $(STAMP)  ## the web app: npm ci from web/package-lock.json, then the bundle in web/dist
+	$(BIN)/python -m tools.web build
+
+publish-web: $(STAMP)  ## make publish-web STACK=realtyforyou-dev: the app and its config.json into a deployed stack
+	$(BIN)/python scripts/publish_web.py --stack-name "$(STACK)"
+
+dev: $(STAMP) web  ## the local stack: the web app on http://127.0.0.1:3000/, the API under /api/v1, demo data
 	$(BIN)/python -m local
 
-test: $(STAMP) lint  ## everything CI runs
+test: $(STAMP) lint web  ## everything CI runs (the browser layer needs Chromium: installed here when missing)
+	-$(BIN)/python -m tools.web chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 $(CHECKOV_STAMP): requirements-checkov.txt $(STAMP)
@@ -41,6 +48,9 @@ format: $(STAMP)
 
 openapi: $(STAMP)  ## regenerate docs/openapi.json from the resolvers
 	$(BIN)/python -m tools.openapi --write
+
+scale: $(STAMP)  ## regenerate docs/scale.md (the scale model: limits at 1x/100x/1,000x, cost) from tools/scale_model.py
+	$(BIN)/python -m tools.scale_model --write
 
 bench: $(STAMP)  ## cold starts, AWS calls and latency per route, long-recording processing -> bench/results.json
 	$(BIN)/python -m bench $(BENCH_ARGS)

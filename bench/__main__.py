@@ -4,7 +4,8 @@
     python -m bench --only cold,api      # some sections (results.json keeps the others' last figures)
     python -m bench --quick              # fewer rounds and runs, a 20-minute recording: a smoke run
 
-Sections: `cold` (bench.cold_imports), `api` (bench.api: AWS calls and warm latency per route, from
+Sections: `cold` (bench.cold_imports), `restore` (bench.restore: the work left after a SnapStart
+restore), `api` (bench.api: AWS calls and warm latency per route, from
 bench.scenario), `processing` (bench.processing).
 """
 
@@ -30,7 +31,7 @@ from bench import report  # noqa: E402
 from tools.functions import ROOT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
-SECTIONS = ("cold", "api", "processing")
+SECTIONS = ("cold", "restore", "api", "processing")
 
 
 def _machine() -> str:
@@ -60,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         results["cold_imports"] = cold_imports.run(rounds=3 if args.quick else 8)
         timings["cold"] = time.monotonic() - started
         print(report.cold_table(results["cold_imports"]), end="\n\n", flush=True)
+    if "restore" in wanted:
+        from bench import restore
+
+        started = time.monotonic()
+        results["restore"] = restore.run(rounds=1 if args.quick else 3)
+        timings["restore"] = time.monotonic() - started
+        print(report.restore_table(results["restore"]), end="\n\n", flush=True)
     if "api" in wanted:
         from bench import api
 
@@ -74,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         results["processing"] = processing.run(minutes=20 if args.quick else 60)
         timings["processing"] = time.monotonic() - started
         print(report.processing_table(results["processing"]), end="\n\n", flush=True)
-    for name, key in (("cold", "cold_imports"), ("api", "api"), ("processing", "processing")):
+    for name, key in (("cold", "cold_imports"), ("restore", "restore"), ("api", "api"), ("processing", "processing")):
         if name in timings:  # sections not run this time keep their last figures and their date
             results[key]["measured_at"] = results["measured_at"]
     results["seconds_per_section"] = results.get("seconds_per_section", {}) | {

@@ -17,6 +17,9 @@ What it emulates:
   the rule is created in moto, which matches `put_events` against it; moto cannot run a Lambda
   target, so the rule targets an SQS queue of ours, drained every `EVENTBRIDGE_POLL_SECONDS` into
   the function with the event (or the rule's `Input`);
+- `Type: SQS` (`Queue`, `BatchSize`, `FunctionResponseTypes: [ReportBatchItemFailures]`): the queue
+  is received from every `SQS_POLL_SECONDS` and each batch delivered as Lambda's SQS event; what the
+  function processed is deleted, what it handed back is offered again after `SQS_RETRY_SECONDS`;
 - Step Functions Lambda tasks are not an event source here: `local.lambdas` routes the `lambda
   invoke` calls of moto's interpreter to the in-process handlers.
 
@@ -48,6 +51,8 @@ log = logging.getLogger("local.events")
 
 S3_POLL_SECONDS = 1.0
 EVENTBRIDGE_POLL_SECONDS = 0.5
+SQS_POLL_SECONDS = 0.5
+SQS_RETRY_SECONDS = 2  # a message handed back (batch item failure) is offered again this soon locally
 SCHEDULER_POLL_SECONDS = 5.0  # EventBridge Scheduler fires within a minute; keep this well under 30 s
 
 
@@ -354,6 +359,123 @@ def _eventbridge_rule(
     hub = context.hub("eventbridge", lambda: EventBridgeBridge(context))
     assert isinstance(hub, EventBridgeBridge)
     hub.subscribe(rule_name, spec.logical_id, resolved)
+
+
+# ---------------------------------------------------------------- SQS event source mappings
+
+
+@dataclass(frozen=True)
+class QueueSubscription:
+    function: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int = 10
+    reports_item_failures: bool = False
+
+
+class SqsEventSourceHub:
+    """Delivers a function's `Type: SQS` queue to it in batches, as Lambda's event source mapping does.
+
+    Each poll receives up to `BatchSize` messages (a FIFO queue hands over a message group in order
+    and nothing behind an unfinished message), invokes the function with the SQS event and deletes
+    what it processed: everything, or with `ReportBatchItemFailures` everything but the
+    `batchItemFailures` it answers. A failing invocation leaves the batch for a later delivery.
+    Departure: a message handed back is offered again after `SQS_RETRY_SECONDS`, not the queue's
+    `VisibilityTimeout`, so local backpressure moves at the pace of local processing.
+    """
+
+    def __init__(self, context: EventSourceContext, interval: float = SQS_POLL_SECONDS) -> None:
+        self._context = context
+        self._subscriptions: list[QueueSubscription] = []
+        self._poller = Poller("sqs", interval, self.poll)
+
+    def subscribe(self, subscription: QueueSubscription) -> None:
+        self._subscriptions.append(subscription)
+
+    def start(self) -> None:
+        self._poller.start()
+
+    def stop(self) -> None:
+        self._poller.stop()
+
+    def poll(self) -> None:
+        for subscription in self._subscriptions:
+            self.deliver_once(subscription)
+
+    def deliver_once(self, subscription: QueueSubscription) -> int:
+        """One batch received and delivered; returns how many messages it held."""
+        sqs = self._context.client("sqs")
+        received = sqs.receive_message(
+            QueueUrl=subscription.queue_url,
+            MaxNumberOfMessages=min(max(subscription.batch_size, 1), 10),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = received.get("Messages", [])
+        if not messages:
+            return 0
+        event = sqs_event(subscription.queue_arn, messages)
+        try:
+            answer = self._context.functions.invoke(subscription.function, event)
+        except Exception:
+            log.exception("%s failed on a batch of %d from its queue", subscription.function, len(messages))
+            self._hand_back(subscription, messages)
+            return len(messages)
+        failed: set[str] = set()
+        if subscription.reports_item_failures and isinstance(answer, Mapping):
+            failed = {str(item.get("itemIdentifier")) for item in answer.get("batchItemFailures") or []}
+        done = [message for message in messages if message["MessageId"] not in failed]
+        for message in done:
+            sqs.delete_message(QueueUrl=subscription.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self._hand_back(subscription, [message for message in messages if message["MessageId"] in failed])
+        return len(messages)
+
+    def _hand_back(self, subscription: QueueSubscription, messages: list[Mapping[str, Any]]) -> None:
+        sqs = self._context.client("sqs")
+        for message in messages:
+            sqs.change_message_visibility(
+                QueueUrl=subscription.queue_url,
+                ReceiptHandle=message["ReceiptHandle"],
+                VisibilityTimeout=SQS_RETRY_SECONDS,
+            )
+
+
+def sqs_event(queue_arn: str, messages: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The event Lambda's SQS event source mapping sends: one record per message, in order."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": dict(message.get("Attributes") or {}),
+                "messageAttributes": dict(message.get("MessageAttributes") or {}),
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            }
+            for message in messages
+        ]
+    }
+
+
+@event_source("SQS")
+def _sqs(context: EventSourceContext, spec: FunctionSpec, name: str, properties: Mapping[str, Any]) -> None:
+    resolved = context.resolver.resolve(properties)
+    queue_arn = str(resolved["Queue"])
+    queue_url = context.client("sqs").get_queue_url(QueueName=queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
+    hub = context.hub("sqs", lambda: SqsEventSourceHub(context))
+    assert isinstance(hub, SqsEventSourceHub)
+    hub.subscribe(
+        QueueSubscription(
+            function=spec.logical_id,
+            queue_url=queue_url,
+            queue_arn=queue_arn,
+            batch_size=int(resolved.get("BatchSize", 10)),
+            reports_item_failures="ReportBatchItemFailures" in (resolved.get("FunctionResponseTypes") or []),
+        )
+    )
 
 
 # ---------------------------------------------------------------- EventBridge Scheduler

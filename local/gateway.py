@@ -49,6 +49,7 @@ from local.http import HttpRequest, HttpResponse
 from local.lambdas import LocalFunctions
 from local.provision import local_api_id
 from local.template import ACCOUNT_ID, REGION, Resolver, Template, merge_globals
+from local.web import WebApp
 
 log = logging.getLogger("local.gateway")
 
@@ -517,11 +518,13 @@ class ApiGateway:
         apis: Mapping[str, ApiConfig],
         invoke: Callable[[str, dict[str, Any], str], Any],
         docs: DocsSite | None = None,
+        web: WebApp | None = None,
     ) -> None:
         self.routes = routes
         self.apis = dict(apis)
         self._invoke = invoke
         self.docs = docs
+        self.web = web
         self.base_url = ""
 
     @property
@@ -543,6 +546,8 @@ class ApiGateway:
     def _handle(self, request: HttpRequest) -> HttpResponse:
         if self.docs is not None and self.docs.handles(request.path) and request.method in ("GET", "HEAD"):
             return self.docs.serve(request.path, self.base_url)
+        if self.web is not None and self.web.handles(request.path) and request.method in ("GET", "HEAD"):
+            return self.web.serve(request.path)
         request_id = str(uuid.uuid4())
         if max(len(request.body), request.declared_length or 0) > MAX_PAYLOAD_BYTES:
             return self._reject(self._fallback_api, "REQUEST_TOO_LARGE", "Request Too Long", request, request_id)
@@ -616,7 +621,11 @@ class ApiGateway:
 
 
 def build_gateway(
-    template: Template, resolver: Resolver, functions: LocalFunctions, docs: DocsSite | None = None
+    template: Template,
+    resolver: Resolver,
+    functions: LocalFunctions,
+    docs: DocsSite | None = None,
+    web: WebApp | None = None,
 ) -> ApiGateway:
     routes = routes_from_template(template, functions)
     api_ids = {route.api for route in routes} | {logical_id for logical_id, _ in template.resources_of_type(API_TYPE)}
@@ -628,6 +637,7 @@ def build_gateway(
         apis,
         invoke=lambda function, event, request_id: functions.invoke(function, event, request_id=request_id),
         docs=docs,
+        web=web,
     )
 
 
@@ -763,12 +773,16 @@ def _known(status: int) -> bool:
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    gateway: ApiGateway
 
     def __init__(
-        self, address: tuple[str, int], gateway: ApiGateway, *, body_timeout_seconds: float | None = None
+        self, address: tuple[str, int], gateway: ApiGateway | None = None, *, body_timeout_seconds: float | None = None
     ) -> None:
+        # The socket is bound here; the gateway may come later (the stack binds its port first, so the
+        # web app's origin is known before the template's resources are created with it).
         super().__init__(address, _GatewayRequestHandler)
-        self.gateway = gateway
+        if gateway is not None:
+            self.gateway = gateway
         if body_timeout_seconds is None:
             body_timeout_seconds = float(os.environ.get(BODY_TIMEOUT_ENV) or DEFAULT_BODY_TIMEOUT_SECONDS)
         self.body_timeout_seconds = body_timeout_seconds

@@ -23,7 +23,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +61,9 @@ class LaunchedStack:
         return self.log.read_text(errors="replace")[-characters:] if self.log.exists() else ""
 
 
-def _environment(work_dir: Path, log_level: str | None) -> dict[str, str]:
+def _environment(work_dir: Path, log_level: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
+    env.update(extra or {})
     env.update(
         REALTY_API_PORT="0",
         REALTY_MOTO_PORT="0",
@@ -106,15 +107,20 @@ def launched_stack(
     log_level: str | None = None,
     start_timeout: float = START_TIMEOUT_SECONDS,
     stop_timeout: float = STOP_TIMEOUT_SECONDS,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[LaunchedStack]:
-    """A fresh local stack for the duration of the block; raises `StackDidNotStart` if it never gets ready."""
+    """A fresh local stack for the duration of the block; raises `StackDidNotStart` if it never gets ready.
+
+    `env` adds settings for the stack and its handlers (e.g. `BOOKING_MIN_LEAD_MINUTES`), on top of
+    what is inherited; the ports and the outbox are always the launcher's own.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     log = work_dir / "stack.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "local"],
             cwd=REPO_ROOT,
-            env=_environment(work_dir, log_level),
+            env=_environment(work_dir, log_level, env),
             stdout=output,
             stderr=subprocess.STDOUT,
         )

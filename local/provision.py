@@ -229,6 +229,20 @@ def _role(context: ProvisionContext, logical_id: str, _: dict[str, Any]) -> Prov
     return Provisioned(type="role", ref=name, attributes={"Arn": arn, "RoleId": name}, created=False)
 
 
+@placeholder("AWS::CloudFront::Distribution")
+def _distribution(context: ProvisionContext, logical_id: str, _: dict[str, Any]) -> Provisioned:
+    # No CloudFront locally (local/web.py serves the app), but the template derives the app's origin
+    # from the distribution's domain when AllowedOrigin is empty: give it a CloudFront-shaped one.
+    distribution_id = local_api_id(logical_id).upper()
+    domain = f"d{local_api_id(logical_id)}.cloudfront.net"
+    return Provisioned(
+        type="distribution",
+        ref=distribution_id,
+        attributes={"DomainName": domain, "Id": distribution_id},
+        created=False,
+    )
+
+
 def local_api_id(logical_id: str) -> str:
     """A stable, API-Gateway-shaped id (10 lowercase characters) for a local API."""
     import hashlib

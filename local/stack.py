@@ -30,11 +30,17 @@ from local.outbox import Outbox
 from local.provision import Provisioned, provision
 from local.seed import DEMO_PASSWORD, DEMO_USERS, SeedContext, run_seed
 from local.template import DEFAULT_STACK_NAME, REGION, Resolver, Template, load_template
+from local.web import WebApp
 
 log = logging.getLogger("local.stack")
 
 USER_POOL_TYPE = "AWS::Cognito::UserPool"
 SENDER_VARIABLES = ("SENDER_EMAIL",)
+# Template parameters the local stack sets unless its settings name them. AllowedOrigin: deployed, an
+# empty value means the stack's CloudFront domain; locally there is none, and the app is served beside
+# the API on a port known only at start (see `_allow_web_origin_on_buckets`), so the origin stays the
+# one a separately served front end (and the tests) use.
+LOCAL_PARAMETERS: dict[str, str] = {"AllowedOrigin": "http://localhost:5173"}
 
 
 @dataclass
@@ -92,6 +98,7 @@ class LocalStack:
 
     def start(self) -> None:
         self._prepare_process()
+        self._bind_api()
         self._start_moto()
         self._provision()
         self._load_functions()
@@ -110,6 +117,12 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # Metrics are disabled locally; Powertools still warns on every flush of an empty set.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+    def _bind_api(self) -> None:
+        """The API's port first: the web app is served from it, so it is the origin CORS must allow."""
+        self._server = GatewayServer((self.settings.host, self.settings.api_port))
+        host, port = self._server.server_address[:2]
+        self.api_url = f"http://{host!s}:{port}"
 
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
@@ -141,11 +154,34 @@ class LocalStack:
         self.resolver = Resolver(
             self.template,
             stack_name=self.settings.stack_name,
-            parameter_overrides=dict(self.settings.parameter_overrides),
+            parameter_overrides={**LOCAL_PARAMETERS, **self.settings.parameter_overrides},
         )
         self.resources = provision(self.resolver, endpoint_url=self.moto_url)
         created = sum(1 for item in self.resources.values() if item.created)
         log.info("provisioned %d resources from %s", created, self.settings.template_path.name)
+        self._allow_web_origin_on_buckets()
+
+    def _allow_web_origin_on_buckets(self) -> None:
+        """Buckets the browser posts to (photo uploads) also accept the local web app's origin.
+
+        Deployed, the app's origin is the distribution's domain (or `AllowedOrigin`, for a custom domain).
+        Locally the app is served beside the API (local/web.py), on a port known only at start, while
+        `AllowedOrigin` is the local default (`LOCAL_PARAMETERS`: what a separately served front end, and
+        the tests, use): each CORS rule gets both origins.
+        """
+        assert self.template is not None
+        s3 = _client("s3", self.moto_url)
+        for logical_id, _ in self.template.resources_of_type("AWS::S3::Bucket"):
+            bucket = self.resources.get(logical_id)
+            if bucket is None:
+                continue
+            try:
+                rules = s3.get_bucket_cors(Bucket=str(bucket.ref))["CORSRules"]
+            except s3.exceptions.ClientError:
+                continue  # no CORS configuration: the browser never talks to this bucket
+            for rule in rules:
+                rule["AllowedOrigins"] = sorted({*rule.get("AllowedOrigins", []), self.api_url})
+            s3.put_bucket_cors(Bucket=str(bucket.ref), CORSConfiguration={"CORSRules": rules})
 
     def _load_functions(self) -> None:
         assert self.template is not None and self.resolver is not None
@@ -210,21 +246,36 @@ class LocalStack:
     def _start_gateway(self) -> None:
         assert self.template is not None and self.resolver is not None and self.functions is not None
         docs = DocsSite(openapi_path=self.settings.repo_root / "docs" / "openapi.json")
-        self.gateway = build_gateway(self.template, self.resolver, self.functions, docs)
-        self._server = GatewayServer((self.settings.host, self.settings.api_port), self.gateway)
-        host, port = self._server.server_address[:2]
-        self.api_url = f"http://{host!s}:{port}"
+        web = WebApp(
+            dist_dir=self.settings.repo_root / "web" / "dist", config=self.web_config, storage_origin=self.moto_url
+        )
+        self.gateway = build_gateway(self.template, self.resolver, self.functions, docs, web)
+        assert self._server is not None
+        self._server.gateway = self.gateway
         self.gateway.base_url = self.api_url
         self._server_thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="gateway", daemon=True
         )
         self._server_thread.start()
 
+    def web_config(self) -> dict[str, Any]:
+        """The web app's /config.json: what the deploy writes beside the bundle, for this stack."""
+        return {
+            "apiBaseUrl": f"{self.api_url}/api/v1",
+            "userPoolId": os.environ.get("USER_POOL_ID", ""),
+            "userPoolClientId": os.environ.get("USER_POOL_CLIENT_ID", ""),
+            "region": REGION,
+            "stage": os.environ.get("STAGE", "dev"),
+            # The local meetings adapter creates meetings without media: the app shows a preview only.
+            "chimeMedia": False,
+        }
+
     # ------------------------------------------------------------ stop
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
+            if self._server_thread is not None:  # shutdown() waits for a serve_forever() that never ran otherwise
+                self._server.shutdown()
             self._server.server_close()
         if self._server_thread is not None:
             self._server_thread.join(timeout=5)
@@ -247,6 +298,7 @@ class LocalStack:
         return f"""
   RealtyForYou local stack
   ------------------------
+  Web app    {self.api_url}/
   API        {api}
   Docs       {self.api_url}/docs
   moto       {self.moto_url}   (AWS_ENDPOINT_URL for the AWS CLI / boto3)

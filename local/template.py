@@ -292,6 +292,10 @@ class Resolver:
             return self.refs[name]
         if name in self.template.resources:
             raise Unresolved(name)
+        function, _, alias = name.rpartition(".")
+        if alias == "Alias" and function in self.template.resources:
+            # SAM's `Function.Alias` (the AutoPublishAlias): the local stack runs one version, the function.
+            return self.get_att(function, "Arn")
         raise TemplateError(f"Ref to unknown name {name}")
 
     def get_att(self, logical_id: str, attribute: str) -> Any:

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as `python scripts/package.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
-from tools.template import api_routes, resources  # noqa: E402 - after the path fix above
+from tools.template import api_routes, invoked_function, resources  # noqa: E402 - after the path fix above
 
 LAMBDA_UNZIPPED_LIMIT = 262_144_000  # 250 MB, "deployment package (.zip) unzipped, including layers"
 DEFAULT_API_LIMIT_MB = 5.0
@@ -208,9 +208,9 @@ def _authorizer_functions() -> set[str]:
     found = set()
     for api in resources("AWS::Serverless::Api").values():
         for authorizer in ((api["Properties"].get("Auth") or {}).get("Authorizers") or {}).values():
-            arn = authorizer.get("FunctionArn") or {}
-            if isinstance(arn, dict) and "Fn::GetAtt" in arn:
-                found.add(str(arn["Fn::GetAtt"][0]))
+            function = invoked_function(authorizer.get("FunctionArn"))
+            if function:
+                found.add(function)
     return found
 
 

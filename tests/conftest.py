@@ -3,6 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+# moto adds its request handler to botocore's built-in handlers when it is imported, and a botocore
+# session only takes the built-ins it finds when it is created: import it before any test can make
+# the layer's (cached, per-container) session, or that session would reach for real AWS.
+import moto  # noqa: F401
 import pytest
 
 from testkit import env

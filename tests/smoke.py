@@ -50,8 +50,13 @@ class Stage:
             raise SmokeFailed(f"{method} {path} answered {reply.status}, expected {status}: {reply.body[:500]!r}")
         if not reply.body:
             return {}
-        document: dict[str, Any] = reply.json
-        if document.get("success") is not (status < 400):
+        try:
+            document: dict[str, Any] = reply.json
+        except ValueError:
+            # A URL that is not the API (the web app's page, a proxy's error page) answers something else.
+            kind = reply.headers.get("Content-Type") or reply.headers.get("content-type") or "no content type"
+            raise SmokeFailed(f"{method} {path} answered {reply.status}, a body that is not JSON ({kind})") from None
+        if not isinstance(document, dict) or document.get("success") is not (status < 400):
             raise SmokeFailed(f"{method} {path}: not the envelope expected: {reply.body[:500]!r}")
         return document
 

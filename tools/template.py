@@ -78,3 +78,13 @@ def api_routes() -> tuple[ApiRoute, ...]:
                 )
             )
     return tuple(routes)
+
+
+def invoked_function(arn: Any) -> str | None:
+    """The logical id of the function an ARN in the template names: `!GetAtt F.Arn` or SAM's `!Ref F.Alias`."""
+    if not isinstance(arn, dict):
+        return None
+    if isinstance(arn.get("Fn::GetAtt"), list):
+        return str(arn["Fn::GetAtt"][0])
+    function, _, alias = str(arn.get("Ref", "")).rpartition(".")
+    return function if alias == "Alias" else None

@@ -9,6 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from realty.admin import service as audit
 from realty.admin.models import AuditLogAttributes
+from realty.billing import service as billing
+from realty.billing.models import AdminSubscriptionAttributes, ComplimentaryPlanRequest
 from realty.core.api import create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
@@ -63,6 +65,18 @@ def delete_user(id: str) -> OneUser:
 def request_avatar_upload(id: str, body: ImageUploadRequest) -> Response[Envelope[Resource[UploadAttributes]]]:
     caller = require_role(app, Role.ADMIN)
     return respond(app, users.request_avatar_upload(caller, id, body), status=201)
+
+
+@app.put(
+    "/api/v1/admin/users/<id>/complimentary-plan",
+    summary="Grant or revoke a realtor's complimentary pro plan (reason, optional end), audited",
+    tags=["admin"],
+)
+def set_complimentary_plan(
+    id: str, body: ComplimentaryPlanRequest
+) -> Response[Envelope[Resource[AdminSubscriptionAttributes]]]:
+    caller = require_role(app, Role.ADMIN)
+    return respond(app, billing.set_complimentary_plan(caller, id, body))
 
 
 @app.get("/api/v1/admin/audit-logs", summary="The audit trail, newest first", tags=["admin"])

@@ -9,6 +9,7 @@ and Catch decide on it (see `realty.processing.errors`). Transient AWS failures 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -95,3 +96,17 @@ def finalize(event: dict[str, Any], context: LambdaContext) -> Any:
 def mark_failed(event: dict[str, Any], context: LambdaContext) -> Any:
     # From the state machine's Catch, or EventBridge's status change of an execution that stopped.
     return pipeline.mark_failed(pipeline.failure_input(event))
+
+
+@instrument_handler()
+def drain_queue(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The processing queue's SQS batch (in order): start what there is room for, hand the rest back
+    as batch item failures, which the queue delivers again, still first in line."""
+    from realty.processing.queue import QueuedStart, drain
+
+    starts = []
+    for record in event.get("Records", []):
+        body = json.loads(record["body"])
+        starts.append(QueuedStart(message_id=record["messageId"], tour_id=body["tour_id"], attempt=body["attempt"]))
+    deferred = drain(starts)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in deferred]}

@@ -187,3 +187,35 @@ def test_docs_serve_swagger_ui_from_local_assets(local_stack: LocalStackProcess)
     assert document.status in (200, 404)
     if document.status == 200:
         assert document.json["servers"] == [{"url": local_stack.base_url, "description": "local stack"}]
+
+
+def test_a_deleted_buyer_cannot_book_through_the_gateways_cached_answer(local_stack: LocalStackProcess) -> None:
+    """The gateway caches the authorizer's Allow for 300 s, as API Gateway does: after the admin deletes
+    the buyer, the same token still passes it, reads still answer, and the booking is refused."""
+    from datetime import UTC, datetime, timedelta
+
+    email = f"gone-{uuid.uuid4().hex[:8]}@example.com"
+    password = "Gone-Pass-2026!"
+    body = {"email": email, "password": password, "full_name": "Gus Gone", "role": "buyer"}
+    assert local_stack.request("POST", "/api/v1/auth/register", body).status == 201
+    assert local_stack.request("POST", "/api/v1/auth/confirm", {"email": email, "code": "123456"}).status == 200
+    token = login(local_stack, email, password)["access_token"]
+    me = local_stack.request("GET", "/api/v1/auth/me", token=token)  # the gateway caches its answer
+    assert me.status == 200, me.body
+    buyer_id = me.json["data"]["id"]
+    listings = local_stack.request("GET", "/api/v1/buyers/properties", token=token)
+    assert listings.status == 200 and listings.json["data"], listings.body
+    admin = login(local_stack, "admin@example.com")["access_token"]
+    deleted = local_stack.request("DELETE", f"/api/v1/admin/users/{buyer_id}", token=admin)
+    assert deleted.status == 200, deleted.body
+
+    when = (datetime.now(UTC) + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+    booking = {"property_id": listings.json["data"][0]["id"], "scheduled_at": when.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    refused = local_stack.request("POST", "/api/v1/buyers/bookings", booking, token=token)
+
+    assert refused.status == 401, refused.body
+    assert_error_envelope(refused.json, "UNAUTHORIZED")
+    assert refused.json["errors"][0]["message"] == "this account is no longer active"
+    mine = local_stack.request("GET", "/api/v1/buyers/bookings", token=token)
+    assert mine.status == 200, mine.body  # reads ride the cache, as documented
+    assert mine.json["data"] == []

@@ -207,6 +207,8 @@ def test_a_role_change_moves_user_and_identity_together_with_one_audit_item(peop
     details = trail[0]["details"]["M"]
     assert details["role"]["M"] == {"from": {"S": "buyer"}, "to": {"S": "realtor"}}
     assert sorted(f["S"] for f in details["changed_fields"]["L"]) == ["full_name", "role"]
+    assert details["before"]["M"] == {"full_name": {"S": "Bo Buyer"}, "role": {"S": "buyer"}}
+    assert details["after"]["M"] == {"full_name": {"S": "Bo Broker"}, "role": {"S": "realtor"}}
 
 
 def test_an_admin_cannot_demote_or_delete_themself(people):

@@ -216,3 +216,41 @@ def test_an_email_cognito_refuses_at_sign_up_is_a_422_naming_the_email(aws):
 
     assert result.status == 422, result.body
     assert result.body["errors"][0]["field"] == "email"
+
+
+def _sign_in_audit(email: str) -> list[dict]:
+    from realty.core.aws import client
+    from realty.core.config import get_settings
+    from realty.core.dynamo import from_item
+
+    response = client("dynamodb").query(
+        TableName=get_settings().audit_table,
+        IndexName="GSI2",
+        KeyConditionExpression="GSI2PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"RESOURCE#account#{email}"}},
+        ScanIndexForward=True,
+    )
+    return [from_item(item) for item in response["Items"]]
+
+
+def test_sign_ins_and_failed_sign_ins_are_audited_without_secrets(aws, jwks_server):
+    email = "audited@example.com"
+    tokens = _register_and_login(email=email)
+    user_id = _authorize(tokens["access_token"])["context"]["user_id"]
+    wrong = call("POST", "/api/v1/auth/login", body={"email": email, "password": "Wrong-Horse-2026!"})
+    assert wrong.status == 401
+    again = call("POST", "/api/v1/auth/login", body={"email": email.upper(), "password": PASSWORD})
+    assert again.status == 200
+
+    entries = _sign_in_audit(email)
+
+    assert [(e["action"], e["actor_id"]) for e in entries][-2:] == [
+        ("auth.sign_in_failed", "anonymous"),
+        ("auth.signed_in", user_id),
+    ]
+    assert entries[0]["action"] == "auth.signed_in"  # the first one, before the user record existed
+    assert entries[0]["actor_id"].startswith("cognito:")
+    assert entries[-2]["details"] == {"reason": wrong.error_codes[0]}
+    flat = repr(entries)
+    assert PASSWORD not in flat and "Wrong-Horse" not in flat
+    assert tokens["access_token"] not in flat and again.data["attributes"]["access_token"] not in flat

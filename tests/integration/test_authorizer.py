@@ -148,6 +148,39 @@ def test_a_signed_out_session_is_refused(tokens):
     assert_rejected(f"Bearer {tokens['access_token']}")
 
 
+def test_the_context_names_the_token_for_the_write_check(tokens):
+    """Every change checks the identity item of the token's `sub` against its `iat` (realty.core.actor)."""
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    context = authorize(f"Bearer {tokens['access_token']}")["context"]
+    assert context["sub"] == claims["sub"]
+    assert context["iat"] == claims["iat"]
+    assert all(isinstance(value, str | int) for value in context.values())
+
+
+def test_a_sign_out_refuses_tokens_of_its_second_and_before_but_not_after(tokens):
+    from realty.core.config import get_settings
+
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    header = f"Bearer {tokens['access_token']}"
+
+    def sign_out_at(milliseconds: int) -> None:
+        import boto3
+
+        boto3.client("dynamodb", region_name="us-east-1").update_item(
+            TableName=get_settings().main_table,
+            Key={"PK": {"S": f"IDENTITY#{claims['sub']}"}, "SK": {"S": "IDENTITY"}},
+            UpdateExpression="SET signed_out_at = :at",
+            ExpressionAttributeValues={":at": {"N": str(milliseconds)}},
+        )
+
+    sign_out_at(claims["iat"] * 1000 - 1)  # the second before the token's: a later sign-in works
+    assert authorize(header)["context"]["sub"] == claims["sub"]
+    sign_out_at(claims["iat"] * 1000 + 998)  # within the token's second: not provably after it
+    assert authorize(header)["context"]["sub"] == claims["sub"]
+    sign_out_at(claims["iat"] * 1000 + 999)  # the token's whole second lies at or before it
+    assert_rejected(header)
+
+
 def test_first_sight_of_an_unverified_email_creates_no_user(aws, jwks_server):
     import boto3
 

@@ -32,7 +32,12 @@ def _roles_of(path: str) -> frozenset[Role]:
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_is_let_through_to_exactly_its_routes(role):
     # The policy is built once (for whichever route came first) and cached for every route of the stage.
-    policy = _allow(Identity(user_id="u1", role=role, email="e@example.com"), _method_arn("GET", "/api/v1/auth/me"))
+    policy = _allow(
+        Identity(user_id="u1", role=role, email="e@example.com"),
+        _method_arn("GET", "/api/v1/auth/me"),
+        cognito_sub="sub-1",
+        issued_at=1,
+    )
     routes = [r for r in api_routes() if not r.public]
     assert routes
     for route in routes:

@@ -229,6 +229,8 @@ def test_subscription_of_a_realtor_who_never_subscribed_is_free_in_one_read(aws,
             "current_period_end": None,
             "cancel_at_period_end": False,
             "pro_features": False,
+            "complimentary": False,
+            "complimentary_until": None,
         },
         "relationships": {},
     }

@@ -116,15 +116,18 @@ def test_only_the_tours_realtor_or_an_admin_starts_it(tour, chime_stub):
 
 
 @pytest.mark.parametrize(
-    ("code", "http", "status", "error"),
+    ("code", "http", "status", "error", "retry_after"),
     [
-        ("ThrottlingException", 429, 429, "RATE_LIMITED"),
-        ("ServiceFailureException", 500, 502, "UPSTREAM_ERROR"),
-        ("ServiceUnavailableException", 503, 502, "UPSTREAM_ERROR"),
+        ("ThrottlingException", 429, 429, "RATE_LIMITED", "5"),
+        ("ThrottledClientException", 429, 429, "RATE_LIMITED", "5"),
+        ("ServiceFailureException", 500, 502, "UPSTREAM_ERROR", None),
+        # Chime's quota of active meetings, or Chime briefly down: retryable, and the client is told when.
+        ("ServiceUnavailableException", 503, 503, "CAPACITY_EXHAUSTED", "30"),
+        ("ResourceLimitExceededException", 400, 503, "CAPACITY_EXHAUSTED", "30"),
     ],
 )
 def test_chime_failing_to_start_is_a_clear_error_and_changes_nothing(
-    tour, chime_stub, outbox, code, http, status, error
+    tour, chime_stub, outbox, code, http, status, error, retry_after
 ):
     chime_stub.meetings_error("create_meeting", code, http)
 
@@ -132,6 +135,10 @@ def test_chime_failing_to_start_is_a_clear_error_and_changes_nothing(
 
     assert result.status == status
     assert result.error_codes == [error]
+    assert result.headers.get("retry-after") == retry_after
+    # The booking stays confirmed: a start refused for capacity loses nothing.
+    booking = call("GET", f"/api/v1/buyers/bookings/{tour.booking_id}", caller=tour.buyer)
+    assert booking.data["attributes"]["status"] == "confirmed"
     assert code not in json.dumps(result.body)
     assert _status(tour) == ("scheduled", "created")
     assert "tour.started" not in audit_actions()

@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from realty.adapters import chime
 from realty.core.config import reset_settings
-from realty.core.errors import NotConfigured, RateLimited, UpstreamError
+from realty.core.errors import CapacityExhausted, NotConfigured, RateLimited, UpstreamError
 from tests.support.calls import attendee_object, meeting_object
 
 TOUR = "01JQ8Z6TQ3D9M4F1V2W3X4Y5Z6"
@@ -80,13 +80,17 @@ def test_stopping_a_capture_chime_already_ended_is_fine(chime_stub, adapter):
     adapter.stop_capture(pipeline_id="e40ee45e-2ed1-408e-9156-f52b8208a491")
 
 
+AT_CAPACITY = "the video service is at capacity right now, nothing was changed: retry in a moment"
+
+
 @pytest.mark.parametrize(
     ("code", "status", "error", "message"),
     [
         ("ThrottlingException", 429, RateLimited, "the video service is busy, retry in a moment"),
         ("ServiceFailureException", 500, UpstreamError, "the video service failed to answer, retry later"),
-        ("ServiceUnavailableException", 503, UpstreamError, "the video service failed to answer, retry later"),
-        ("LimitExceededException", 400, UpstreamError, "the video service failed to answer, retry later"),
+        ("ServiceUnavailableException", 503, CapacityExhausted, AT_CAPACITY),
+        ("LimitExceededException", 400, CapacityExhausted, AT_CAPACITY),
+        ("ResourceLimitExceededException", 400, CapacityExhausted, AT_CAPACITY),
         ("ForbiddenException", 403, UpstreamError, "the video service failed to answer, retry later"),
     ],
 )

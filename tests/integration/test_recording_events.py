@@ -127,6 +127,36 @@ def test_without_the_pro_plan_the_recording_is_kept_but_not_processed(tour, chim
     assert result.data["attributes"]["playback_url"]
 
 
+def test_a_kept_recording_is_processed_once_the_realtor_is_entitled(tour, chime_stub, state_machine, make_user):
+    pipelines = _recorded_and_ended(tour, chime_stub)
+    grant_plan(tour.realtor.user_id, plan="free", status="canceled")
+    key = _concatenated_key(tour, pipelines)
+    _recording_events(s3_event(tour.bucket, key, _chime_writes(tour, key)))
+    reprocess = f"/api/v1/realtors/tours/{tour.tour_id}/reprocess"
+
+    refused = call("POST", reprocess, caller=tour.realtor)
+    assert refused.status == 402, refused.body
+    assert stored(tour.tour_id, "TOUR")["status"] == "completed"
+
+    admin = make_user("admin")
+    granted = call(
+        "PUT",
+        f"/api/v1/admin/users/{tour.realtor.user_id}/complimentary-plan",
+        caller=admin,
+        body={"granted": True, "reason": "pilot agency, ticket 4411"},
+    )
+    assert granted.status == 200, granted.body
+    started = call("POST", reprocess, caller=tour.realtor)
+
+    assert started.status == 202, started.body
+    assert started.data["attributes"]["processing_attempt"] == 1
+    assert stored(tour.tour_id, "TOUR")["status"] == "processing"
+    assert stored(tour.tour_id, "RECORDING")["processing_status"] == "started"
+    assert executions(state_machine) == [f"{tour.tour_id}-1"]
+    # Started once: the tour is processing now, so asking again is a conflict, not a second run.
+    assert call("POST", reprocess, caller=tour.realtor).status == 409
+
+
 def test_a_recording_that_cannot_start_processing_is_retried_by_the_next_delivery(tour, chime_stub, aws, monkeypatch):
     from realty.core.config import reset_settings
 

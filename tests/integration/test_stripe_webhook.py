@@ -154,6 +154,8 @@ def test_a_signed_subscription_event_puts_the_realtor_on_pro(stripe_fake, realto
         "current_period_end": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(period_end)),
         "cancel_at_period_end": False,
         "pro_features": True,
+        "complimentary": False,
+        "complimentary_until": None,
     }
     assert audit_actions(realtor.caller.user_id) == ["billing.checkout_started", "billing.plan_changed"]
     mark = event_mark(created["id"])

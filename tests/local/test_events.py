@@ -19,6 +19,7 @@ from local.events import (
     S3NotificationHub,
     S3Subscription,
     SchedulerPoller,
+    SqsEventSourceHub,
     schedule_due_at,
     wire_event_sources,
 )
@@ -187,6 +188,70 @@ def test_events_matching_a_function_rule_are_delivered() -> None:
     assert event["source"] == "aws.chime"
     assert event["detail-type"] == "Chime Meeting State Change"
     assert event["detail"] == {"eventType": "chime:MeetingEnded", "meetingId": "m-1"}
+
+
+# ---------------------------------------------------------------- SQS
+
+
+class HandingBack(RecordingFunctions):
+    """Processes only the first message of each batch and hands the rest back, as the processing drain
+    does when there is room for one more execution."""
+
+    def invoke(self, key: str, event: Any, *, request_id: str | None = None) -> Any:
+        self.calls.append((key, event))
+        return {"batchItemFailures": [{"itemIdentifier": record["messageId"]} for record in event["Records"][1:]]}
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_fifo_queue_is_delivered_in_order_and_handed_back_messages_come_again_first(monkeypatch) -> None:
+    import local.events as events
+
+    monkeypatch.setattr(events, "SQS_RETRY_SECONDS", 0)
+    sqs = _client("sqs")
+    url = sqs.create_queue(QueueName="starts.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for number in range(5):
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=json.dumps({"n": number}),
+            MessageGroupId="one",
+            MessageDeduplicationId=str(number),
+        )
+    resolver = Resolver(Template({"Resources": {"Starts": {"Type": "AWS::SQS::Queue"}}}))
+    resolver.record("Starts", url, {"Arn": arn})
+    spec = FunctionSpec(
+        logical_id="ProcessorFunction",
+        name="ProcessorFunction",
+        code_dir=Path(),
+        handler="app.handler",
+        timeout_seconds=3,
+        memory_mb=128,
+        environment={},
+        events={
+            "Queued": {
+                "Type": "SQS",
+                "Properties": {
+                    "Queue": {"Fn::GetAtt": ["Starts", "Arn"]},
+                    "BatchSize": 3,
+                    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                },
+            }
+        },
+    )
+    functions = HandingBack([spec])
+    (hub,) = wire_event_sources(_context(functions, resolver))
+    assert isinstance(hub, SqsEventSourceHub)
+
+    for _ in range(8):
+        hub.poll()
+
+    batches = [[json.loads(record["body"])["n"] for record in event["Records"]] for _, event in functions.calls]
+    assert batches[0] == [0, 1, 2]
+    # Each delivery starts with the oldest message not yet processed: order of arrival is kept.
+    assert [batch[0] for batch in batches[:5]] == [0, 1, 2, 3, 4]
+    assert all(event["Records"][0]["eventSource"] == "aws:sqs" for _, event in functions.calls)
+    assert all(event["Records"][0]["eventSourceARN"] == arn for _, event in functions.calls)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
 
 
 # ---------------------------------------------------------------- Scheduler

@@ -90,6 +90,43 @@ def test_buckets_get_encryption_and_cors(stack: tuple[Resolver, dict[str, Provis
     assert cors[0]["MaxAgeSeconds"] == 600
 
 
+def test_without_an_allowed_origin_the_app_origin_is_the_distributions_domain(
+    stack: tuple[Resolver, dict[str, Provisioned]],
+) -> None:
+    """The template's default (one deploy, no custom domain): CORS of the API, of the gateway's own
+    answers and of the media bucket, and the functions' ALLOWED_ORIGIN, all name the distribution."""
+    resolver, resources = stack
+    domain = resources["WebDistribution"].attributes["DomainName"]
+    assert domain.endswith(".cloudfront.net")
+    origin = f"https://{domain}"
+
+    cors = _client("s3").get_bucket_cors(Bucket=resources["MediaBucket"].ref)["CORSRules"]
+    variables = resolver.resolve(resolver.template.function_properties("HealthFunction")["Environment"]["Variables"])
+    api = resolver.resolve(resolver.template.resources["RestApi"]["Properties"])
+    answers = {
+        response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"]
+        for response in api["GatewayResponses"].values()
+    }
+
+    assert cors[0]["AllowedOrigins"] == [origin]
+    assert variables["ALLOWED_ORIGIN"] == origin
+    assert api["Cors"]["AllowOrigin"] == f"'{origin}'"
+    assert answers == {f"'{origin}'"}
+
+
+def test_a_custom_allowed_origin_replaces_the_distributions_domain() -> None:
+    with mock_aws():
+        resolver = Resolver(
+            load_template(REPO_ROOT / "template.yaml"), parameter_overrides={"AllowedOrigin": "https://app.example.com"}
+        )
+        resources = provision(resolver)
+        cors = _client("s3").get_bucket_cors(Bucket=resources["MediaBucket"].ref)["CORSRules"]
+        variables = resolver.resolve(resolver.template.globals["Function"]["Environment"]["Variables"])
+
+    assert cors[0]["AllowedOrigins"] == ["https://app.example.com"]
+    assert variables["ALLOWED_ORIGIN"] == "https://app.example.com"
+
+
 def test_functions_resolve_to_fake_arns_named_by_logical_id(stack: tuple[Resolver, dict[str, Provisioned]]) -> None:
     resolver, _ = stack
 

@@ -7,6 +7,7 @@ import tomllib
 
 import pytest
 
+from local.template import referenced_resources
 from tools.functions import ROOT
 from tools.template import resources, template
 
@@ -70,9 +71,52 @@ def test_the_media_bucket_name_is_unique_per_stack_and_used_consistently():
         assert arn["Fn::Sub"][0].startswith("arn:${AWS::Partition}:s3:::" + name["Fn::Sub"][0] + "/")
 
 
+APP_ORIGIN = {
+    "Fn::If": [
+        "ServesAppFromDistribution",
+        {"Fn::Sub": "https://${WebDistribution.DomainName}"},
+        {"Ref": "AllowedOrigin"},
+    ]
+}
+
+
 def test_media_uploads_are_allowed_from_the_web_app_only():
     rules = _resource("MediaBucket")["Properties"]["CorsConfiguration"]["CorsRules"]
-    assert [rule["AllowedOrigins"] for rule in rules] == [[{"Ref": "AllowedOrigin"}]]
+    assert [rule["AllowedOrigins"] for rule in rules] == [[APP_ORIGIN]]
+
+
+def test_every_allowed_origin_is_the_app_on_its_distribution_unless_a_custom_domain_is_given():
+    """One deploy serves the app: with AllowedOrigin empty (its default, and every environment's), the
+    API, its gateway answers, the media bucket and the functions name the distribution's domain."""
+    assert template()["Parameters"]["AllowedOrigin"]["Default"] == ""
+    assert template()["Conditions"]["ServesAppFromDistribution"] == {"Fn::Equals": [{"Ref": "AllowedOrigin"}, ""]}
+    assert {values["AllowedOrigin"] for values in _environments().values()} == {""}
+    assert template()["Globals"]["Function"]["Environment"]["Variables"]["ALLOWED_ORIGIN"] == APP_ORIGIN
+    api = _resource("RestApi")["Properties"]
+    quoted = {"Fn::Sub": ["'${Origin}'", {"Origin": APP_ORIGIN}]}
+    assert api["Cors"]["AllowOrigin"] == quoted
+    for name, response in api["GatewayResponses"].items():
+        assert response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"] == quoted, name
+    # Nothing else names the parameter directly (a new use would bypass the distribution's domain).
+    uses = str(template()["Resources"]).count("'Ref': 'AllowedOrigin'") + str(template()["Globals"]).count(
+        "'Ref': 'AllowedOrigin'"
+    )
+    assert uses == 1 + len(api["GatewayResponses"]) + 1 + 1  # Cors, gateway answers, media bucket, globals
+
+
+def test_the_distribution_never_waits_for_the_api_or_the_functions():
+    """The functions and the API name the distribution's domain, so nothing the distribution needs may
+    name them back: a cycle would fail the deploy."""
+    everything = template()["Resources"]
+    ids = frozenset(everything)
+    reached: set[str] = set()
+    todo = ["WebDistribution"]
+    while todo:
+        found = referenced_resources(everything[todo.pop()], ids) - reached
+        reached |= found
+        todo.extend(found)
+    users_of_the_origin = {"RestApi", "MediaBucket", "WebConfig", *resources("AWS::Serverless::Function")}
+    assert reached and not reached & users_of_the_origin
 
 
 def test_recordings_and_media_access_is_logged():

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tools.functions import ROOT
-from tools.template import api_routes, resources, template
+from tools.template import api_routes, invoked_function, resources, template
 
 FUNCTIONS = resources("AWS::Serverless::Function")
 QUEUES = resources("AWS::SQS::Queue")
@@ -40,6 +40,8 @@ def _watched_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
     returned = [q for q in props["Metrics"] if q.get("ReturnData", True)]
     assert len(returned) == 1, "a metric-math alarm returns exactly one series"
     expression = returned[0].get("Expression", "")
+    if isinstance(expression, dict):  # !Sub: an expression naming a parameter (a quota's value)
+        expression = expression["Fn::Sub"]
     used = {name for name in re.findall(r"[a-z][A-Za-z0-9_]*", expression) if name in queries}
     return [queries[name]["MetricStat"]["Metric"] for name in sorted(used) if "MetricStat" in queries[name]]
 
@@ -103,11 +105,16 @@ def test_every_alarm_notifies_the_alarm_topic(logical_id):
 
 
 def _synchronously_invoked() -> set[str]:
-    """API functions, the authorizer, and state-machine tasks (Step Functions waits for them)."""
+    """API functions, the authorizer, state-machine tasks (Step Functions waits for them) and functions
+    an SQS event source mapping polls (a failed batch stays in its queue; a function DLQ never sees it)."""
     found = {route.function for route in api_routes()}
+    for logical_id, function in FUNCTIONS.items():
+        event_types = {event["Type"] for event in (function["Properties"].get("Events") or {}).values()}
+        if event_types == {"SQS"}:
+            found.add(logical_id)
     for api in REST_APIS.values():
         for authorizer in api["Properties"]["Auth"]["Authorizers"].values():
-            found.add(_get_att(authorizer["FunctionArn"])[0])  # type: ignore[index]
+            found.add(str(invoked_function(authorizer["FunctionArn"])))
     for machine in STATE_MACHINES.values():
         for value in machine["Properties"].get("DefinitionSubstitutions", {}).values():
             if _get_att(value):
@@ -120,7 +127,7 @@ def _asynchronously_invoked() -> list[str]:
     found = []
     for logical_id, function in FUNCTIONS.items():
         event_types = {event["Type"] for event in (function["Properties"].get("Events") or {}).values()}
-        if logical_id not in _synchronously_invoked() or event_types - {"Api"}:
+        if logical_id not in _synchronously_invoked() or event_types - {"Api", "SQS"}:
             found.append(logical_id)
     return sorted(found)
 

@@ -97,3 +97,22 @@ def test_chime_resources_are_regional():
     text = json.dumps(template()["Resources"])
     assert "chime::${AWS::AccountId}:meeting" not in text
     assert "chime::${AWS::AccountId}:media-pipeline" not in text
+
+
+CHANGE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.mark.parametrize(
+    "logical_id", sorted({r.function for r in api_routes() if r.method in CHANGE_METHODS and not r.public})
+)
+def test_functions_with_changes_may_check_the_actor(logical_id):
+    """Every change of a signed-in request carries a ConditionCheck of the caller's identity item, and
+    a change outside DynamoDB first reads it (realty.core.actor): without these, a deployed write is
+    AccessDenied although every offline test passes."""
+    allowed: set[str] = set()
+    for policy in FUNCTIONS[logical_id]["Properties"].get("Policies") or []:
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            if json.dumps(statement.get("Resource")) == json.dumps({"Fn::GetAtt": ["MainTable", "Arn"]}):
+                actions = statement["Action"]
+                allowed |= set(actions if isinstance(actions, list) else [actions])
+    assert {"dynamodb:ConditionCheckItem", "dynamodb:GetItem"} <= allowed

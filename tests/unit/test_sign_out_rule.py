@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from realty.auth.authorizer import issued_before
-from realty.users.identity import sign_out_ms
+from realty.core.actor import issued_before
 
 SIGNED_OUT_MS = 1_700_000_000_400  # 400 ms into second 1_700_000_000
 
@@ -27,9 +26,3 @@ def test_a_whole_second_iat_is_decided_unless_it_is_the_sign_outs_own_second(iat
 
 def test_a_sign_out_on_the_last_millisecond_of_a_second_decides_that_second():
     assert issued_before(1_700_000_000, 1_700_000_000_999) is True
-
-
-def test_legacy_sign_outs_in_whole_seconds_keep_refusing_their_second():
-    assert sign_out_ms(1_700_000_000) == 1_700_000_000_999
-    assert sign_out_ms(1_700_000_000_400) == 1_700_000_000_400
-    assert issued_before(1_700_000_000, sign_out_ms(1_700_000_000)) is True

@@ -27,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.errors import AppError, NotConfigured, RateLimited, UpstreamError
+from realty.core.errors import AppError, CapacityExhausted, NotConfigured, RateLimited, UpstreamError
 from realty.core.metrics import count
 
 logger = Logger(child=True)
@@ -38,6 +38,12 @@ RECORDINGS_PREFIX = "recordings"
 
 _THROTTLED = {"ThrottlingException", "ThrottledClientException", "TooManyRequestsException"}
 _NOT_FOUND = {"NotFoundException"}
+# A quota of the account (active meetings, active media pipelines) or Chime briefly unavailable: the
+# same request succeeds once a tour ends or the service is back, so the caller is told to retry.
+_AT_CAPACITY = {"ResourceLimitExceededException", "LimitExceededException", "ServiceUnavailableException"}
+# Seconds a client waits: a throttle clears within seconds, a quota when some tour ends.
+THROTTLED_RETRY_AFTER = 5
+CAPACITY_RETRY_AFTER = 30
 
 
 class ChimeNotFound(Exception):
@@ -146,9 +152,17 @@ def _chime_error(error: ClientError | BotoCoreError, operation: str) -> AppError
     count("ChimeErrors")
     if code in _THROTTLED:
         logger.warning("chime throttled", extra={"operation": operation})
-        return RateLimited("the video service is busy, retry in a moment")
-    # ServiceFailure/ServiceUnavailable are Chime's own; BadRequest/Forbidden/LimitExceeded mean our
-    # configuration or quota is wrong, which a client cannot fix either.
+        return RateLimited("the video service is busy, retry in a moment", retry_after=THROTTLED_RETRY_AFTER)
+    if code in _AT_CAPACITY:
+        # Operators watch this (an alarm on the metric): a quota to raise before it is hit daily.
+        logger.error("chime at capacity", extra={"operation": operation, "code": code})
+        count("ChimeCapacityRefusals")
+        return CapacityExhausted(
+            "the video service is at capacity right now, nothing was changed: retry in a moment",
+            retry_after=CAPACITY_RETRY_AFTER,
+        )
+    # ServiceFailure is Chime's own; BadRequest/Forbidden mean our configuration is wrong, which a
+    # client cannot fix either.
     logger.error("chime refused", extra={"operation": operation, "code": code})
     return UpstreamError("the video service failed to answer, retry later")
 

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from realty.adapters.errors import UpstreamPermanent, UpstreamRetryable
+from realty.core import snapstart
 from realty.core.config import get_settings
 from realty.core.secrets import forget_secrets, get_secret
 
@@ -57,6 +58,12 @@ def set_http_client_factory(factory: Callable[[], Any] | None) -> None:
     """Make the SDK send through clients from `factory` (tests: an `httpx.Client` that respx mocks)."""
     global _http_client_factory
     _http_client_factory = factory
+    _clients.clear()
+
+
+@snapstart.after_restore
+def _renew_clients() -> None:
+    """Each restored copy opens its own HTTP connections to OpenAI."""
     _clients.clear()
 
 
@@ -105,12 +112,20 @@ def _client() -> Any:
 
 @contextmanager
 def _upstream(what: str) -> Iterator[None]:
-    """OpenAI's failures as the two errors the state machine tells apart."""
+    """OpenAI's failures as the two errors the state machine tells apart.
+
+    Every request is counted (OpenAIRequests, OpenAIRateLimited): the deployment's alarm compares them
+    with the tier's requests per minute (the OpenAIRequestsPerMinute parameter).
+    """
     import openai
 
+    from realty.core.metrics import count
+
+    count("OpenAIRequests")
     try:
         yield
     except openai.RateLimitError as error:
+        count("OpenAIRateLimited")
         if "insufficient_quota" in (error.code, error.type):
             raise UpstreamPermanent(
                 "the OpenAI account is out of quota (insufficient_quota): add credit, then reprocess the tour"

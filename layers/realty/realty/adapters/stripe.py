@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
+from realty.core import actor, snapstart
 from realty.core.config import get_settings
 from realty.core.errors import BadRequest, Conflict, NotConfigured, RateLimited, UpstreamError
 from realty.core.metrics import count
@@ -139,8 +140,18 @@ def set_client_factory(factory: ClientFactory | None) -> None:
     _clients.clear()
 
 
+@snapstart.after_restore
+def _renew_clients() -> None:
+    """Each restored copy opens its own HTTP connections to Stripe."""
+    _clients.clear()
+
+
 def _client(config: StripeConfig) -> StripeClient:
-    """One client per API key per container (the key may rotate through the secret)."""
+    """One client per API key per container (the key may rotate through the secret).
+
+    On a state-changing request, Stripe is only called for an actor who may still write (a checkout
+    or portal page hands out control of the subscription): `realty.core.actor.confirm`."""
+    actor.confirm()
     found = _clients.get(config.api_key)
     if found is None:
         _clients.clear()

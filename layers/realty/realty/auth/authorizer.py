@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from realty.auth.tokens import verify_access_token
+from realty.core.actor import issued_before
 from realty.core.auth import Role, bearer_token
 from realty.core.errors import Unauthorized
 from realty.users.identity import Identity, UserStatus, get_identity
@@ -22,24 +23,7 @@ def authorize(authorization_header: str | None, method_arn: str) -> dict[str, An
         raise Unauthorized("this account is disabled")
     if identity.signed_out_at is not None and _issued_by_sign_out(claims["iat"], identity.signed_out_at, token):
         raise Unauthorized("this session was signed out")
-    return _allow(identity, method_arn)
-
-
-def issued_before(iat: float, signed_out_ms: int) -> bool | None:
-    """Whether a token issued at `iat` (a NumericDate) came at or before the sign-out instant.
-
-    Cognito's `iat` is a whole second, so such a token was issued somewhere in [iat, iat + 1 s):
-    True when all of that second is at or before the sign-out, False when all of it is after, and
-    None when the sign-out fell inside that very second, where the token alone cannot tell.
-    A fractional `iat` is an exact instant and always decides.
-    """
-    first_ms = iat * 1000
-    last_ms = first_ms + 999 if float(iat).is_integer() else first_ms
-    if last_ms <= signed_out_ms:
-        return True
-    if first_ms > signed_out_ms:
-        return False
-    return None
+    return _allow(identity, method_arn, cognito_sub=str(claims["sub"]), issued_at=int(claims["iat"]))
 
 
 def _issued_by_sign_out(iat: float, signed_out_ms: int, token: str) -> bool:
@@ -81,7 +65,7 @@ ROUTE_ROLES: dict[str, frozenset[Role]] = {
 }
 
 
-def _allow(identity: Identity, method_arn: str) -> dict[str, Any]:
+def _allow(identity: Identity, method_arn: str, *, cognito_sub: str, issued_at: int) -> dict[str, Any]:
     # The result is cached per token for every route, so the policy covers the whole API stage: everything
     # allowed, then an explicit Deny (which wins over the Allow) on each family of routes not for this role.
     arn_prefix, _, api_path = method_arn.partition("/")
@@ -95,5 +79,13 @@ def _allow(identity: Identity, method_arn: str) -> dict[str, Any]:
     return {
         "principalId": identity.user_id,
         "policyDocument": {"Version": "2012-10-17", "Statement": statements},
-        "context": {"user_id": identity.user_id, "role": identity.role.value, "email": identity.email},
+        # `sub` and `iat` let every change check, inside its own transaction, that the account is
+        # still active and the session not signed out since: this answer is cached (realty.core.actor).
+        "context": {
+            "user_id": identity.user_id,
+            "role": identity.role.value,
+            "email": identity.email,
+            "sub": cognito_sub,
+            "iat": issued_at,
+        },
     }

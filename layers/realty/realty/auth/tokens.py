@@ -9,6 +9,7 @@ from typing import Any
 import jwt
 from jwt import PyJWKClient
 
+from realty.core import snapstart
 from realty.core.config import get_settings
 from realty.core.errors import Unauthorized
 
@@ -26,6 +27,13 @@ def jwks_client() -> PyJWKClient:
     return PyJWKClient(
         settings.jwks_url, cache_keys=True, lifespan=3600, timeout=int(max(1, settings.jwks_timeout_seconds))
     )
+
+
+@snapstart.after_restore
+def _renew_jwks_client() -> None:
+    """Each restored copy fetches and times its own key set (the cached keys' age was read from the
+    snapshot's clock) over its own connection."""
+    jwks_client.cache_clear()
 
 
 # RFC 7519 NumericDate claims. PyJWT reads them with int(), so "9999999999" would pass as a date

@@ -11,18 +11,21 @@ from realty.billing.models import (
     CHECKOUT_PATH,
     LIVE_STATUSES,
     PORTAL_PATH,
+    AdminSubscriptionAttributes,
     BillingAccount,
     CheckoutSessionAttributes,
     CheckoutSessionRequest,
+    ComplimentaryPlanRequest,
     Plan,
     PortalSessionAttributes,
     SubscriptionAttributes,
     SubscriptionStatus,
 )
 from realty.core import audit, clock, ids
-from realty.core.auth import Caller
+from realty.core.auth import Caller, Role
+from realty.core.config import get_settings
 from realty.core.envelope import Resource
-from realty.core.errors import Conflict
+from realty.core.errors import Conflict, NotFound
 from realty.core.metrics import count
 
 # A retried checkout request within this window gets the same Checkout Session back from Stripe.
@@ -38,15 +41,33 @@ def new_account(user_id: str) -> BillingAccount:
     return BillingAccount(user_id=user_id, created_at=stamp, updated_at=stamp)
 
 
+def _attributes(account: BillingAccount) -> dict[str, Any]:
+    complimentary = account.complimentary_active
+    return {
+        "plan": account.plan,
+        "status": account.status,
+        "current_period_end": account.current_period_end,
+        "cancel_at_period_end": account.cancel_at_period_end,
+        # With billing off every realtor has them, whatever the account says (require_pro agrees).
+        "pro_features": account.entitled or get_settings().billing_off,
+        "complimentary": complimentary,
+        "complimentary_until": account.complimentary_until if complimentary else None,
+    }
+
+
 def to_resource(account: BillingAccount) -> Resource[SubscriptionAttributes]:
-    attributes = SubscriptionAttributes(
-        plan=account.plan,
-        status=account.status,
-        current_period_end=account.current_period_end,
-        cancel_at_period_end=account.cancel_at_period_end,
-        pro_features=account.entitled,
-    )
+    attributes = SubscriptionAttributes(**_attributes(account))
     return Resource[SubscriptionAttributes](id=account.user_id, type="subscription", attributes=attributes)
+
+
+def to_admin_resource(account: BillingAccount) -> Resource[AdminSubscriptionAttributes]:
+    attributes = AdminSubscriptionAttributes(**_attributes(account), complimentary_reason=account.complimentary_reason)
+    return Resource[AdminSubscriptionAttributes](id=account.user_id, type="subscription", attributes=attributes)
+
+
+def _refuse_when_billing_off() -> None:
+    if get_settings().billing_off:
+        raise Conflict("billing is off on this deployment: every realtor already has the pro features")
 
 
 def get_subscription(caller: Caller) -> Resource[SubscriptionAttributes]:
@@ -61,6 +82,7 @@ def start_checkout(caller: Caller, request: CheckoutSessionRequest) -> Resource[
     the user, the session under one derived from user, plan and a ten-minute window, so a
     retried request gets the same customer and the same page back instead of new ones.
     """
+    _refuse_when_billing_off()
     config = stripe.load_config()
     plan = Plan(request.plan)
     account = store.get_account(caller.user_id)
@@ -104,6 +126,7 @@ def start_checkout(caller: Caller, request: CheckoutSessionRequest) -> Resource[
 
 def open_portal(caller: Caller) -> Resource[PortalSessionAttributes]:
     """A Stripe Customer Portal page: payment method, invoices, plan cancellation."""
+    _refuse_when_billing_off()
     config = stripe.load_config()
     account = store.get_account(caller.user_id)
     if account is None or not account.customer_id:
@@ -142,3 +165,45 @@ def grant_plan(
     )
     store.put_account(account, audit=grant)
     return account
+
+
+def set_complimentary_plan(
+    caller: Caller, user_id: str, request: ComplimentaryPlanRequest
+) -> Resource[AdminSubscriptionAttributes]:
+    """Admin: grant or revoke a realtor's complimentary pro plan, with a reason and an optional end.
+
+    The grant sits beside the Stripe subscription (its own fields of the account), so a webhook
+    never erases it and revoking it never touches a paid plan. One UpdateItem with its audit item,
+    which keeps the reason and the before and after values.
+    """
+    # Imported on use: only this admin route reads users from billing.
+    from realty.users import store as users_store
+    from realty.users.models import UserStatus
+
+    user = users_store.get_user(user_id)
+    if user is None or user.status is not UserStatus.ACTIVE:
+        raise NotFound("no such user")
+    if user.role is not Role.REALTOR:
+        raise Conflict("only a realtor has a plan; this user is a " + user.role.value, field="user_id")
+    before = store.get_account(user_id) or new_account(user_id)
+    stamp = clock.now_iso()
+    values = {
+        "complimentary": request.granted,
+        "complimentary_until": request.expires_at if request.granted else None,
+        "complimentary_reason": request.reason,
+        "complimentary_granted_by": caller.user_id,
+    }
+    audit_item = audit.audit_action(
+        actor_id=caller.user_id,
+        action="billing.complimentary_granted" if request.granted else "billing.complimentary_revoked",
+        resource_type="billing_account",
+        resource_id=user_id,
+        details={
+            "reason": request.reason,
+            "before": {"complimentary": before.complimentary_active, "complimentary_until": before.complimentary_until},
+            "after": {"complimentary": request.granted, "complimentary_until": values["complimentary_until"]},
+        },
+    )
+    store.set_complimentary(user_id, values, stamp=stamp, audit=audit_item)
+    after = before.model_copy(update=values | {"updated_at": stamp})
+    return to_admin_resource(after)

@@ -17,6 +17,7 @@ from realty.core.dynamo import (
     failed_conditions,
     from_item,
     key,
+    send_transaction,
     to_item,
     transact,
     update_action,
@@ -124,6 +125,27 @@ def link_customer(user_id: str, customer_id: str, *, stamp: str, audit: dict[str
     )
 
 
+def set_complimentary(user_id: str, values: dict[str, Any], *, stamp: str, audit: dict[str, Any]) -> None:
+    """Set the complimentary-plan fields only (None removes one), creating the account if it is new.
+
+    The Stripe fields are left alone, as a webhook leaves these alone: the two never race.
+    """
+    update = update_action(
+        get_settings().main_table,
+        _account_key(user_id),
+        set_values={**values, "entity": "billing_account", "user_id": user_id, "updated_at": stamp},
+        clauses=[
+            "#plan = if_not_exists(#plan, :free)",
+            "#status = if_not_exists(#status, :none)",
+            "cancel_at_period_end = if_not_exists(cancel_at_period_end, :false)",
+            "created_at = if_not_exists(created_at, :stamp)",
+        ],
+        names={"#plan": "plan", "#status": "status"},
+        values={":free": "free", ":none": "none", ":false": False, ":stamp": stamp},
+    )
+    transact(update, audit)
+
+
 def put_account(account: BillingAccount, *, audit: dict[str, Any]) -> None:
     """Write the whole account (plans granted outside Stripe), with its audit item."""
     transact({"Put": {"TableName": get_settings().main_table, "Item": to_item(_account_item(account))}}, audit)
@@ -182,7 +204,7 @@ def save_sync(account: BillingAccount, *, event_id: str, event_type: str, audit:
     actions = [_sync_update(account), _mark_put(event_id, event_type)] + ([audit] if audit else [])
     with conflicts_as("the billing account is being changed by another request, retry"):
         try:
-            client("dynamodb").transact_write_items(TransactItems=actions)
+            send_transaction(actions)
         except ClientError as error:
             failed = failed_conditions(error)
             if 1 in failed:

@@ -22,6 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from realty.core import actor
 from realty.core.config import get_settings
 from realty.core.envelope import ErrorItem, error_body, meta
 from realty.core.errors import AppError, BadRequest, PayloadTooLarge
@@ -30,6 +31,8 @@ from realty.core.observability import instrument_handler
 logger = Logger()
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+# The methods that change state: their writes carry the actor check (realty.core.actor).
+_CHANGE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # No body of this API nests more than a few levels (a Stripe event about ten). A cap far below
 # Python's recursion limit means neither the parser nor the validation behind it ever recurses deep
 # enough to crash, whatever stack depth they run at.
@@ -49,9 +52,11 @@ def create_app() -> APIGatewayRestResolver:
 def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     @instrument_handler(correlation_id_path="requestContext.requestId")
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        rejection = _body_rejection(event)
-        response = _proxy_error(event, rejection) if rejection is not None else app.resolve(event, context)
-        return _with_cors(response)
+        rejection = _body_rejection(event) or _rate_limited(event)
+        if rejection is not None:
+            return _with_cors(_proxy_error(event, rejection))
+        with actor.guarding(_actor_guard(event)):
+            return _with_cors(app.resolve(event, context))
 
     return lambda_handler
 
@@ -80,11 +85,15 @@ def _dump(data: Any) -> Any:
     return data.model_dump(mode="json") if isinstance(data, BaseModel) else data
 
 
-def error_response(app: APIGatewayRestResolver, status: int, errors: list[ErrorItem]) -> Response[Any]:
+def error_response(
+    app: APIGatewayRestResolver, status: int, errors: list[ErrorItem], *, retry_after: int | None = None
+) -> Response[Any]:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(error_body(errors, request_id(app))),
+        # A retryable refusal (a quota, a throttle) says when to come back, so clients back off alike.
+        headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
     )
 
 
@@ -129,6 +138,47 @@ def _body_rejection(event: dict[str, Any]) -> AppError | None:
     return None
 
 
+def _rate_limited(event: dict[str, Any]) -> AppError | None:
+    """The caller's per-minute limit (realty.core.ratelimit), checked before any work of the route.
+
+    Only authorized routes have a caller to count: sign-up, sign-in, health and the Stripe webhook
+    are left to API Gateway's stage and method throttling.
+    """
+    context = (event.get("requestContext") or {}).get("authorizer") or {}
+    user_id = str(context.get("user_id") or "")
+    if not user_id:
+        return None
+    from realty.core import ratelimit
+
+    try:
+        ratelimit.check(user_id, str(event.get("httpMethod", "")))
+    except AppError as error:
+        return error
+    return None
+
+
+def _actor_guard(event: dict[str, Any]) -> actor.ActorGuard | None:
+    """The guard for a state-changing request of an authorized route: the token's subject and issue
+    time, as the authorizer put them in its context (REST APIs pass context values as strings).
+
+    A context without `sub` (an answer API Gateway cached from an authorizer that did not name it
+    yet, for at most 300 s after the release that added it; or a route without the authorizer,
+    which `current_caller` refuses anyway) has no identity item to check.
+    """
+    if str(event.get("httpMethod", "")).upper() not in _CHANGE_METHODS:
+        return None
+    context = (event.get("requestContext") or {}).get("authorizer") or {}
+    cognito_sub = str(context.get("sub") or "")
+    if not cognito_sub:
+        return None
+    issued_at = str(context.get("iat") or "")
+    return actor.ActorGuard(
+        cognito_sub=cognito_sub,
+        issued_at=int(issued_at) if issued_at.isdigit() else None,
+        table=get_settings().main_table,
+    )
+
+
 def _nests_deeper_than(value: Any, limit: int) -> bool:
     """Whether objects and arrays nest more than `limit` levels (iterative: it must not recurse itself)."""
     pending: list[tuple[Any, int]] = [(value, 1)]
@@ -146,9 +196,12 @@ def _nests_deeper_than(value: Any, limit: int) -> bool:
 def _proxy_error(event: dict[str, Any], error: AppError) -> dict[str, Any]:
     request = (event.get("requestContext") or {}).get("requestId")
     item = ErrorItem(code=error.code, message=error.message, field=error.field)
+    headers = {"Content-Type": content_types.APPLICATION_JSON}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     return {
         "statusCode": int(error.status),
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "headers": headers,
         "body": json.dumps(error_body([item], request)),
         "isBase64Encoded": False,
     }
@@ -163,7 +216,7 @@ def _register_error_handlers(app: APIGatewayRestResolver) -> None:
                 "request failed upstream", extra={"code": error.code, "detail": getattr(error, "detail", None)}
             )
         item = ErrorItem(code=error.code, message=error.message, field=error.field, details=error.details)
-        return error_response(app, error.status, [item])
+        return error_response(app, error.status, [item], retry_after=error.retry_after)
 
     @app.exception_handler(RequestValidationError)
     def handle_validation_error(error: RequestValidationError) -> Response[Any]:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from realty.core import clock, ids
-from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import to_item
+from realty.core.dynamo import put_item, to_item
 
 # The actor of every change no user asked for in a request: Chime's and S3's events, the processing
 # pipeline, image uploads, a plan set without Stripe. One value for all of them; the item's `action`
@@ -60,6 +59,6 @@ def audit_action(**kwargs: Any) -> dict[str, Any]:
 
 
 def record(**kwargs: Any) -> None:
-    """Write one audit item on its own, for changes that are not DynamoDB writes."""
-    put = audit_action(**kwargs)["Put"]
-    client("dynamodb").put_item(**put)
+    """Write one audit item on its own, for changes that are not DynamoDB writes (on a state-changing
+    request, with the actor check: see `realty.core.dynamo.put_item`)."""
+    put_item(audit_action(**kwargs)["Put"])

@@ -18,6 +18,8 @@ from typing import Any
 import botocore.session
 from botocore.config import Config
 
+from realty.core import snapstart
+
 _CONFIG = Config(
     connect_timeout=2,
     read_timeout=5,
@@ -47,12 +49,50 @@ def client(service: str) -> Any:
 
     config = _S3_CONFIG if service == "s3" else _CONFIG
     with _lock:
-        return _session().create_client(service, region_name=get_settings().region, config=config)
+        created = _session().create_client(service, region_name=get_settings().region, config=config)
+    if service != "dynamodb":  # DynamoDB writes carry the check in their own transaction
+        # The first event of every API call, before anything (a stub included) may answer it.
+        created.meta.events.register("provide-client-params.*.*", _confirm_actor_before_change)
+    return created
+
+
+# Operations that change nothing outside (reads, and KMS turning bytes into bytes).
+_UNCHANGING = ("Get", "List", "Describe", "Head", "Encrypt", "Decrypt", "GenerateDataKey")
+
+
+def _confirm_actor_before_change(model: Any, **_: Any) -> None:
+    """A state-changing request whose first change is outside DynamoDB (Chime meetings, Cognito's
+    sign-in, a Step Functions execution...) checks its actor first, once (realty.core.actor)."""
+    if not str(model.name).startswith(_UNCHANGING):
+        from realty.core import actor
+
+        actor.confirm()
 
 
 def reset_clients() -> None:
     """Drop every cached client (tests start a fresh emulator per case)."""
     client.cache_clear()
+
+
+@snapstart.before_snapshot
+def _load_dynamodb_model() -> None:
+    """Every user-facing function calls DynamoDB: its service model, parsed once before the snapshot,
+    stays in the session's loader that restored copies keep (`renew_clients`)."""
+    client("dynamodb")
+
+
+@snapstart.after_restore
+def renew_clients() -> None:
+    """A restored copy makes its own clients (their connection pools) and resolves its own credentials.
+
+    The new session keeps the old one's loader: the service models it parsed before the snapshot
+    are not per copy, and parsing them again is most of what building a client costs.
+    """
+    with _lock:
+        loader = _session().get_component("data_loader")
+        client.cache_clear()
+        _session.cache_clear()
+        _session().register_component("data_loader", loader)
 
 
 def _add_s3_transfer_methods(**event: Any) -> None:

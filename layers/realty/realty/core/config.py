@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
+BILLING_MODES = ("stripe", "off")
+
 _CONVERTERS: dict[str, Callable[[str], Any]] = {"str": str, "int": int, "float": float}
 
 
@@ -50,13 +52,24 @@ class Settings:
     stripe_secret_arn: str = _env("STRIPE_SECRET_ARN", default="")
     openai_secret_arn: str = _env("OPENAI_SECRET_ARN", default="")
     tour_processing_state_machine_arn: str = _env("TOUR_PROCESSING_STATE_MACHINE_ARN", default="")
+    # The FIFO queue a tour waits in before its execution starts (docs/processing.md, "The queue");
+    # empty: executions start at once, with no backpressure.
+    processing_queue_url: str = _env("PROCESSING_QUEUE_URL", default="")
+    # Executions running at once that the OpenAI tier carries (template parameter ProcessingConcurrency).
+    processing_max_running: int = _env("PROCESSING_MAX_RUNNING", default=20)
     scheduler_group: str = _env("SCHEDULER_GROUP", default="default")
     scheduler_role_arn: str = _env("SCHEDULER_ROLE_ARN", default="")
     scheduler_dlq_arn: str = _env("SCHEDULER_DLQ_ARN", default="")
     reminders_function_arn: str = _env("REMINDERS_FUNCTION_ARN", default="")
     chime_media_region: str = _env("CHIME_MEDIA_REGION", default="us-east-1")
+    # `stripe`: the pro features follow the realtor's Stripe subscription (or a complimentary plan an
+    # admin granted); `off`: a stage without Stripe, where every realtor has them.
+    billing_mode: str = _env("BILLING_MODE", default="stripe")
     booking_min_lead_minutes: int = _env("BOOKING_MIN_LEAD_MINUTES", default=60)
     booking_max_days_ahead: int = _env("BOOKING_MAX_DAYS_AHEAD", default=90)
+    # Per-user limits of API requests a minute (realty.core.ratelimit); 0: not limited.
+    rate_limit_reads_per_minute: int = _env("RATE_LIMIT_READS_PER_MINUTE", default=0)
+    rate_limit_writes_per_minute: int = _env("RATE_LIMIT_WRITES_PER_MINUTE", default=0)
     jwks_url_override: str = _env("COGNITO_JWKS_URL", default="")  # the local stack and tests: where JWKS is served
     jwks_timeout_seconds: float = 2.0
     max_body_bytes: int = 64 * 1024
@@ -72,6 +85,15 @@ class Settings:
     llm_window_chars: int = _env("LLM_WINDOW_CHARS", default=12_000)  # transcript characters per LLM request
     llm_window_overlap_segments: int = 3
     max_recording_bytes: int = 2 * 1024 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        if self.billing_mode not in BILLING_MODES:
+            raise ValueError(f"BILLING_MODE={self.billing_mode!r} is not one of {', '.join(BILLING_MODES)}")
+
+    @property
+    def billing_off(self) -> bool:
+        """A stage without Stripe: every realtor has the pro features (BILLING_MODE=off)."""
+        return self.billing_mode == "off"
 
     @property
     def issuer(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
+from realty.core import actor
 from realty.core.aws import client
 from realty.core.errors import BadRequest, Conflict, RateLimited, UpstreamError
 
@@ -238,12 +239,99 @@ def transact(*actions: dict[str, Any] | Guarded) -> None:
     """One TransactWriteItems. An action's failed condition is a `Conflict` with its `Guarded` message
     (a plain action's is a `Conflict` without one); throttling and contention as in `conflicts_as`.
 
-    Each message travels with its action, so adding an action never shifts another's message.
+    Each message travels with its action, so adding an action never shifts another's message. On a
+    guarded request the actor check rides along (`send_transaction`).
     """
     items = [a.action if isinstance(a, Guarded) else a for a in actions]
     messages = [a.conflict if isinstance(a, Guarded) else None for a in actions]
     with conflicts_as(*messages):
-        client("dynamodb").transact_write_items(TransactItems=items)
+        send_transaction(items)
+
+
+# DynamoDB's limit of actions in one TransactWriteItems.
+MAX_TRANSACTION_ACTIONS = 100
+
+
+def send_transaction(items: Sequence[dict[str, Any]]) -> None:
+    """TransactWriteItems of these actions, as they are, plus the actor check on a guarded request.
+
+    Every transaction of the stores goes through here (`transact` for 409s; the stores whose failed
+    conditions are outcomes call it directly and read the `ClientError` with `failed_conditions`).
+    On a guarded request (`realty.core.actor`) the check is a ConditionCheck on the identity item
+    after the given actions, so their indexes stay theirs; an action that is itself on the identity
+    item (the actor editing or signing out their own account) carries the condition instead, since
+    a transaction may touch an item only once. A transaction already at DynamoDB's 100 actions is
+    checked with a read first (`actor.confirm`). A failed check is `Unauthorized`: nothing is written.
+    """
+    guard = actor.current()
+    sent = list(items)
+    checked: int | None = None
+    if guard is not None:
+        own = _action_on(sent, guard.table, guard.key)
+        if own is not None:
+            sent[own] = _with_guard(sent[own], guard)
+            checked = own
+        elif len(sent) < MAX_TRANSACTION_ACTIONS:
+            sent.append(guard.condition_check())
+            checked = len(sent) - 1
+        else:
+            actor.confirm()
+    try:
+        client("dynamodb").transact_write_items(TransactItems=sent)
+    except ClientError as error:
+        if guard is not None and checked is not None:
+            _raise_refusal(error, guard, checked)
+        raise
+    if guard is not None:
+        guard.confirmed = True
+
+
+def _action_on(items: Sequence[Mapping[str, Any]], table: str, item_key: Mapping[str, Any]) -> int | None:
+    """The index of the action on this item, if any (a Put names its key inside its item)."""
+    for index, item in enumerate(items):
+        kind, request = next(iter(item.items()))
+        if request.get("TableName") != table:
+            continue
+        found = request.get("Key") if kind != "Put" else request.get("Item")
+        if found and all(found.get(name) == value for name, value in item_key.items()):
+            return index
+    return None
+
+
+def _with_guard(item: Mapping[str, Any], guard: actor.ActorGuard) -> dict[str, Any]:
+    """The action with the guard's condition added to its own (its placeholders are `#actor_*`/`:actor_*`)."""
+    kind, request = next(iter(item.items()))
+    expression, names, values = guard.condition()
+    own = request.get("ConditionExpression")
+    changed = dict(request)
+    changed["ConditionExpression"] = f"({own}) AND ({expression})" if own else expression
+    changed["ExpressionAttributeNames"] = {**(request.get("ExpressionAttributeNames") or {}), **names}
+    changed["ExpressionAttributeValues"] = {**(request.get("ExpressionAttributeValues") or {}), **values}
+    changed["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return {kind: changed}
+
+
+def _raise_refusal(error: ClientError, guard: actor.ActorGuard, checked: int) -> None:
+    """Raise the guard's 401 if the checked action failed because of the actor (for a folded action,
+    its own condition may be what failed: the returned item tells which)."""
+    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return
+    reasons = error.response.get("CancellationReasons") or []
+    if checked >= len(reasons) or reasons[checked].get("Code") != "ConditionalCheckFailed":
+        return
+    refusal = guard.refusal(reasons[checked].get("Item"))
+    if refusal is not None:
+        raise refusal from error
+
+
+def put_item(put: Mapping[str, Any]) -> None:
+    """One PutItem on its own (a request's audit item of a change outside DynamoDB); on a guarded
+    request, a transaction of it and the actor check instead, so it is refused like any change."""
+    if actor.current() is None:
+        client("dynamodb").put_item(**put)
+        return
+    with conflicts_as():
+        send_transaction([{"Put": dict(put)}])
 
 
 def failed_conditions(error: ClientError) -> set[int]:

@@ -10,6 +10,8 @@ class AppError(Exception):
     status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
     code: str = "INTERNAL_ERROR"
     default_message: str = "the service failed to answer, retry later"
+    # Seconds a client should wait before retrying: sent as the Retry-After header when set.
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -18,11 +20,14 @@ class AppError(Exception):
         field: str | None = None,
         code: str | None = None,
         details: dict[str, Any] | None = None,
+        retry_after: int | None = None,
     ):
         self.message = message or self.default_message
         self.field = field
         # What a client can act on beyond the message (e.g. the next free slots of a 409 SLOT_UNAVAILABLE).
         self.details = details
+        if retry_after is not None:
+            self.retry_after = retry_after
         if code:
             self.code = code
         super().__init__(self.message)
@@ -80,6 +85,16 @@ class RateLimited(AppError):
     status = HTTPStatus.TOO_MANY_REQUESTS
     code = "RATE_LIMITED"
     default_message = "too many requests, retry later"
+
+
+class CapacityExhausted(AppError):
+    """An outside service refused for a quota of ours (Chime's active meetings or media pipelines) or is
+    briefly unavailable: nothing was changed and the same request succeeds later (Retry-After)."""
+
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    code = "CAPACITY_EXHAUSTED"
+    default_message = "the service is at capacity right now, nothing was changed: retry in a moment"
+    retry_after = 30
 
 
 class UpstreamError(AppError):

@@ -15,6 +15,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from realty.core import snapstart
+
 _lock = threading.Lock()
 # (the Secrets Manager client the provider was built on, the provider)
 _provider: tuple[Any, Any] | None = None
@@ -41,8 +43,10 @@ def get_secret(arn: str, *, max_age: int, transform: str | None = None) -> Any:
     return provider.get(arn, max_age=max_age, transform=transform)
 
 
+@snapstart.after_restore
 def forget_secrets() -> None:
-    """Drop every cached value (tests, or right after an operator rotated a secret by hand)."""
+    """Drop every cached value (tests, right after an operator rotated a secret by hand, and after a
+    SnapStart restore: the values and their expiry times would come from the snapshot)."""
     global _provider
     with _lock:
         _provider = None

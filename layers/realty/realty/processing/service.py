@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from realty.core import clock
 from realty.core.audit import SYSTEM_ACTOR, audit_action
@@ -61,7 +62,9 @@ def start_processing(tour_id: str, *, attempt: int | None = None, actor_id: str 
     return _start(tour, attempt=attempt, actor_id=actor_id)
 
 
-def _start(tour: TourView, *, attempt: int | None, actor_id: str) -> ProcessingStarted:
+def _start(
+    tour: TourView, *, attempt: int | None, actor_id: str, with_actions: tuple[dict[str, Any], ...] = ()
+) -> ProcessingStarted:
     if not get_settings().tour_processing_state_machine_arn:
         raise NotConfigured("tour processing is not configured (TOUR_PROCESSING_STATE_MACHINE_ARN)")
     stamp = clock.now_iso()
@@ -95,14 +98,19 @@ def _start(tour: TourView, *, attempt: int | None, actor_id: str) -> ProcessingS
             details={"attempt": number, "from_status": tour.status.value},
         )
         store.begin_processing(
-            tour, attempt=number, stamp=stamp, audit=audit, message="the tour was changed by another request, retry"
+            tour,
+            attempt=number,
+            stamp=stamp,
+            audit=audit,
+            message="the tour was changed by another request, retry",
+            with_actions=with_actions,
         )
     name = execution_name(tour.id, number)
     try:
-        store.start_execution(name, {"tour_id": tour.id, "attempt": number})
+        _launch(name, {"tour_id": tour.id, "attempt": number})
     except UpstreamError:
-        # The tour must not stay `processing` with nothing running: mark this attempt failed, so
-        # it can be reprocessed, and tell the caller.
+        # The tour must not stay `processing` with nothing running or queued: mark this attempt
+        # failed, so it can be reprocessed, and tell the caller.
         store.finish_processing(
             tour.id,
             attempt=number,
@@ -118,10 +126,20 @@ def _start(tour: TourView, *, attempt: int | None, actor_id: str) -> ProcessingS
             ),
         )
         raise
-    count("TourProcessingStarted")
     return ProcessingStarted(
         tour_id=tour.id, attempt=number, execution_name=name, execution_arn=execution_arn(name), started_at=stamp
     )
+
+
+def _launch(name: str, payload: dict[str, int | str]) -> None:
+    """Queue the execution's start (the drain starts it when the OpenAI tier has room, in order of
+    arrival: `realty.processing.queue`), or start it at once where no queue is configured."""
+    if get_settings().processing_queue_url:
+        store.enqueue_start(name, payload)
+        count("TourProcessingQueued")
+        return
+    store.start_execution(name, payload)
+    count("TourProcessingStarted")
 
 
 def _stuck(tour: TourView) -> bool:
@@ -158,19 +176,23 @@ def _fail_stuck(tour: TourView, *, actor_id: str) -> TourView:
 def reprocess(caller: Caller, tour_id: str) -> Resource[ProcessingAttributes]:
     """`POST /realtors/tours/{id}/reprocess`: the tour's realtor (or an admin) runs processing again.
 
-    404 for someone else's tour; 409 unless it is processed, failed, or stuck in `processing` for
-    longer than an execution can run (that attempt is then recorded as failed first); 402 without
-    the pro plan.
+    404 for someone else's tour; 409 unless it is processed, failed, stuck in `processing` for
+    longer than an execution can run (that attempt is then recorded as failed first), or completed
+    with a recording kept unprocessed because the realtor was not entitled then; 402 without the
+    pro plan.
     """
     tour = store.get_tour(tour_id)
     if tour is None or not access.visible(caller, realtor_id=tour.realtor_id, buyer_id=tour.buyer_id, side="realtor"):
         raise NotFound("no such tour")
     stuck = _stuck(tour)
-    if tour.status not in REPROCESSABLE and not stuck:
+    # A recording kept while the realtor had no plan is processed once they have one: its first run.
+    kept = tour.status is TourStatus.COMPLETED and store.recording_kept_unprocessed(tour.id)
+    if tour.status not in REPROCESSABLE and not stuck and not kept:
         hours = int(EXECUTION_TIMEOUT.total_seconds()) // 3600
         raise Conflict(
-            "only a processed tour, one whose processing failed, or one processing for longer than "
-            f"{hours} hours can be reprocessed; this one is {tour.status.value}",
+            "only a processed tour, one whose processing failed, one processing for longer than "
+            f"{hours} hours, or one whose recording was kept without the pro plan can be reprocessed; "
+            f"this one is {tour.status.value}",
             code="INVALID_TRANSITION",
         )
     # Processing is a pro feature of the tour's realtor (whoever asks); reading results never is.
@@ -179,7 +201,9 @@ def reprocess(caller: Caller, tour_id: str) -> Resource[ProcessingAttributes]:
     require_pro(tour.realtor_id, feature="reprocessing")
     if stuck:
         tour = _fail_stuck(tour, actor_id=caller.user_id)
-    started = _start(tour, attempt=None, actor_id=caller.user_id)
+    # The kept recording says it is processed now, in the transaction that starts the run.
+    marks = (store.recording_processing_started_action(tour.id),) if kept else ()
+    started = _start(tour, attempt=None, actor_id=caller.user_id, with_actions=marks)
     return Resource[ProcessingAttributes](
         id=tour.id,
         type="tour_processing",

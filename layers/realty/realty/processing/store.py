@@ -9,12 +9,14 @@ the tours store (`tour_key`, `collection_item`), which owns the `TOUR#` collecti
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from realty.adapters.errors import UpstreamRetryable
+from realty.core import clock
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import (
@@ -22,6 +24,7 @@ from realty.core.dynamo import (
     batch_write,
     failed_conditions,
     from_item,
+    send_transaction,
     to_item,
     transact,
     update_action,
@@ -60,7 +63,15 @@ def get_tour(tour_id: str) -> TourView | None:
     return TourView.model_validate(from_item(item)) if item else None
 
 
-def begin_processing(tour: TourView, *, attempt: int, stamp: str, audit: dict[str, Any], message: str) -> None:
+def begin_processing(
+    tour: TourView,
+    *,
+    attempt: int,
+    stamp: str,
+    audit: dict[str, Any],
+    message: str,
+    with_actions: Sequence[dict[str, Any]] = (),
+) -> None:
     """`status -> processing` and `processing_attempt -> attempt`, if nobody moved the tour since it was read."""
     update = update_action(
         get_settings().main_table,
@@ -77,7 +88,7 @@ def begin_processing(tour: TourView, *, attempt: int, stamp: str, audit: dict[st
         names={"#status": "status"},
         values={":current": tour.status.value, ":previous": tour.processing_attempt},
     )
-    transact(Guarded(update, message), audit)
+    transact(Guarded(update, message), audit, *with_actions)
 
 
 def finish_processing(
@@ -108,7 +119,7 @@ def finish_processing(
         values={":processing": TourStatus.PROCESSING.value, ":attempt": attempt},
     )
     try:
-        client("dynamodb").transact_write_items(TransactItems=[update, audit])
+        send_transaction([update, audit])
     except ClientError as error:
         if 0 in failed_conditions(error):
             return False
@@ -123,6 +134,23 @@ def get_recording_item(tour_id: str) -> dict[str, Any] | None:
     response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=tour_key(tour_id, "RECORDING"))
     item = response.get("Item")
     return from_item(item) if item else None
+
+
+def recording_kept_unprocessed(tour_id: str) -> bool:
+    """The tour's recording arrived while its realtor had no pro plan, and was kept unprocessed."""
+    item = get_recording_item(tour_id)
+    return bool(item and item.get("status") == "available" and item.get("processing_status") == "pro_required")
+
+
+def recording_processing_started_action(tour_id: str) -> dict[str, Any]:
+    """The kept recording's `processing_status: pro_required -> started` (a transaction's Update)."""
+    return update_action(
+        get_settings().main_table,
+        tour_key(tour_id, "RECORDING"),
+        set_values={"processing_status": "started", "updated_at": clock.now_iso()},
+        condition="processing_status = :kept",
+        values={":kept": "pro_required"},
+    )
 
 
 def list_notes(tour_id: str) -> list[NoteView]:
@@ -293,3 +321,49 @@ def start_execution(name: str, payload: dict[str, Any]) -> str | None:
     except BotoCoreError as error:
         raise UpstreamError("tour processing could not be started, retry later") from error
     return str(response["executionArn"])
+
+
+# ---------------------------------------------------------------- the processing queue
+
+# One message group: the queue hands starts over strictly in order of arrival (docs/processing.md).
+PROCESSING_MESSAGE_GROUP = "tour-processing"
+
+
+def enqueue_start(name: str, payload: dict[str, Any]) -> None:
+    """Put an execution's start at the back of the processing queue.
+
+    The execution name deduplicates it (a trigger repeated within SQS's five-minute window queues it
+    once; a later repeat is skipped by the drain, which finds the execution). Failing is an
+    `UpstreamError` (the API's 502).
+    """
+    try:
+        client("sqs").send_message(
+            QueueUrl=get_settings().processing_queue_url,
+            MessageBody=json.dumps(payload),
+            MessageGroupId=PROCESSING_MESSAGE_GROUP,
+            MessageDeduplicationId=name,
+        )
+    except (ClientError, BotoCoreError) as error:
+        raise UpstreamError("tour processing could not be queued, retry later") from error
+
+
+def running_executions(*, up_to: int) -> int:
+    """How many executions of the state machine are running, counted up to `up_to` (enough to know
+    whether there is room, without listing a long backlog)."""
+    sfn = client("stepfunctions")
+    kwargs: dict[str, Any] = {
+        "stateMachineArn": get_settings().tour_processing_state_machine_arn,
+        "statusFilter": "RUNNING",
+        "maxResults": min(max(up_to, 1), 1000),
+    }
+    running = 0
+    while running < up_to:
+        try:
+            page = sfn.list_executions(**kwargs)
+        except (ClientError, BotoCoreError) as error:
+            raise UpstreamError("running executions could not be counted") from error
+        running += len(page.get("executions", []))
+        if not page.get("nextToken"):
+            break
+        kwargs["nextToken"] = page["nextToken"]
+    return min(running, up_to)

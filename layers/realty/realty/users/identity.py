@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from realty.core.actor import identity_key as actor_identity_key
 from realty.core.auth import Role
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import from_item, key
+from realty.core.dynamo import from_item
 
 
 class UserStatus(StrEnum):
@@ -32,7 +33,7 @@ class Identity:
     role: Role
     email: str
     status: UserStatus = UserStatus.ACTIVE
-    signed_out_at: int | None = None  # epoch milliseconds of the last sign-out (docs/data-model.md)
+    signed_out_at: int | None = None  # epoch milliseconds (realty.core.actor.signed_out)
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> Identity:
@@ -43,7 +44,7 @@ class Identity:
             role=Role(values["role"]),
             email=str(values["email"]),
             status=UserStatus(values.get("status") or UserStatus.ACTIVE),
-            signed_out_at=None if signed_out_at is None else sign_out_ms(int(signed_out_at)),
+            signed_out_at=None if signed_out_at is None else int(signed_out_at),
         )
 
     def values(self) -> dict[str, Any]:
@@ -57,18 +58,9 @@ class Identity:
         }
 
 
-# Below this, a stored sign-out is in seconds (items written before it was kept in milliseconds):
-# 10**11 ms is 1973, 10**11 s the year 5138, so the two never meet.
-_LEGACY_SECONDS_BELOW = 10**11
-
-
-def sign_out_ms(stored: int) -> int:
-    """A stored sign-out instant in epoch milliseconds; a legacy whole second counts as its last ms."""
-    return stored * 1000 + 999 if stored < _LEGACY_SECONDS_BELOW else stored
-
-
 def identity_key(cognito_sub: str) -> dict[str, Any]:
-    return key(f"IDENTITY#{cognito_sub}", "IDENTITY")
+    # The key layout lives in core: every change of a request checks this item (realty.core.actor).
+    return actor_identity_key(cognito_sub)
 
 
 def get_identity(cognito_sub: str) -> Identity | None:

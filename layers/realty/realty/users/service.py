@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
+from enum import StrEnum
 
 from realty.core import clock, ids
+from realty.core.actor import NO_LONGER_ACTIVE
 from realty.core.audit import audit_action, record
 from realty.core.auth import Caller, Role
 from realty.core.envelope import Resource
-from realty.core.errors import Conflict, NotConfigured, NotFound
+from realty.core.errors import Conflict, NotConfigured, NotFound, Unauthorized
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.media import store as media
 from realty.media.models import ImageUploadRequest, UploadAttributes
@@ -96,12 +98,21 @@ def _active_user(user_id: str) -> User:
     return user
 
 
+def _own_user(user_id: str) -> User:
+    """The caller's own record, for a change of it: an account that is gone is the caller's 401 (as
+    the actor check answers it, realty.core.actor), not a missing object."""
+    user = store.get_user(user_id)
+    if user is None or user.status is not UserStatus.ACTIVE:
+        raise Unauthorized(NO_LONGER_ACTIVE)
+    return user
+
+
 def get_profile(caller: Caller) -> Resource[UserAttributes]:
     return to_resource(_active_user(caller.user_id), reveal_phone=True)
 
 
 def update_profile(caller: Caller, request: UpdateProfileRequest) -> Resource[UserAttributes]:
-    user = _active_user(caller.user_id)
+    user = _own_user(caller.user_id)
     changes = request.model_dump(exclude_unset=True)
     updated = user.model_copy()
     changed_fields: list[str] = []
@@ -126,12 +137,13 @@ def update_profile(caller: Caller, request: UpdateProfileRequest) -> Resource[Us
 
 
 def record_sign_out(user_id: str, signed_out_at: int) -> None:
-    """Tokens issued up to this instant (epoch milliseconds) are refused by the authorizer from now on.
+    """Tokens issued before this moment (epoch milliseconds) are refused from now on
+    (`realty.core.actor.signed_out`: by the authorizer, and by every change of a cached token).
 
     A concurrent profile edit is not a reason to stay signed in: the write is retried on a fresh read.
     """
     for attempt in range(3):
-        user = _active_user(user_id)
+        user = _own_user(user_id)
         updated = user.model_copy(update={"signed_out_at": signed_out_at, "updated_at": clock.now_iso()})
         audit = audit_action(
             actor_id=user_id, action="user.signed_out", resource_type="user", resource_id=user_id, details={}
@@ -199,7 +211,12 @@ def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequ
     if "role" in changed and user.id == caller.user_id:
         raise Conflict("you cannot change your own role; ask another admin", field="role")
     updated = user.model_copy(update={name: changes[name] for name in changed} | {"updated_at": clock.now_iso()})
-    details: dict[str, object] = {"changed_fields": changed}
+    # Before and after values, so support can see (and undo) exactly what an admin changed.
+    details: dict[str, object] = {
+        "changed_fields": changed,
+        "before": {name: _plain(getattr(user, name)) for name in changed},
+        "after": {name: _plain(getattr(updated, name)) for name in changed},
+    }
     action = "user.updated"
     if "role" in changed:
         action = "user.role_changed"
@@ -209,6 +226,10 @@ def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequ
     )
     store.save_user(updated, audit=audit)
     return to_admin_resource(updated, reveal_phone=True)
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, StrEnum) else value
 
 
 def admin_delete_user(caller: Caller, user_id: str) -> Resource[AdminUserAttributes]:
@@ -223,7 +244,7 @@ def admin_delete_user(caller: Caller, user_id: str) -> Resource[AdminUserAttribu
         update={
             "status": UserStatus.DELETED,
             "updated_at": clock.iso(stamp),
-            "signed_out_at": int(stamp.timestamp() * 1000),
+            "signed_out_at": int(stamp.timestamp() * 1000),  # epoch milliseconds, as a sign-out
         }
     )
     audit = audit_action(

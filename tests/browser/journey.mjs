@@ -1,0 +1,156 @@
+// The whole journey with two browser contexts: a realtor lists a home with a photo, a new buyer signs
+// up and books it, the realtor confirms and starts the tour, both join (the Chime SDK's
+// MeetingSessionConfiguration built from the join payload), consent, record, notes, end, and the
+// results page shows transcript, highlights and summary; clicking a highlight moves the player.
+import { at, check, go, launch, newPage, run, shot, signIn, until } from "./browser.mjs";
+
+const PHOTO = process.env.PHOTO;
+const stamp = Date.now().toString(36);
+const address = `${stamp} Browser Way`;
+const buyerEmail = `buyer-${stamp}@example.com`;
+const buyerPassword = "Browser-Pass-2026!";
+
+async function joinedRoom(page, tourPath) {
+  const joined = page.waitForResponse((response) => /\/calls\/[^/]+\/join$/.test(new URL(response.url()).pathname) && response.request().method() === "POST");
+  return joined;
+}
+
+await run(async () => {
+  const browser = await launch();
+  const realtor = await newPage(browser, "realtor");
+  const buyer = await newPage(browser, "buyer");
+
+  // Realtor: sign in, list a home, upload a photo (presigned POST to storage, progress shown).
+  await signIn(realtor, "realtor@example.com");
+  await at(realtor, "/manage");
+  await shot(realtor, "realtor-listings");
+  await realtor.getByRole("link", { name: "Add a listing" }).click();
+  await at(realtor, "/manage/new");
+  await realtor.getByLabel("Address").fill(address);
+  await realtor.getByLabel("City").fill("Springfield");
+  await realtor.getByLabel("Price (USD)").fill("512000");
+  await realtor.getByLabel("Bedrooms").fill("3");
+  await realtor.getByLabel("Bathrooms").fill("2");
+  await realtor.getByLabel("Square feet").fill("1700");
+  await realtor.getByLabel("Description").fill("A listing created by the browser tests.");
+  await realtor.getByRole("button", { name: "Create listing" }).click();
+  await realtor.locator("#photo-form").waitFor();
+  await realtor.getByLabel("Add a photo").setInputFiles(PHOTO);
+  await realtor.getByRole("button", { name: "Upload photo" }).click();
+  await realtor.getByText("Photo ready.").waitFor();
+  const progress = await realtor.locator("progress").evaluate((element) => element.value);
+  check(progress === 100, `upload progress reached 100 (was ${progress})`);
+  await realtor.locator('.photos li[data-image-status="ready"] img').waitFor();
+  await shot(realtor, "realtor-edit-listing");
+
+  // Buyer: sign up, confirm (the local pool accepts any code), sign in, find the listing, book it.
+  await go(buyer, "/signup");
+  await buyer.getByLabel("Full name").fill("Browser Buyer");
+  await buyer.getByLabel("Email").fill(buyerEmail);
+  await buyer.getByLabel("Password").fill(buyerPassword);
+  await buyer.getByLabel("a buyer").check();
+  await buyer.getByRole("button", { name: "Create account" }).click();
+  await at(buyer, "/confirm");
+  await buyer.getByLabel("Confirmation code").fill("123456");
+  await buyer.getByRole("button", { name: "Confirm" }).click();
+  await at(buyer, "/signin");
+  await signIn(buyer, buyerEmail, buyerPassword);
+  await at(buyer, "/listings");
+  await buyer.getByLabel("City").fill("Springfield");
+  await buyer.getByRole("button", { name: "Search" }).click();
+  await at(buyer, "/listings");
+  await shot(buyer, "buyer-listings");
+  await buyer.getByRole("link", { name: address }).click();
+  await buyer.getByRole("heading", { level: 1, name: address }).waitFor();
+  await buyer.locator("img.hero").waitFor();
+  // The next quarter hour: the test stack allows booking without lead time, and the realtor can
+  // start a tour from 15 minutes before it. Close to a quarter hour, wait for it to pass, so the
+  // booking reaches the API well before its start.
+  const QUARTER = 15 * 60_000;
+  await until(buyer, () => Date.now(), (now) => now % (15 * 60_000) < 14.5 * 60_000, "a moment not just before a quarter hour", 40_000);
+  const start = await buyer.evaluate((quarter) => {
+    const date = new Date(Math.ceil(Date.now() / quarter) * quarter);
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  }, QUARTER);
+  await buyer.getByLabel("Date and time").fill(start);
+  await buyer.getByLabel("Length").selectOption("30");
+  await shot(buyer, "buyer-listing");
+  await buyer.getByRole("button", { name: "Request a tour" }).click();
+  await at(buyer, "/bookings");
+  await buyer.locator('[data-status="pending"]', { hasText: address }).waitFor();
+  await shot(buyer, "buyer-bookings");
+
+  // Realtor: confirm the request, start the tour, join the room.
+  await go(realtor, "/requests");
+  const request = realtor.locator("li.card", { hasText: address });
+  await request.getByRole("button", { name: "Confirm" }).click();
+  await realtor.getByText("Confirmed: the tour is scheduled.").waitFor();
+  await go(realtor, "/tours");
+  await shot(realtor, "realtor-tours");
+  await realtor.getByRole("link", { name: address }).click();
+  await realtor.getByRole("button", { name: "Start the tour" }).click();
+  const realtorJoin = joinedRoom(realtor);
+  await realtor.locator('#main[data-room="joined"]').waitFor();
+  const realtorPayload = (await (await realtorJoin).json()).data.attributes;
+  const realtorSession = await realtor.evaluate(() => window.rfyRoom);
+  check(realtorSession.meetingId === realtorPayload.meeting.MeetingId, "the SDK's meeting id is the join payload's");
+  check(realtorSession.attendeeId === realtorPayload.attendee.AttendeeId, "the SDK's attendee id is the join payload's");
+  check(realtorSession.audioHostUrl === realtorPayload.meeting.MediaPlacement.AudioHostUrl, "the SDK's audio host is the join payload's");
+  await realtor.getByText("No Chime media locally").waitFor();
+  await realtor.locator('#main[data-camera="on"]').waitFor();
+  await until(realtor, () => document.querySelector("video.self")?.videoWidth ?? 0, (width) => width > 0, "the camera preview");
+
+  // Buyer: join from the tour page, consent to recording.
+  await go(buyer, "/tours");
+  await buyer.getByRole("link", { name: address }).click();
+  await buyer.getByRole("link", { name: "Join the tour room" }).click();
+  await buyer.getByLabel("Yes, it may be recorded").check();
+  await shot(buyer, "buyer-consent");
+  const buyerJoin = joinedRoom(buyer);
+  await buyer.getByRole("button", { name: "Join the tour" }).click();
+  await buyer.locator('#main[data-room="joined"]').waitFor();
+  const buyerPayload = (await (await buyerJoin).json()).data.attributes;
+  const buyerSession = await buyer.evaluate(() => window.rfyRoom);
+  check(buyerSession.meetingId === buyerPayload.meeting.MeetingId && buyerSession.meetingId === realtorSession.meetingId, "both are in the same meeting");
+  check(buyerSession.attendeeId === buyerPayload.attendee.AttendeeId, "the buyer's attendee id is the join payload's");
+
+  // Realtor records; both see the indicator. Each takes a note.
+  await realtor.getByRole("button", { name: "Start recording" }).click();
+  await realtor.locator(".recording-indicator:not([hidden])").waitFor();
+  await buyer.locator(".recording-indicator:not([hidden])").waitFor();
+  await realtor.getByLabel("Note", { exact: true }).fill("The kitchen is bigger than in the photos.");
+  await realtor.getByRole("button", { name: "Add note" }).click();
+  await realtor.locator(".notes li", { hasText: "kitchen is bigger" }).waitFor();
+  await buyer.getByLabel("Note", { exact: true }).fill("Ask about the roof.");
+  await buyer.getByRole("button", { name: "Add note" }).click();
+  await buyer.locator(".notes li", { hasText: "Ask about the roof" }).waitFor();
+  await shot(realtor, "realtor-room");
+  await shot(buyer, "buyer-room");
+
+  // Realtor ends the tour for everyone; the buyer's room notices.
+  await realtor.getByRole("button", { name: "End the tour for everyone" }).click();
+  await realtor.locator('[data-room="ended"]').waitFor();
+  await buyer.locator('[data-room="ended"]').waitFor();
+
+  // Results: processing runs on the local stack's sample recording; the page updates by itself.
+  await realtor.getByRole("link", { name: "See the tour results" }).click();
+  await realtor.locator('#main[data-results="ready"]').waitFor({ timeout: 150_000 });
+  const lines = await realtor.locator(".transcript button.line").count();
+  const marks = await realtor.locator("button.highlight").count();
+  const cards = await realtor.locator(".summary article").count();
+  check(lines > 0, "the transcript has lines");
+  check(marks > 0, "there are highlights");
+  check(cards === 4, "the summary has its four cards");
+  await realtor.locator("#player").evaluate((audio) => new Promise((resolve) => (audio.readyState >= 1 ? resolve() : audio.addEventListener("loadedmetadata", resolve, { once: true }))));
+  const target = realtor.locator("button.highlight").nth(marks - 1);
+  const ms = Number(await target.getAttribute("data-ms"));
+  await target.click();
+  await until(realtor, () => document.getElementById("player").currentTime * 1000, (at) => Math.abs(at - ms) < 1500, `the player at ${ms} ms`);
+  // The transcript follows the player: the line at that moment is marked.
+  await realtor.locator('.transcript button.line[aria-current="true"]').waitFor();
+  await realtor.locator("#player").evaluate((audio) => audio.pause());
+  await shot(realtor, "realtor-results");
+  console.log(`journey: ${lines} transcript lines, ${marks} highlights; seeked to ${ms} ms`);
+  await browser.close();
+});
