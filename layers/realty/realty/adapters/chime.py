@@ -76,7 +76,7 @@ class Meetings(Protocol):
         ...
 
     def start_capture(self, *, meeting: Mapping[str, Any], tour_id: str) -> Pipeline:
-        """Start recording the meeting (audio, video, content share) into the recordings bucket under the tour's prefix."""
+        """Record the meeting (audio, video, content share) into the recordings bucket under the tour's prefix."""
         ...
 
     def stop_capture(self, *, pipeline_id: str) -> None:
