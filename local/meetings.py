@@ -2,8 +2,9 @@
 
 Chime has no emulator, so the local stack gets Chime-shaped meetings and attendees (no media),
 deterministic per tour and user, and, when a recorded tour ends, the sample recording
-(`tests/fixtures/sample_tour.mp3`, or `LOCAL_SAMPLE_RECORDING`) put where the concatenation
-pipeline would put its file, so processing runs on it.
+(`tests/fixtures/sample_tour.mp4`, a generated video with speech, or `LOCAL_SAMPLE_RECORDING`) put
+where the concatenation pipeline would put its files (the audio, then the composited video), so
+processing, stills and video playback run on it.
 
 It lives here, not in the layer: the layer that ships to Lambda holds the real adapter only, and
 reaches this one solely through the `set_meetings()` seam that the local stack (and the tests that
@@ -29,7 +30,7 @@ from realty.core.config import get_settings
 
 log = logging.getLogger("local.meetings")
 
-SAMPLE_RECORDING = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sample_tour.mp3"
+SAMPLE_RECORDING = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sample_tour.mp4"
 LOCAL_ACCOUNT_ID = "123456789012"
 _LOCAL_NAMESPACE = uuid.UUID("6f0c1f55-3d8e-4c53-9a8e-2b1f6c0a7e11")
 _REGION_CODES = {
@@ -124,23 +125,31 @@ class LocalMeetings:
         return None
 
     def start_concatenation(self, *, capture_pipeline_arn: str, tour_id: str) -> chime.Pipeline:
-        """Put the sample recording where the concatenation pipeline puts its audio file.
+        """Put the sample recording where the concatenation pipeline puts its files.
 
-        The object's creation is what the local stack reports to `recording_events`, as S3 would.
-        Without the sample the tour just has no recording (logged), like a pipeline that never finished.
+        The audio first (its arrival creates the recording), then, for a video sample (`.mp4`), the
+        composited video. Chime's audio file is an audio-only MP4; the sample's own file serves as
+        both here, as processing reads only its audio track. Each object's creation is what the local
+        stack reports to `recording_events`, as S3 would. Without the sample the tour just has no
+        recording (logged), like a pipeline that never finished.
         """
         pipeline = self._pipeline("concat", tour_id)
         sample = sample_recording_path()
         if not sample.is_file():
             log.warning("no sample recording to stand in for the concatenated file: %s", sample)
             return pipeline
-        key = f"{chime.concatenated_prefix(tour_id)}/audio/{pipeline.id}{sample.suffix or '.mp3'}"
-        try:
-            client("s3").put_object(
-                Bucket=chime.recordings_bucket(), Key=key, Body=sample.read_bytes(), ContentType="audio/mpeg"
-            )
-        except (ClientError, BotoCoreError):
-            log.exception("could not place the sample recording at %s", key)
+        suffix = sample.suffix.lower() or ".mp3"
+        body = sample.read_bytes()
+        files = [(f"audio/{pipeline.id}{suffix}", "audio/mp4" if suffix == ".mp4" else "audio/mpeg")]
+        if suffix == ".mp4":
+            files.append((f"composited-video/{pipeline.id}.mp4", "video/mp4"))
+        for name, content_type in files:
+            key = f"{chime.concatenated_prefix(tour_id)}/{name}"
+            try:
+                client("s3").put_object(Bucket=chime.recordings_bucket(), Key=key, Body=body, ContentType=content_type)
+            except (ClientError, BotoCoreError):
+                log.exception("could not place the sample recording at %s", key)
+                break
         return pipeline
 
 

@@ -16,6 +16,8 @@ from tools.template import ROOT
 
 REGION = TEST_ENV["AWS_REGION"]
 FIXTURE = ROOT / "tests" / "fixtures" / "sample_tour.mp3"
+# The same speech as a generated video whose frames carry their second (scripts/make_sample_video.py).
+VIDEO_FIXTURE = ROOT / "tests" / "fixtures" / "sample_tour.mp4"
 OPENAI = "https://api.openai.com/v1"
 
 
@@ -31,6 +33,7 @@ def seed_tour(
     recording: bytes | None = None,
     with_recording: bool = True,
     processing_attempt: int | None = None,
+    video: bytes | None = None,
 ) -> str:
     """A tour item as the tours capability writes it, plus its recording item and file."""
     from realty.tours.models import Tour
@@ -65,7 +68,7 @@ def seed_tour(
         item["processing_attempt"] = processing_attempt
     _table().put_item(TableName=os.environ["MAIN_TABLE"], Item=to_item(item))
     if with_recording:
-        put_recording(tour_id, realtor, buyer, FIXTURE.read_bytes() if recording is None else recording)
+        put_recording(tour_id, realtor, buyer, FIXTURE.read_bytes() if recording is None else recording, video=video)
     return tour_id
 
 
@@ -81,10 +84,18 @@ def make_pro(realtor: Any) -> None:
     _table().put_item(TableName=os.environ["MAIN_TABLE"], Item=to_item(_account_item(account)))
 
 
-def put_recording(tour_id: str, realtor: Any, buyer: Any, data: bytes, *, suffix: str = "mp3") -> str:
+def put_recording(
+    tour_id: str, realtor: Any, buyer: Any, data: bytes, *, suffix: str = "mp3", video: bytes | None = None
+) -> str:
+    """The recording item and its audio file (and, given `video`, its composited video file)."""
     bucket = os.environ["RECORDINGS_BUCKET"]
     object_key = f"recordings/{tour_id}/tour.{suffix}"
     boto3.client("s3", region_name=REGION).put_object(Bucket=bucket, Key=object_key, Body=data)
+    video_fields: dict[str, Any] = {}
+    if video is not None:
+        video_key = f"recordings/{tour_id}/concatenated/composited-video/tour.mp4"
+        boto3.client("s3", region_name=REGION).put_object(Bucket=bucket, Key=video_key, Body=video)
+        video_fields = {"video_key": video_key, "video_content_type": "video/mp4", "video_size_bytes": len(video)}
     stamp = clock.now_iso()
     _table().put_item(
         TableName=os.environ["MAIN_TABLE"],
@@ -102,6 +113,7 @@ def put_recording(tour_id: str, realtor: Any, buyer: Any, data: bytes, *, suffix
                 "s3_key": object_key,
                 "content_type": "audio/mpeg",
                 "file_size_bytes": len(data),
+                **video_fields,
                 "created_at": stamp,
                 "updated_at": stamp,
             }

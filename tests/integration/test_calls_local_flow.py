@@ -42,16 +42,26 @@ def test_a_recorded_local_tour_goes_on_into_processing(tour, local_meetings, sta
     assert buyer_join.data["attributes"]["attendee"]["ExternalUserId"] == buyer.user_id
 
     s3 = boto3.client("s3", region_name="us-east-1")
-    [placed] = s3.list_objects_v2(Bucket=tour.bucket, Prefix=f"recordings/{tour.tour_id}/concatenated/")["Contents"]
-    head = s3.head_object(Bucket=tour.bucket, Key=placed["Key"])
-    outcome = load_function("recording_events").lambda_handler(
-        s3_event(tour.bucket, placed["Key"], head, configuration_id="RecordingEventsFunction"), FakeLambdaContext()
-    )
+    audio, video = s3.list_objects_v2(Bucket=tour.bucket, Prefix=f"recordings/{tour.tour_id}/concatenated/")["Contents"]
+    assert "/concatenated/audio/" in audio["Key"] and "/concatenated/composited-video/" in video["Key"]
+    outcomes = [
+        load_function("recording_events").lambda_handler(
+            s3_event(
+                tour.bucket,
+                placed["Key"],
+                s3.head_object(Bucket=tour.bucket, Key=placed["Key"]),
+                configuration_id="RecordingEventsFunction",
+            ),
+            FakeLambdaContext(),
+        )
+        for placed in (audio, video)
+    ]
 
-    assert outcome["recorded"] == [tour.tour_id]
+    assert [outcome["recorded"] for outcome in outcomes] == [[tour.tour_id], [tour.tour_id]]
     item = stored(tour.tour_id, "RECORDING")
-    assert item["s3_key"] == placed["Key"] and item["content_type"] == "audio/mpeg"
-    assert item["file_size_bytes"] == meetings.sample_recording_path().stat().st_size
+    assert item["s3_key"] == audio["Key"] and item["content_type"] == "audio/mp4"
+    assert item["video_key"] == video["Key"] and item["video_content_type"] == "video/mp4"
+    assert item["file_size_bytes"] == item["video_size_bytes"] == meetings.sample_recording_path().stat().st_size
     assert item["duration_seconds"] == 25 * 60
     assert executions(state_machine) == [f"{tour.tour_id}-1"]
     assert stored(tour.tour_id, "TOUR")["status"] == "processing"

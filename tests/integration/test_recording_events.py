@@ -408,3 +408,69 @@ def test_a_meeting_ended_event_whose_concatenation_fails_is_delivered_again_and_
 
     assert _meeting_events(event) == {"ended": tour.tour_id}
     assert stored(tour.tour_id, "CALL")["concatenation_pipeline_id"] == concatenation["id"]
+
+
+# ---------------------------------------------------------------- the composited video
+
+
+def _video_key(tour, pipelines: dict) -> str:
+    return f"recordings/{tour.tour_id}/concatenated/composited-video/{pipelines['concatenation']['id']}.mp4"
+
+
+def test_the_composited_video_joins_the_recording_and_playback_serves_it(tour, chime_stub, state_machine):
+    import requests
+
+    pipelines = _recorded_and_ended(tour, chime_stub)
+    audio_key, video_key = _concatenated_key(tour, pipelines), _video_key(tour, pipelines)
+    _recording_events(s3_event(tour.bucket, audio_key, _chime_writes(tour, audio_key)))
+    before = call("GET", f"/api/v1/buyers/tours/{tour.tour_id}/recording", caller=tour.buyer).data["attributes"]
+    video = b"\x00\x00\x00\x18ftypmp42-the-tour-video" + b"\x01" * 8192
+    size = _chime_writes(tour, video_key, video)
+
+    outcome = _recording_events(s3_event(tour.bucket, video_key, size))
+    again = _recording_events(s3_event(tour.bucket, video_key, size))
+
+    assert outcome == again == {"recorded": [tour.tour_id], "failed": [], "ignored": 0}
+    recording = stored(tour.tour_id, "RECORDING")
+    assert (recording["s3_key"], recording["video_key"]) == (audio_key, video_key)  # the audio still feeds processing
+    assert recording["video_size_bytes"] == size and recording["video_content_type"] == "video/mp4"
+    assert executions(state_machine) == [f"{tour.tour_id}-1"]  # the video starts nothing of its own
+    assert len(audit_items("recording.video_available")) == 1
+    # Until the video arrived the audio played; now the video does, presigned and audited as before.
+    assert before["content_type"] == "audio/mp4"
+    tour.clock.moment += timedelta(seconds=1)
+    for path, who in [
+        (f"/api/v1/buyers/tours/{tour.tour_id}/recording", tour.buyer),
+        (f"/api/v1/realtors/calls/{tour.call_id}/recording", tour.realtor),
+    ]:
+        attributes = call("GET", path, caller=who).data["attributes"]
+        assert attributes["content_type"] == "video/mp4" and attributes["file_size_bytes"] == size
+        assert parse_qs(urlparse(attributes["playback_url"]).query)["X-Amz-Expires"] == ["900"]
+        downloaded = requests.get(attributes["playback_url"], timeout=5)
+        assert downloaded.content == video and downloaded.headers["Content-Type"] == "video/mp4"
+    assert [a["details"]["video"] for a in audit_items("recording.accessed")][-2:] == [True, True]
+
+
+def test_a_video_before_its_audio_is_refused_so_the_event_comes_again(tour, chime_stub, state_machine):
+    pipelines = _recorded_and_ended(tour, chime_stub)
+    audio_key, video_key = _concatenated_key(tour, pipelines), _video_key(tour, pipelines)
+    video_event = s3_event(tour.bucket, video_key, _chime_writes(tour, video_key))
+
+    with pytest.raises(Exception, match="arrived before its audio"):
+        _recording_events(video_event)
+    assert stored(tour.tour_id, "RECORDING") is None
+
+    _recording_events(s3_event(tour.bucket, audio_key, _chime_writes(tour, audio_key)))
+    assert _recording_events(video_event)["recorded"] == [tour.tour_id]  # Lambda's retry
+    assert stored(tour.tour_id, "RECORDING")["video_key"] == video_key
+
+
+def test_other_files_of_the_concatenation_and_the_stills_are_not_news(tour, chime_stub, state_machine):
+    pipelines = _recorded_and_ended(tour, chime_stub)
+    for key in (
+        f"recordings/{tour.tour_id}/concatenated/video/{pipelines['concatenation']['id']}.mp4",
+        f"recordings/{tour.tour_id}/concatenated/composited-video/{pipelines['concatenation']['id']}.txt",
+        f"recordings/{tour.tour_id}/stills/1/01JQ8Z6TQ3D9M4F1V2W3X4Y5Z6.jpg",
+    ):
+        assert _recording_events(s3_event(tour.bucket, key, _chime_writes(tour, key)))["ignored"] == 1
+    assert stored(tour.tour_id, "RECORDING") is None

@@ -52,11 +52,28 @@ def test_local_concatenation_puts_the_sample_where_chime_would(aws):
     local.stop_capture(pipeline_id=capture.id)
     concatenation = local.start_concatenation(capture_pipeline_arn=capture.arn, tour_id=TOUR)
 
-    keys = [o["Key"] for o in client("s3").list_objects_v2(Bucket=bucket)["Contents"]]
-    assert keys == [f"recordings/{TOUR}/concatenated/audio/{concatenation.id}.mp3"]
-    body = client("s3").get_object(Bucket=bucket, Key=keys[0])["Body"].read()
-    assert body == meetings.sample_recording_path().read_bytes()
+    keys = sorted(o["Key"] for o in client("s3").list_objects_v2(Bucket=bucket)["Contents"])
+    assert keys == [
+        f"recordings/{TOUR}/concatenated/audio/{concatenation.id}.mp4",
+        f"recordings/{TOUR}/concatenated/composited-video/{concatenation.id}.mp4",
+    ]
+    for object_key, content_type in zip(keys, ["audio/mp4", "video/mp4"], strict=True):
+        placed = client("s3").get_object(Bucket=bucket, Key=object_key)
+        assert placed["Body"].read() == meetings.sample_recording_path().read_bytes()
+        assert placed["ContentType"] == content_type
     assert capture.arn == f"arn:aws:chime:us-east-1:{ACCOUNT}:media-pipeline/{capture.id}"
+
+
+def test_an_audio_only_sample_is_put_as_the_audio_alone(aws, monkeypatch):
+    monkeypatch.setenv("LOCAL_SAMPLE_RECORDING", str(meetings.SAMPLE_RECORDING.with_suffix(".mp3")))
+    local = meetings.LocalMeetings()
+
+    concatenation = local.start_concatenation(
+        capture_pipeline_arn="arn:aws:chime:us-east-1:1:media-pipeline/x", tour_id=TOUR
+    )
+
+    keys = [o["Key"] for o in client("s3").list_objects_v2(Bucket=os.environ["RECORDINGS_BUCKET"])["Contents"]]
+    assert keys == [f"recordings/{TOUR}/concatenated/audio/{concatenation.id}.mp3"]
 
 
 def test_local_concatenation_without_the_sample_leaves_nothing_and_does_not_fail(aws, monkeypatch, tmp_path):

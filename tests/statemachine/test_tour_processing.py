@@ -146,3 +146,42 @@ def test_a_repeated_trigger_for_the_same_attempt_starts_one_execution(processing
     machine = processing_aws["state_machine"]
     assert len(boto3.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]) == 1
     assert tour_item(tour_id)["processing_attempt"] == 1
+
+
+def test_a_video_recording_gives_every_highlight_a_still_of_its_moment(processing_aws, people, outbox):
+    import os
+
+    import requests
+
+    from testkit.api import call
+    from testkit.processing import VIDEO_FIXTURE
+    from tests.support.video import frame_second
+
+    realtor, buyer = people
+    # The audio Chime concatenates beside the video is the same speech: the video's own file stands in.
+    video = VIDEO_FIXTURE.read_bytes()
+    tour_id = seed_tour(realtor, buyer, recording=video, video=video)
+    add_note(tour_id, buyer, "Water stain on the basement wall", timestamp_ms=41_000, tag="concern")
+
+    execution = wait_for_execution(start_processing(tour_id).execution_arn)
+
+    assert execution["status"] == "SUCCEEDED", execution
+    highlights = [item for item in tour_collection(tour_id) if item["SK"].startswith("HIGHLIGHT#")]
+    assert len(highlights) >= 3
+    s3 = boto3.client("s3")
+    for highlight in highlights:
+        assert highlight["image_key"] == f"recordings/{tour_id}/stills/1/{highlight['id']}.jpg"
+        still = s3.get_object(Bucket=os.environ["RECORDINGS_BUCKET"], Key=highlight["image_key"])
+        assert still["ContentType"] == "image/jpeg"
+        moment = highlight["timestamp_ms"]
+        assert frame_second(still["Body"].read()) in {moment // 1000, (moment + 500) // 1000}, highlight
+
+    # What the people see: each highlight with a presigned URL to its still, which is that frame.
+    shown = call("GET", f"/api/v1/buyers/tours/{tour_id}/highlights", caller=buyer).data["attributes"]["highlights"]
+    assert len(shown) == len(highlights)
+    note = next(h for h in shown if h["timestamp_ms"] == 41_000)
+    assert "X-Amz-Expires=900" in note["image_url"]
+    assert frame_second(requests.get(note["image_url"], timeout=5).content) == 41
+    detail = call("GET", f"/api/v1/realtors/tours/{tour_id}", caller=realtor).data["attributes"]["highlights"]
+    assert all(h["image_url"] for h in detail)
+    assert "image_key" not in json.dumps(shown) + json.dumps(detail)

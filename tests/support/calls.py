@@ -140,10 +140,19 @@ class ChimeStub:
                 "SinkArn": f"arn:aws:s3:::{bucket}/recordings/{tour_id}/capture",
                 "ClientRequestToken": f"capture-{tour_id}",
                 "ChimeSdkMeetingConfiguration": {
+                    # The tour is recorded as video: cameras, content share and their composition.
                     "ArtifactsConfiguration": {
                         "Audio": {"MuxType": "AudioOnly"},
-                        "Video": {"State": "Disabled"},
-                        "Content": {"State": "Disabled"},
+                        "Video": {"State": "Enabled", "MuxType": "VideoOnly"},
+                        "Content": {"State": "Enabled", "MuxType": "ContentOnly"},
+                        "CompositedVideo": {
+                            "Layout": "GridView",
+                            "Resolution": "FHD",
+                            "GridViewConfiguration": {
+                                "ContentShareLayout": "PresenterOnly",
+                                "PresenterOnlyConfiguration": {"PresenterPosition": "TopRight"},
+                            },
+                        },
                     }
                 },
             },
@@ -175,13 +184,14 @@ class ChimeStub:
                             "MediaPipelineArn": capture_arn,
                             "ChimeSdkMeetingConfiguration": {
                                 "ArtifactsConfiguration": {
+                                    # The composited video is played back; the audio is transcribed.
                                     "Audio": {"State": "Enabled"},
+                                    "CompositedVideo": {"State": "Enabled"},
                                     "Video": disabled,
                                     "Content": disabled,
                                     "DataChannel": disabled,
                                     "TranscriptionMessages": disabled,
                                     "MeetingEvents": disabled,
-                                    "CompositedVideo": disabled,
                                 }
                             },
                         },

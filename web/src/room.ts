@@ -62,8 +62,8 @@ export async function openRoom(main: HTMLElement, tourId: string, tour: Tour): P
     h(
       "fieldset",
       null,
-      h("legend", null, "May the realtor record this tour? The recording is transcribed and summarised for you both."),
-      h("label", null, h("input", { type: "radio", name: "consent", value: "yes", required: true }), " Yes, it may be recorded"),
+      h("legend", null, "May the realtor record this tour as video and audio? The recording is transcribed and summarised for you both, and its highlights show a still of each moment."),
+      h("label", null, h("input", { type: "radio", name: "consent", value: "yes", required: true }), " Yes, it may be recorded (video and audio)"),
       h("label", null, h("input", { type: "radio", name: "consent", value: "no" }), " No recording"),
     ),
     h("button", { type: "submit" }, "Join the tour"),

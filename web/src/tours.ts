@@ -221,7 +221,11 @@ async function resultsPage(main: HTMLElement, [id]: string[]): Promise<void> {
     tryRequest<{ highlights: Highlight[] | null }>(`${base}/highlights`),
     tryRequest<Summary>(`${base}/summary`),
   ]);
-  const player = h("audio", { controls: true, preload: "metadata", id: "player" });
+  // A video recording (content_type video/...) plays in a <video>; an audio-only one (older tours) in an <audio>.
+  const isVideo = !(recording instanceof api.ApiError) && (recording.attributes.content_type ?? "").startsWith("video/");
+  const player: HTMLMediaElement = isVideo
+    ? h("video", { controls: true, preload: "metadata", id: "player", playsInline: true, class: "tour-video" })
+    : h("audio", { controls: true, preload: "metadata", id: "player" });
   const playerSection = h("section", { "aria-labelledby": "recording-title" }, h("h2", { id: "recording-title" }, "Recording"));
   if (recording instanceof api.ApiError || !recording.attributes.playback_url) {
     playerSection.append(message(recording instanceof api.ApiError ? recording.message : recording.attributes.failure_reason ?? "No recording is available.", "error"));

@@ -76,7 +76,7 @@ class Meetings(Protocol):
         ...
 
     def start_capture(self, *, meeting: Mapping[str, Any], tour_id: str) -> Pipeline:
-        """Start recording the meeting's audio into the recordings bucket under the tour's prefix."""
+        """Record the meeting (audio, video, content share) into the recordings bucket under the tour's prefix."""
         ...
 
     def stop_capture(self, *, pipeline_id: str) -> None:
@@ -84,7 +84,7 @@ class Meetings(Protocol):
         ...
 
     def start_concatenation(self, *, capture_pipeline_arn: str, tour_id: str) -> Pipeline:
-        """Concatenate the captured chunks into one audio file under the tour's prefix."""
+        """Concatenate the captured chunks into one composited video and one audio file under the tour's prefix."""
         ...
 
 
@@ -130,6 +130,42 @@ def recordings_bucket() -> str:
     if not bucket:
         raise NotConfigured("recording is not configured on this deployment")
     return bucket
+
+
+def capture_artifacts() -> dict[str, Any]:
+    """What the capture pipeline records: audio, every camera and the content share, and the grid
+    Chime composites from them (the content share, when there is one, large with the presenter in a
+    corner). The separate streams are what the composition is made of; only the grid and the audio
+    are concatenated."""
+    return {
+        "Audio": {"MuxType": "AudioOnly"},
+        "Video": {"State": "Enabled", "MuxType": "VideoOnly"},
+        "Content": {"State": "Enabled", "MuxType": "ContentOnly"},
+        "CompositedVideo": {
+            "Layout": "GridView",
+            "Resolution": "FHD",
+            "GridViewConfiguration": {
+                "ContentShareLayout": "PresenterOnly",
+                "PresenterOnlyConfiguration": {"PresenterPosition": "TopRight"},
+            },
+        },
+    }
+
+
+def concatenation_artifacts() -> dict[str, Any]:
+    """What the concatenation makes of the capture: the composited video (`.../composited-video/`,
+    played back, stills taken from it) and the audio (`.../audio/`, which processing transcribes and
+    whose arrival creates the recording). Nothing else is worth a second copy."""
+    disabled = {"State": "Disabled"}
+    return {
+        "Audio": {"State": "Enabled"},
+        "CompositedVideo": {"State": "Enabled"},
+        "Video": disabled,
+        "Content": disabled,
+        "DataChannel": disabled,
+        "TranscriptionMessages": disabled,
+        "MeetingEvents": disabled,
+    }
 
 
 def meeting_features() -> dict[str, Any]:
@@ -216,13 +252,7 @@ class ChimeMeetings:
             SinkType="S3Bucket",
             SinkArn=f"arn:{partition}:s3:::{bucket}/{capture_prefix(tour_id)}",
             ClientRequestToken=f"capture-{tour_id}",
-            ChimeSdkMeetingConfiguration={
-                "ArtifactsConfiguration": {
-                    "Audio": {"MuxType": "AudioOnly"},
-                    "Video": {"State": "Disabled"},
-                    "Content": {"State": "Disabled"},
-                }
-            },
+            ChimeSdkMeetingConfiguration={"ArtifactsConfiguration": capture_artifacts()},
         )
         pipeline = response["MediaCapturePipeline"]
         return Pipeline(id=str(pipeline["MediaPipelineId"]), arn=str(pipeline["MediaPipelineArn"]))
@@ -234,7 +264,6 @@ class ChimeMeetings:
     def start_concatenation(self, *, capture_pipeline_arn: str, tour_id: str) -> Pipeline:
         bucket = recordings_bucket()
         partition = _partition(capture_pipeline_arn)
-        disabled = {"State": "Disabled"}
         response = self._call(
             self._pipelines(),
             "create_media_concatenation_pipeline",
@@ -243,17 +272,7 @@ class ChimeMeetings:
                     "Type": "MediaCapturePipeline",
                     "MediaCapturePipelineSourceConfiguration": {
                         "MediaPipelineArn": capture_pipeline_arn,
-                        "ChimeSdkMeetingConfiguration": {
-                            "ArtifactsConfiguration": {
-                                "Audio": {"State": "Enabled"},
-                                "Video": disabled,
-                                "Content": disabled,
-                                "DataChannel": disabled,
-                                "TranscriptionMessages": disabled,
-                                "MeetingEvents": disabled,
-                                "CompositedVideo": disabled,
-                            }
-                        },
+                        "ChimeSdkMeetingConfiguration": {"ArtifactsConfiguration": concatenation_artifacts()},
                     },
                 }
             ],

@@ -1,6 +1,7 @@
-"""What becomes of a recording after the meeting: the concatenated file arrives (the recording
-record, then processing), or a media pipeline fails for good (a failed recording, and the realtor
-is told). Both come as events, possibly more than once; each step is idempotent.
+"""What becomes of a recording after the meeting: the concatenated files arrive (the audio makes the
+recording record, then processing; the composited video joins it for playback and stills), or a
+media pipeline fails for good (a failed recording, and the realtor is told). All come as events,
+possibly more than once; each step is idempotent.
 """
 
 from __future__ import annotations
@@ -23,18 +24,32 @@ from realty.tours.models import RecordingStatus
 logger = Logger(child=True)
 
 AUDIO_CONTENT_TYPES = {".mp4": "audio/mp4", ".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".wav": "audio/wav"}
+VIDEO_CONTENT_TYPES = {".mp4": "video/mp4"}
+# The concatenation pipeline's folders (under `recordings/<tour_id>/concatenated/`) and what each holds.
+AUDIO_FOLDER = "audio"
+VIDEO_FOLDER = "composited-video"
+_FOLDER_TYPES = {AUDIO_FOLDER: AUDIO_CONTENT_TYPES, VIDEO_FOLDER: VIDEO_CONTENT_TYPES}
 
 
-def concatenated_tour_id(s3_key: str) -> str | None:
-    """The tour of a concatenated audio file `recordings/<tour_id>/concatenated/audio/<name>`, else None.
+class RecordingNotYetArrived(Exception):
+    """The video came before the audio that creates the recording: raised so the event is delivered
+    again (Lambda's asynchronous retries) once the audio has made the recording."""
 
-    Every other object under `recordings/` (the capture pipeline's 5-second chunks) is not news.
+
+def concatenated_file(s3_key: str) -> tuple[str, str] | None:
+    """(tour id, folder) of a concatenated file `recordings/<tour_id>/concatenated/<audio|composited-video>/<name>`.
+
+    Every other object under `recordings/` (the capture pipeline's 5-second chunks, highlight stills)
+    is not news: None, without an AWS call.
     """
     parts = s3_key.split("/")
-    if len(parts) != 5 or parts[0] != chime.RECORDINGS_PREFIX or parts[2] != "concatenated" or parts[3] != "audio":
+    if len(parts) != 5 or parts[0] != chime.RECORDINGS_PREFIX or parts[2] != "concatenated":
         return None
+    types = _FOLDER_TYPES.get(parts[3])
     suffix = "." + parts[4].rsplit(".", 1)[-1].lower() if "." in parts[4] else ""
-    return parts[1] if ids.is_ulid(parts[1]) and suffix in AUDIO_CONTENT_TYPES else None
+    if types is None or not ids.is_ulid(parts[1]) or suffix not in types:
+        return None
+    return parts[1], parts[3]
 
 
 def _duration_seconds(call: CallState) -> int | None:
@@ -45,10 +60,14 @@ def _duration_seconds(call: CallState) -> int | None:
 
 
 def recording_arrived(*, bucket: str, s3_key: str, size: int) -> Recording | None:
-    """The concatenated file is in the bucket: record it (once) and start processing (pro plan only)."""
-    tour_id = concatenated_tour_id(s3_key)
-    if tour_id is None:
+    """A concatenated file is in the bucket. The audio: record it (once) and start processing (pro
+    plan only). The composited video: add it to the recording (`video_arrived`)."""
+    found = concatenated_file(s3_key)
+    if found is None:
         return None
+    tour_id, folder = found
+    if folder == VIDEO_FOLDER:
+        return video_arrived(tour_id, s3_key=s3_key, size=size)
     call = store.get_call(tour_id)
     if call is None:
         logger.warning("a recording for an unknown tour", extra={"tour_id": tour_id})
@@ -79,6 +98,38 @@ def recording_arrived(*, bucket: str, s3_key: str, size: int) -> Recording | Non
     if stored_now:
         count("RecordingsAvailable")
     return start_processing(recording)
+
+
+def video_arrived(tour_id: str, *, s3_key: str, size: int) -> Recording | None:
+    """The composited video joins the tour's recording: playback serves it, processing takes stills
+    from it. Idempotent (the same key written again); before the audio, `RecordingNotYetArrived`."""
+    recording = store.get_recording(tour_id)
+    if recording is None:
+        if store.get_call(tour_id) is None:
+            logger.warning("a video for an unknown tour", extra={"tour_id": tour_id})
+            return None
+        raise RecordingNotYetArrived(f"the video of tour {tour_id} arrived before its audio")
+    if recording.video_key == s3_key and recording.video_size_bytes == size:
+        return recording
+    changes = {
+        "video_key": s3_key,
+        "video_content_type": VIDEO_CONTENT_TYPES[".mp4"],
+        "video_size_bytes": size,
+        "updated_at": clock.now_iso(),
+    }
+    store.attach_video(
+        tour_id,
+        changes,
+        audit=audit_action(
+            actor_id=SYSTEM_ACTOR,
+            action="recording.video_available",
+            resource_type="recording",
+            resource_id=tour_id,
+            details={"call_id": recording.call_id, "s3_key": s3_key, "file_size_bytes": size},
+        ),
+    )
+    count("RecordingVideosAvailable")
+    return recording.model_copy(update=changes)
 
 
 def _store_recording(

@@ -35,7 +35,7 @@ def tour_started(tour: Tour) -> bool:
         [
             f"{tour.realtor_name or 'Your realtor'} has started the live video tour of {place}.",
             "Open RealtyForYou and join the tour from your tours list. When you join you can say whether "
-            "the tour may be recorded.",
+            "the tour may be recorded (video and audio).",
         ],
     )
 
@@ -47,7 +47,8 @@ def recording_failed(tour: Tour) -> bool:
         tour.realtor_name,
         f"The recording of your tour of {tour.property_address} failed",
         [
-            f"The video service could not finish the recording of the tour of {place} (scheduled {tour.scheduled_at}).",
+            f"The video service could not finish the video and audio recording of the tour of {place} "
+            f"(scheduled {tour.scheduled_at}).",
             "The tour itself is not affected, but there is no recording to play back, transcribe or summarise.",
         ],
     )

@@ -57,7 +57,8 @@ class CallState(Call):
 class Recording(Model):
     """A tour's recording (`TOUR#<tour_id>` / `RECORDING`, GSI1 `CALL#<call_id>` / `RECORDING`).
 
-    The audio itself is in the recordings bucket at `s3_key`; processing reads it from there.
+    The audio is in the recordings bucket at `s3_key` (processing transcribes it); the composited
+    video, once its file arrived too, at `video_key` (played back, stills taken from it).
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -75,6 +76,9 @@ class Recording(Model):
     duration_seconds: int | None = None
     recorded_at: str | None = None
     failure_reason: str | None = None
+    video_key: str | None = None
+    video_content_type: str | None = None
+    video_size_bytes: int | None = None
     created_at: str
     updated_at: str
 
@@ -177,7 +181,11 @@ class RecordingAttributes(Model):
         description="started: transcript, highlights and summary are being made; pro_required: the realtor's "
         "plan does not include processing, the recording is kept"
     )
-    playback_url: str | None = Field(default=None, description="presigned GET, valid until expires_at")
+    playback_url: str | None = Field(
+        default=None,
+        description="presigned GET, valid until expires_at: the tour's video (content_type video/mp4), or its "
+        "audio while the video has not arrived or was not recorded",
+    )
     expires_at: str | None = None
     content_type: str | None = None
     file_size_bytes: int | None = None

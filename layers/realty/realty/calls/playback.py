@@ -22,17 +22,26 @@ def _playback(caller: Caller, recording: Recording | None) -> Resource[Recording
     if recording is None:
         raise NotFound("no recording for this tour")
     url = expires_at = None
-    if recording.status is RecordingState.AVAILABLE and recording.bucket and recording.s3_key:
-        url = store.presigned_get(
-            recording.bucket, recording.s3_key, seconds=PLAYBACK_URL_SECONDS, content_type=recording.content_type
-        )
+    # The video when it is there (the tour as both people saw it); the audio until it arrives.
+    content_type, file_size = recording.content_type, recording.file_size_bytes
+    object_key = recording.s3_key
+    if recording.video_key:
+        object_key = recording.video_key
+        content_type, file_size = recording.video_content_type, recording.video_size_bytes
+    if recording.status is RecordingState.AVAILABLE and recording.bucket and object_key:
+        url = store.presigned_get(recording.bucket, object_key, seconds=PLAYBACK_URL_SECONDS, content_type=content_type)
         expires_at = clock.iso(clock.now() + timedelta(seconds=PLAYBACK_URL_SECONDS))
     record(
         actor_id=caller.user_id,
         action="recording.accessed",
         resource_type="recording",
         resource_id=recording.tour_id,
-        details={"call_id": recording.call_id, "role": caller.role.value, "url_issued": url is not None},
+        details={
+            "call_id": recording.call_id,
+            "role": caller.role.value,
+            "url_issued": url is not None,
+            "video": bool(url and recording.video_key),
+        },
     )
     return Resource[RecordingAttributes](
         id=recording.tour_id,
@@ -42,8 +51,8 @@ def _playback(caller: Caller, recording: Recording | None) -> Resource[Recording
             processing_status=recording.processing_status,
             playback_url=url,
             expires_at=expires_at,
-            content_type=recording.content_type,
-            file_size_bytes=recording.file_size_bytes,
+            content_type=content_type,
+            file_size_bytes=file_size,
             duration_seconds=recording.duration_seconds,
             recorded_at=recording.recorded_at,
             failure_reason=recording.failure_reason,

@@ -270,6 +270,18 @@ def add_recording(recording: Recording, *, call_status: RecordingStatus, audit: 
     transact(Guarded(put, "the recording is already recorded"), call, audit)
 
 
+def attach_video(tour_id: str, changes: Mapping[str, Any], *, audit: dict[str, Any]) -> None:
+    """The composited video's file on the tour's recording; a `Conflict` when the recording does not
+    exist yet (the audio, whose arrival creates it, is still on its way)."""
+    update = update_action(
+        _main(),
+        tours_store.tour_key(tour_id, "RECORDING"),
+        set_values=dict(changes),
+        condition="attribute_exists(PK)",
+    )
+    transact(Guarded(update, "the recording does not exist yet"), audit)
+
+
 def save_processing_decision(recording: Recording, changes: Mapping[str, Any], *, audit: dict[str, Any]) -> Recording:
     """Whether the recording went on into processing, decided once (`processing_status` was pending)."""
     decided = recording.model_copy(update=dict(changes))

@@ -32,6 +32,7 @@ from realty.processing.models import (
     TranscriptMetadata,
 )
 from realty.tours import access
+from realty.tours import store as tours_store
 
 logger = Logger(child=True)
 
@@ -97,7 +98,9 @@ def get_highlights(caller: Caller, tour_id: str) -> Resource[HighlightsAttribute
         status=tour.status,
         processing_error=_error_for(caller, tour),
         model=model,
-        highlights=[HighlightAttributes.of(h) for h in stored] if processed_once else None,
+        highlights=[HighlightAttributes.of(h, image_url=tours_store.still_url(h)) for h in stored]
+        if processed_once
+        else None,
     )
     return Resource[HighlightsAttributes](
         id=tour_id, type="highlights", attributes=attributes, relationships=_relationships(tour_id)

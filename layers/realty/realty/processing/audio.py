@@ -82,6 +82,11 @@ def ffmpeg_exe() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
+def run_ffmpeg(args: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
+    """ffmpeg with `args`; InvalidRecording if it fails or takes longer than `timeout` seconds."""
+    return _run(args, timeout=timeout)
+
+
 def _run(args: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
     try:
         result = subprocess.run(  # noqa: S603 - a fixed binary with arguments we build, no shell

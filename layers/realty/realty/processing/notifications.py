@@ -25,8 +25,11 @@ def summary_ready(tour: TourView, summary: SummaryContent | None) -> int:
     Returns how many were accepted."""
     recipients = [address for address in (tour.realtor_email, tour.buyer_email) if address]
     subject = f"Your tour summary is ready: {_place(tour)}"
-    text = f"The recording of the tour of {_place(tour)} has been transcribed and summarised.\n"
-    html = f"<p>The recording of the tour of {escape(_place(tour))} has been transcribed and summarised.</p>"
+    text = f"The video and audio recording of the tour of {_place(tour)} has been transcribed and summarised.\n"
+    html = (
+        f"<p>The video and audio recording of the tour of {escape(_place(tour))} "
+        "has been transcribed and summarised.</p>"
+    )
     if summary is not None:
         text += f"\n{summary.overview}\n"
         html += f"<p>{escape(summary.overview)}</p>"

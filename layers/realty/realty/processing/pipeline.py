@@ -21,7 +21,7 @@ from realty.core import clock, ids
 from realty.core.audit import SYSTEM_ACTOR, audit_action
 from realty.core.config import get_settings
 from realty.core.metrics import count
-from realty.processing import audio, highlights, notifications, store, summary, transcription
+from realty.processing import audio, highlights, notifications, stills, store, summary, transcription
 from realty.processing.errors import (
     InvalidRecording,
     ProcessingError,
@@ -240,9 +240,41 @@ def detect_highlights(event: AnalysisInput, time_left: TimeLeft) -> HighlightsRe
         )
         for draft in drafts
     ]
+    stored = _with_stills(event, stored, time_left)
     removed = store.replace_highlights(event.tour_id, stored)
     logger.info("highlights stored", extra={"count": len(stored), "replaced": removed, "model": model})
     return HighlightsResult(count=len(stored), model=model)
+
+
+def _with_stills(event: AnalysisInput, found: list[StoredHighlight], time_left: TimeLeft) -> list[StoredHighlight]:
+    """Each highlight with a still of the tour's video at its moment (`image_key`), when the recording
+    has a video. Taken here, where the highlights are made, so the rules fallback gets them too."""
+    item = store.get_recording_item(event.tour_id)
+    video_key = str(item.get("video_key") or "") if item else ""
+    if not found or not video_key or item is None:
+        return found
+    bucket = str(item.get("bucket") or get_settings().recordings_bucket)
+    taken: list[StoredHighlight] = []
+    with _scratch() as scratch:
+        work = Path(scratch)
+        video = work / "video.mp4"
+        store.download_recording(RecordingRef(bucket=bucket, key=video_key, size_bytes=0), video)
+        for highlight in found:
+            left = time_left() - DEADLINE_MARGIN_SECONDS
+            still = None
+            if left > 1:
+                out = work / f"{highlight.id}.jpg"
+                still = stills.take_still(
+                    video, highlight.timestamp_ms, out, timeout=min(stills.STILL_TIMEOUT_SECONDS, left)
+                )
+            if still is None:
+                taken.append(highlight)
+                continue
+            object_key = store.still_key(event.tour_id, event.attempt, highlight.id)
+            store.upload(still, object_key, content_type=stills.STILL_CONTENT_TYPE)
+            taken.append(highlight.model_copy(update={"image_key": object_key}))
+    count("HighlightStills", sum(1 for h in taken if h.image_key))
+    return taken
 
 
 def generate_summary(event: AnalysisInput, time_left: TimeLeft) -> SummaryResult:

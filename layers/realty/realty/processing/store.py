@@ -50,6 +50,11 @@ def chunk_key(tour_id: str, attempt: int, index: int, extension: str) -> str:
     return f"work/{tour_id}/{attempt}/chunk-{index:03d}.{extension}"
 
 
+def still_key(tour_id: str, attempt: int, highlight_id: str) -> str:
+    """Beside the recording it shows, per attempt (a reprocess makes new highlights, new stills)."""
+    return f"recordings/{tour_id}/stills/{attempt}/{highlight_id}.jpg"
+
+
 def transcript_key(tour_id: str) -> str:
     return f"transcripts/{tour_id}/transcript.json"
 

@@ -131,6 +131,8 @@ class Highlight(_Stored):
     source: HighlightSource = HighlightSource.AI
     note_id: str | None = None
     image_url: str | None = None
+    # The still frame of the video at this moment (`recordings/<tour_id>/stills/...`), presigned when read.
+    image_key: str | None = None
     created_at: str | None = None
 
 
@@ -195,10 +197,13 @@ class HighlightAttributes(Model):
     note: str
     quote: str | None = None
     source: HighlightSource
-    image_url: str | None = None
+    image_url: str | None = Field(
+        default=None, description="a still frame of the tour's video at this moment (presigned GET, 15 minutes)"
+    )
 
     @classmethod
-    def of(cls, highlight: Highlight) -> HighlightAttributes:
+    def of(cls, highlight: Highlight, *, image_url: str | None = None) -> HighlightAttributes:
+        """The highlight as shown; `image_url` is its still presigned by the caller (a model signs nothing)."""
         return cls(
             id=highlight.id,
             timestamp_ms=highlight.timestamp_ms,
@@ -206,7 +211,7 @@ class HighlightAttributes(Model):
             note=highlight.note,
             quote=highlight.quote or None,
             source=highlight.source,
-            image_url=highlight.image_url,
+            image_url=image_url or highlight.image_url,
         )
 
 

@@ -104,7 +104,7 @@ def to_detail(collection: TourCollection) -> Resource[TourDetailAttributes]:
         if call
         else None,
         notes=[NoteItem(id=n.id, **_note_attributes(n)) for n in collection.notes],
-        highlights=[HighlightAttributes.of(h) for h in collection.highlights],
+        highlights=[HighlightAttributes.of(h, image_url=store.still_url(h)) for h in collection.highlights],
     )
     return Resource[TourDetailAttributes](
         id=collection.tour.id, type="tour", attributes=attributes, relationships=_relationships(collection.tour)

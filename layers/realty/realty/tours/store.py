@@ -224,3 +224,20 @@ def add_note(note: TourNote, *, audit: dict[str, Any]) -> None:
         Guarded(put, "this note already exists"),
         audit,
     )
+
+
+# Highlight stills are shown as long as a recording's playback URL lives.
+STILL_URL_SECONDS = 15 * 60
+
+
+def still_url(highlight: Highlight) -> str | None:
+    """A GET URL for the highlight's still, if it has one (signed locally: no AWS call)."""
+    if not highlight.image_key:
+        return None
+    return str(
+        client("s3").generate_presigned_url(
+            "get_object",
+            Params={"Bucket": get_settings().recordings_bucket, "Key": highlight.image_key},
+            ExpiresIn=STILL_URL_SECONDS,
+        )
+    )
