@@ -185,3 +185,22 @@ def test_a_video_recording_gives_every_highlight_a_still_of_its_moment(processin
     detail = call("GET", f"/api/v1/realtors/tours/{tour_id}", caller=realtor).data["attributes"]["highlights"]
     assert all(h["image_url"] for h in detail)
     assert "image_key" not in json.dumps(shown) + json.dumps(detail)
+
+
+def test_a_video_that_cannot_be_read_leaves_the_highlights_without_stills(processing_aws, people, outbox):
+    """Stills are a picture beside the highlights: a video S3 cannot give (gone, refused) never fails the tour."""
+    from testkit.processing import VIDEO_FIXTURE
+
+    realtor, buyer = people
+    video = VIDEO_FIXTURE.read_bytes()
+    tour_id = seed_tour(realtor, buyer, recording=video, video=video)
+    recording = next(item for item in tour_collection(tour_id) if item["SK"] == "RECORDING")
+    boto3.client("s3").delete_object(Bucket=recording.get("bucket"), Key=recording["video_key"])
+
+    execution = wait_for_execution(start_processing(tour_id).execution_arn)
+
+    assert execution["status"] == "SUCCEEDED", execution
+    highlights = [item for item in tour_collection(tour_id) if item["SK"].startswith("HIGHLIGHT#")]
+    assert highlights
+    assert not any(item.get("image_key") for item in highlights)
+    assert tour_item(tour_id)["status"] == "processed"

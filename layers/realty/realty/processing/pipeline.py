@@ -254,11 +254,24 @@ def _with_stills(event: AnalysisInput, found: list[StoredHighlight], time_left: 
     if not found or not video_key or item is None:
         return found
     bucket = str(item.get("bucket") or get_settings().recordings_bucket)
+    # Stills are a picture beside the highlights, never a reason to lose them: any failure here (the
+    # video unreadable, S3 refusing) leaves the highlights without stills and the tour goes on.
+    try:
+        return _taken_stills(event, found, RecordingRef(bucket=bucket, key=video_key, size_bytes=0), time_left)
+    except Exception:
+        logger.exception("stills not taken", extra={"tour_id": event.tour_id})
+        count("HighlightStillsFailed")
+        return found
+
+
+def _taken_stills(
+    event: AnalysisInput, found: list[StoredHighlight], video_ref: RecordingRef, time_left: TimeLeft
+) -> list[StoredHighlight]:
     taken: list[StoredHighlight] = []
     with _scratch() as scratch:
         work = Path(scratch)
         video = work / "video.mp4"
-        store.download_recording(RecordingRef(bucket=bucket, key=video_key, size_bytes=0), video)
+        store.download_recording(video_ref, video)
         for highlight in found:
             left = time_left() - DEADLINE_MARGIN_SECONDS
             still = None
