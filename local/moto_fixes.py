@@ -6,15 +6,25 @@ answers like AWS. Installed once, in-process, before the moto server starts (`st
   Cognito, with `PreventUserExistenceErrors: ENABLED` as in template.yaml, answers as for a wrong
   code (`CodeMismatchException`), so the API answers 422 without revealing whether the email exists.
 
+- DynamoDB from several threads (the state machine's Map iterations, the local stack's server
+  threads): moto's `transact_write_items` deep-copies every table it touches to roll back on failure,
+  while a write on another thread may change that table ("dictionary changed size during
+  iteration", a write AWS would have made). Writes to moto's DynamoDB backend are serialised
+  (`serialise_dynamodb_writes`), which is what DynamoDB's own isolation gives a caller.
+
 Not changed: moto accepts any confirmation code that does not start with `moto-confirmation-code:`
 (the local stack sends no Cognito email, so this is how a password reset can be tried locally).
 """
 
 from __future__ import annotations
 
+import functools
+import threading
 from typing import Any
 
 _INSTALLED = False
+_DYNAMODB_LOCK = threading.RLock()
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
 
 
 def install() -> None:
@@ -35,4 +45,23 @@ def install() -> None:
         return original(self, client_id, username, password, confirmation_code)
 
     CognitoIdpBackend.confirm_forgot_password = confirm_forgot_password  # type: ignore[method-assign]
+    serialise_dynamodb_writes()
     _INSTALLED = True
+
+
+def serialise_dynamodb_writes() -> None:
+    """One write at a time in moto's DynamoDB backend (see the module's docstring); idempotent."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in _DYNAMODB_WRITES:
+        original = getattr(DynamoDBBackend, name)
+        if getattr(original, "_serialised", False):
+            continue
+
+        def serialised(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with _DYNAMODB_LOCK:
+                return _original(*args, **kwargs)
+
+        functools.update_wrapper(serialised, original)
+        serialised._serialised = True  # type: ignore[attr-defined]
+        setattr(DynamoDBBackend, name, serialised)

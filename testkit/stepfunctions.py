@@ -242,8 +242,10 @@ def executing_account(
     real handlers run in-process. The machine is the template's (substitutions `overrides`, FAST_RETRIES
     when None), its ARN in `TOUR_PROCESSING_STATE_MACHINE_ARN`. Yields (its ARN, the logical ids of
     the tasks invoked so far, in order)."""
+    from local.moto_fixes import serialise_dynamodb_writes
     from testkit.aws import emulated_account
 
+    serialise_dynamodb_writes()  # Map iterations write from several threads
     reset_processing_caches()
     with emulated_account(**EXECUTING):
         arn = create_state_machine(STATE_MACHINE, overrides, name=name)

@@ -31,6 +31,7 @@ def test_every_processing_function_in_the_template_has_its_handler(handlers):
         "ProcessingGenerateSummaryFunction",
         "ProcessingFinalizeFunction",
         "ProcessingMarkFailedFunction",
+        "ProcessingQueueFunction",
     }
 
 
