@@ -145,11 +145,13 @@ def _deliver_recording(tour_id: str) -> None:
 
     bucket = os.environ["RECORDINGS_BUCKET"]
     s3 = boto3.client("s3", region_name="us-east-1")
-    [placed] = s3.list_objects_v2(Bucket=bucket, Prefix=concatenated_prefix(tour_id) + "/")["Contents"]
-    head = s3.head_object(Bucket=bucket, Key=placed["Key"])
-    event = s3_event(bucket, placed["Key"], head, configuration_id="RecordingEventsFunction")
-    with redirect_stdout(io.StringIO()):  # its EMF metrics line
-        load_function("recording_events").lambda_handler(event, FakeLambdaContext())
+    placed = s3.list_objects_v2(Bucket=bucket, Prefix=concatenated_prefix(tour_id) + "/")["Contents"]
+    # The audio and the composited video, the audio first (it makes the recording the video joins).
+    for found in sorted(placed, key=lambda item: "/audio/" not in item["Key"]):
+        head = s3.head_object(Bucket=bucket, Key=found["Key"])
+        event = s3_event(bucket, found["Key"], head, configuration_id="RecordingEventsFunction")
+        with redirect_stdout(io.StringIO()):  # its EMF metrics line
+            load_function("recording_events").lambda_handler(event, FakeLambdaContext())
 
 
 def _write_processing_results(tour_id: str, notes: list[str]) -> None:
