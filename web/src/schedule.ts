@@ -161,11 +161,10 @@ export function proposeControl(bookingId: string, current: { scheduled_at: strin
 /**
  * Shows a 422's field errors beside the fields: each error goes to the element whose `data-field`
  * is the error's field or its nearest parent (hours.monday.0.end → hours.monday.0 → hours.monday),
- * and the rest to the form's status. Returns whether anything was placed beside a field.
+ * and the rest to the form's status.
  */
 export function showFieldErrors(form: HTMLElement, error: unknown, status: HTMLElement): void {
-  for (const old of form.querySelectorAll(".field-error")) old.remove();
-  for (const old of form.querySelectorAll("[aria-invalid]")) old.removeAttribute("aria-invalid");
+  clearFieldErrors(form);
   const unplaced: string[] = [];
   const errors = error instanceof ApiError ? error.errors : [];
   for (const item of errors) {
@@ -188,4 +187,9 @@ export function showFieldErrors(form: HTMLElement, error: unknown, status: HTMLE
     }
   }
   setMessage(status, unplaced.length || !errors.length ? (unplaced.join(" ") || explain(error)) : "Please correct the fields marked below.", "error");
+}
+
+export function clearFieldErrors(form: HTMLElement): void {
+  for (const old of form.querySelectorAll(".field-error")) old.remove();
+  for (const old of form.querySelectorAll("[aria-invalid]")) old.removeAttribute("aria-invalid");
 }
