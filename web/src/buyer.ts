@@ -204,7 +204,8 @@ async function listingPage(main: HTMLElement, [id]: string[]): Promise<void> {
       { "aria-labelledby": "book-title" },
       h("h2", { id: "book-title" }, "Book a tour"),
       status,
-      h("div", { class: "grid" }, field("Length", length), field("Notes for the realtor", notes)),
+      // A form (with an id) so what was typed is kept across a sign-in, like every draft.
+      h("form", { id: "book-details", class: "grid", onSubmit: (event: Event) => event.preventDefault() }, field("Length", length), field("Notes for the realtor", notes)),
       h("h3", null, "Free times"),
       slotsArea,
       other,

@@ -41,7 +41,9 @@ function at(name: string, ...children: HTMLElement[]): HTMLElement {
 }
 
 function zoneInput(name: string, value: string): HTMLInputElement {
-  return h("input", { name, value, required: true, list: "time-zones", autocomplete: "off", spellcheck: false });
+  const input = h("input", { name, value, required: true, autocomplete: "off", spellcheck: false });
+  input.setAttribute("list", "time-zones"); // (the `list` property is read-only: an attribute)
+  return input;
 }
 
 /** The zones the browser knows, offered as suggestions (the API checks the name itself). */
