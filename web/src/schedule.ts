@@ -72,12 +72,12 @@ export function slotPicker(slots: FreeSlot[], timeZone: string, pick: (slot: Fre
   return h(
     "div",
     { class: "slot-days" },
-    ...byDay(slots).map(([day, items]) => {
-      const headingId = `day-${day}`;
+    // One folded group per day (open days show a whole day of quarter hours): the first day open.
+    ...byDay(slots).map(([day, items], index) => {
       return h(
-        "section",
-        { class: "slot-day", "aria-labelledby": headingId },
-        h("h3", { id: headingId }, dayLabel(day)),
+        "details",
+        { class: "slot-day", open: index === 0 },
+        h("summary", null, h("h3", null, dayLabel(day)), ` ${items.length} free ${items.length === 1 ? "time" : "times"}`),
         h(
           "ul",
           { class: "slots" },
