@@ -25,6 +25,7 @@ await run(async () => {
   await audit(buyer, first, "a11y-buyer-listing");
   await audit(buyer, "/bookings", "a11y-buyer-bookings");
   await audit(buyer, "/tours", "a11y-buyer-tours");
+  await audit(buyer, "/settings", "a11y-buyer-settings");
 
   const realtor = await newPage(browser, "realtor");
   await signIn(realtor, "realtor@example.com");
@@ -35,6 +36,16 @@ await run(async () => {
   await audit(realtor, "/requests", "a11y-realtor-requests");
   await audit(realtor, "/tours", "a11y-realtor-tours");
   await audit(realtor, "/billing", "a11y-realtor-billing");
+  await audit(realtor, "/availability", "a11y-realtor-availability");
+  await audit(realtor, "/settings", "a11y-realtor-settings");
+  // A 422 shows beside its field: a closed range (end before start) and an unknown time zone.
+  await go(realtor, "/availability");
+  await realtor.getByLabel("Time zone").fill("Not/AZone");
+  await realtor.getByRole("button", { name: "Save availability" }).click();
+  await realtor.locator('[data-field="time_zone"] .field-error').waitFor();
+  await shot(realtor, "a11y-realtor-availability-error");
+  const errorViolations = await axe(realtor);
+  for (const violation of errorViolations) failures.push({ page: "/availability (errors)", ...violation });
 
   // Keyboard: the first Tab reaches the skip link, which moves to the page's content.
   await go(buyer, "/listings");

@@ -63,20 +63,23 @@ await run(async () => {
   await buyer.getByRole("link", { name: address }).click();
   await buyer.getByRole("heading", { level: 1, name: address }).waitFor();
   await buyer.locator("img.hero").waitFor();
-  // The next quarter hour: the test stack allows booking without lead time, and the realtor can
-  // start a tour from 15 minutes before it. Close to a quarter hour, wait for it to pass, so the
-  // booking reaches the API well before its start.
-  const QUARTER = 15 * 60_000;
-  await until(buyer, () => Date.now(), (now) => now % (15 * 60_000) < 14.5 * 60_000, "a moment not just before a quarter hour", 40_000);
-  const start = await buyer.evaluate((quarter) => {
-    const date = new Date(Math.ceil(Date.now() / quarter) * quarter);
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-  }, QUARTER);
-  await buyer.getByLabel("Date and time").fill(start);
+  // Free slots, grouped by day in the listing's zone. The test stack allows booking without lead
+  // time, so the first slot is the next quarter hour and the realtor can start a tour from 15 minutes
+  // before it. Close to a quarter hour, wait for it to pass, so every step below happens before it.
+  await until(buyer, () => Date.now(), (now) => now % (15 * 60_000) < 14.25 * 60_000, "a moment not just before a quarter hour", 50_000);
+  await buyer.reload();
   await buyer.getByLabel("Length").selectOption("30");
+  await buyer.locator("details.slot-day").first().waitFor();
+  // Each day is folded but the first: unfold them all, as a buyer would near midnight.
+  await buyer.evaluate(() => document.querySelectorAll("details.slot-day").forEach((day) => (day.open = true)));
+  const slots = buyer.locator("button.slot");
+  await slots.nth(1).waitFor();
+  const [soonest, later] = [await slots.nth(0).getAttribute("data-start"), await slots.nth(1).getAttribute("data-start")];
+  check(Date.parse(soonest) - Date.now() <= 15 * 60_000, `the first free slot is the next quarter hour (${soonest})`);
+  check((await buyer.getByText(/Times are the listing's local time \(/).count()) === 1, "the slots say which zone they are in");
   await shot(buyer, "buyer-listing");
-  await buyer.getByRole("button", { name: "Request a tour" }).click();
+  // Book the second slot; the realtor will propose the first one and the buyer will accept it.
+  await slots.nth(1).click();
   await at(buyer, "/bookings");
   await buyer.locator('[data-status="pending"]', { hasText: address }).waitFor();
   await shot(buyer, "buyer-bookings");
@@ -86,6 +89,28 @@ await run(async () => {
   const request = realtor.locator("li.card", { hasText: address });
   await request.getByRole("button", { name: "Confirm" }).click();
   await realtor.getByText("Confirmed: the tour is scheduled.").waitFor();
+
+  // Realtor proposes the sooner time for the confirmed tour; the buyer accepts it.
+  await go(realtor, "/requests?status=confirmed");
+  const confirmed = realtor.locator("li.card", { hasText: address });
+  await confirmed.getByText("Propose a new time").click();
+  const proposedLocal = await realtor.evaluate((iso) => {
+    const date = new Date(iso);
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  }, soonest);
+  await confirmed.getByLabel("Proposed date and time").fill(proposedLocal);
+  await confirmed.getByLabel("Message for the buyer (optional)").fill("Could we start a little earlier?");
+  await shot(realtor, "realtor-propose");
+  await confirmed.getByRole("button", { name: "Send the proposal" }).click();
+  await realtor.getByText("Proposed: the buyer can accept or decline the new time.").waitFor();
+  await go(buyer, "/bookings");
+  const booked = buyer.locator("li.card", { hasText: address });
+  await booked.locator(".proposal", { hasText: "Could we start a little earlier?" }).waitFor();
+  await shot(buyer, "buyer-proposal");
+  await booked.getByRole("button", { name: "Accept the new time" }).click();
+  await buyer.getByText("Accepted: the tour moved to the new time.").waitFor();
+  await buyer.locator('li[data-status="confirmed"]', { hasText: address }).locator('[data-proposal-status="accepted"]').waitFor({ state: "attached" });
   await go(realtor, "/tours");
   await shot(realtor, "realtor-tours");
   await realtor.getByRole("link", { name: address }).click();

@@ -20,8 +20,12 @@ await run(async () => {
   await buyer.getByRole("heading", { level: 1, name: address }).waitFor();
   await fitsTheScreen(buyer, "listing");
   await buyer.getByLabel("Notes for the realtor").fill("Booked from a phone.");
+  await buyer.locator("button.slot").first().waitFor();
+  await buyer.evaluate(() => document.querySelectorAll("details.slot-day").forEach((day) => (day.open = true)));
+  await fitsTheScreen(buyer, "listing with its free slots");
   await shot(buyer, "phone-listing");
-  await buyer.getByRole("button", { name: "Request a tour" }).click();
+  // Later than the journey's slots, so the two scenarios never want the same time.
+  await buyer.locator("button.slot").nth(12).click();
   await at(buyer, "/bookings");
   const booking = buyer.locator('li[data-status="pending"]', { hasText: address });
   await booking.waitFor();
@@ -32,5 +36,8 @@ await run(async () => {
   await buyer.locator('li[data-status="cancelled"]', { hasText: address }).waitFor();
   await go(buyer, "/tours");
   await fitsTheScreen(buyer, "tours");
+  await go(buyer, "/settings");
+  await fitsTheScreen(buyer, "settings");
+  await shot(buyer, "phone-settings");
   await browser.close();
 });

@@ -27,6 +27,7 @@ await run(async () => {
   // The session is revoked elsewhere (here: both tokens replaced): the next call answers 401, the
   // refresh is refused, the person signs in again and finds the notes they were typing.
   await buyer.locator("ul.cards h2 a").first().click();
+  await buyer.getByText("Ask for another time").click();
   await buyer.locator("#book-form").waitFor();
   const listingPath = await buyer.evaluate(() => location.pathname);
   // Signed out everywhere (the refresh token is revoked for real), and the access token has expired:

@@ -25,7 +25,9 @@ export interface Page<A> {
 export interface ApiErrorItem {
   code: string;
   message: string;
-  field?: string;
+  field?: string | null;
+  /** Machine-readable detail of some errors (SLOT_UNAVAILABLE: reason, time_zone, next_slots). */
+  details?: Record<string, unknown> | null;
 }
 
 export class ApiError extends Error {

@@ -4,6 +4,7 @@ import { ApiError } from "./api";
 import { field, formValues, h, message, setMessage } from "./dom";
 import { buyerPages } from "./buyer";
 import { realtorPages } from "./realtor";
+import { settingsPages } from "./settings";
 import { tourPages } from "./tours";
 
 export type Role = "buyer" | "realtor" | "admin";
@@ -251,6 +252,7 @@ const pages: Page[] = [
   ...buyerPages,
   ...realtorPages,
   ...tourPages,
+  ...settingsPages,
 ];
 
 function header(): HTMLElement {
@@ -258,8 +260,8 @@ function header(): HTMLElement {
   if (me) {
     const items: [string, string][] =
       me.role === "realtor"
-        ? [["/manage", "My listings"], ["/requests", "Requests"], ["/tours", "Tours"], ["/billing", "Billing"]]
-        : [["/listings", "Listings"], ["/bookings", "My bookings"], ["/tours", "My tours"]];
+        ? [["/manage", "My listings"], ["/requests", "Requests"], ["/availability", "Availability"], ["/tours", "Tours"], ["/billing", "Billing"], ["/settings", "Settings"]]
+        : [["/listings", "Listings"], ["/bookings", "My bookings"], ["/tours", "My tours"], ["/settings", "Settings"]];
     for (const [path, text] of items) {
       const current = location.pathname === path || location.pathname.startsWith(`${path}/`);
       nav.append(h("li", null, link(path, text, current ? { "aria-current": "page" } : {})));

@@ -3,6 +3,7 @@ import * as api from "./api";
 import type { Page } from "./app";
 import { explain, link, loading, navigate } from "./app";
 import { field, formValues, fromLocalInput, h, message, money, setMessage, toLocalInput, when } from "./dom";
+import { type FreeSlots, type Proposal, localClock, proposalHistory, refusedSlots, slotPicker, whenIn } from "./schedule";
 
 export interface Image {
   id: string;
@@ -31,6 +32,8 @@ export interface Booking {
   duration_minutes: number;
   notes: string | null;
   decline_reason: string | null;
+  time_zone?: string | null;
+  proposals?: Proposal[];
   property: { id: string; address: string; city: string };
 }
 
@@ -121,36 +124,72 @@ async function listingPage(main: HTMLElement, [id]: string[]): Promise<void> {
   const item = await api.request<Property>("GET", `/buyers/properties/${id}`);
   const property = item.attributes;
   const status = h("div", { "aria-live": "polite" });
+  const length = h("select", { name: "duration_minutes" }, ...[30, 45, 60, 90].map((minutes) => h("option", { value: minutes, selected: minutes === 30 }, `${minutes} minutes`)));
+  const notes = h("textarea", { name: "notes", rows: 2, maxLength: 1000 });
+  const slotsArea = h("div", { "aria-live": "polite", "aria-busy": "false" });
+  const book = async (scheduledAt: string, label: string) => {
+    setMessage(status, `Requesting ${label}…`);
+    try {
+      const booking = await api.request<Booking>("POST", "/buyers/bookings", {
+        property_id: id,
+        scheduled_at: scheduledAt,
+        duration_minutes: Number(length.value),
+        notes: notes.value || null,
+      });
+      setMessage(status, `Requested for ${whenIn(booking.attributes.scheduled_at, booking.attributes.time_zone)}.`);
+      navigate("/bookings");
+    } catch (error) {
+      const refused = refusedSlots(error);
+      if (!refused) {
+        setMessage(status, explain(error), "error");
+        return;
+      }
+      // The time was taken or is outside the realtor's hours: say why, and offer the next ones.
+      status.replaceChildren(
+        message([explain(error), refused.reason].filter(Boolean).join(" "), "error"),
+        refused.slots.length
+          ? h("div", { class: "next-slots" }, h("h3", null, `The next free times (${refused.timeZone})`), slotPicker(refused.slots, refused.timeZone, (slot) => void book(slot.start, `${localClock(slot)} ${refused.timeZone}`)))
+          : message("No free time in the next two weeks."),
+      );
+    }
+  };
+  let until: string | null = null;
+  const showSlots = async (from: string | null, append: boolean) => {
+    if (!append) loading(slotsArea, "Loading free times…");
+    try {
+      const found = (await api.request<FreeSlots>("GET", `/buyers/properties/${id}/slots`, undefined, { query: { duration: length.value, from } })).attributes;
+      until = found.window_end;
+      const picker = found.slots.length
+        ? slotPicker(found.slots, found.time_zone, (slot) => void book(slot.start, `${localClock(slot)} ${found.time_zone}`))
+        : message(`No free times until ${whenIn(found.window_end, found.time_zone)}.`);
+      const more = h("button", { type: "button", class: "more secondary", onClick: () => void showSlots(until, true) }, "Show the next 7 days");
+      if (append) {
+        slotsArea.querySelector("button.more")?.remove();
+        slotsArea.append(picker, more);
+      } else {
+        slotsArea.replaceChildren(h("p", { class: "zone" }, `Times are the listing's local time (${found.time_zone}). Pick one to request it.`), picker, more);
+      }
+    } catch (error) {
+      slotsArea.replaceChildren(message(explain(error), "error"));
+    }
+  };
+  length.addEventListener("change", () => void showSlots(null, false));
+  // Another time than the free ones: the API still decides, and a refusal offers the next free times.
   const start = h("input", { name: "scheduled_at", type: "datetime-local", required: true, value: suggestedStart(), step: QUARTER_SECONDS });
-  const form = h(
-    "form",
-    {
-      id: "book-form",
-      onSubmit: async (event: Event) => {
-        event.preventDefault();
-        const values = formValues(form);
-        setMessage(status, "Sending your request…");
-        try {
-          const booking = await api.request<Booking>("POST", "/buyers/bookings", {
-            property_id: id,
-            scheduled_at: fromLocalInput(values.scheduled_at),
-            duration_minutes: Number(values.duration_minutes),
-            notes: values.notes || null,
-          });
-          setMessage(status, `Requested for ${when(booking.attributes.scheduled_at)}. The realtor will confirm it.`);
-          navigate("/bookings");
-        } catch (error) {
-          setMessage(status, explain(error), "error");
-        }
+  const other = h("details", { class: "other-time" }, h("summary", null, "Ask for another time"));
+  other.append(
+    h(
+      "form",
+      {
+        id: "book-form",
+        onSubmit: (event: Event) => {
+          event.preventDefault();
+          void book(fromLocalInput(start.value), when(fromLocalInput(start.value)));
+        },
       },
-    },
-    field("Date and time", start, "Your local time; tours start on the hour or at :15, :30, :45."),
-    field(
-      "Length",
-      h("select", { name: "duration_minutes" }, ...[30, 45, 60, 90].map((minutes) => h("option", { value: minutes, selected: minutes === 60 }, `${minutes} minutes`))),
+      field("Date and time", start, "Your local time; tours start on the hour or at :15, :30, :45."),
+      h("button", { type: "submit" }, "Request a tour"),
     ),
-    field("Notes for the realtor", h("textarea", { name: "notes", rows: 2, maxLength: 1000 })),
-    h("button", { type: "submit" }, "Request a tour"),
   );
   const gallery = h("div", { class: "gallery" }, ...property.images.filter((image) => image.url).map((image) => h("img", { src: image.url, alt: `Photo of ${property.address}`, loading: "lazy" })));
   main.replaceChildren(
@@ -160,8 +199,19 @@ async function listingPage(main: HTMLElement, [id]: string[]): Promise<void> {
     gallery,
     h("p", { class: "lead" }, `${property.city} · ${money(property.price)} · ${facts(property)}`),
     property.description && h("p", null, property.description),
-    h("section", { "aria-labelledby": "book-title" }, h("h2", { id: "book-title" }, "Book a tour"), status, form),
+    h(
+      "section",
+      { "aria-labelledby": "book-title" },
+      h("h2", { id: "book-title" }, "Book a tour"),
+      status,
+      // A form (with an id) so what was typed is kept across a sign-in, like every draft.
+      h("form", { id: "book-details", class: "grid", onSubmit: (event: Event) => event.preventDefault() }, field("Length", length), field("Notes for the realtor", notes)),
+      h("h3", null, "Free times"),
+      slotsArea,
+      other,
+    ),
   );
+  await showSlots(null, false);
 }
 
 export function bookingRow(
@@ -173,10 +223,11 @@ export function bookingRow(
     "li",
     { class: "card", "data-booking": item.id, "data-status": booking.status },
     h("h2", null, booking.property.address),
-    h("p", null, `${when(booking.scheduled_at)} · ${booking.duration_minutes} minutes · `, h("strong", { class: `badge ${booking.status}` }, booking.status)),
+    h("p", null, `${whenIn(booking.scheduled_at, booking.time_zone)} · ${booking.duration_minutes} minutes · `, h("strong", { class: `badge ${booking.status}` }, booking.status)),
     booking.notes && h("p", null, `Notes: ${booking.notes}`),
     booking.decline_reason && h("p", null, `Reason: ${booking.decline_reason}`),
     h("div", { class: "actions" }, ...actions),
+    proposalHistory(booking.proposals, booking.time_zone),
   );
 }
 
@@ -224,6 +275,33 @@ async function bookingsPage(main: HTMLElement): Promise<void> {
           ...page.items.map((item) => {
             const open = ["pending", "confirmed"].includes(item.attributes.status);
             const actions: HTMLElement[] = [];
+            const proposal = item.attributes.proposals?.find((candidate) => candidate.status === "open");
+            if (open && proposal) {
+              // The realtor proposed a new time: the buyer answers it first, in the listing's zone.
+              const answer = (verb: "accept" | "decline", done: string) =>
+                h("button", {
+                  type: "button",
+                  class: verb === "decline" ? "secondary" : undefined,
+                  onClick: async () => {
+                    try {
+                      await api.request("PUT", `/buyers/bookings/${item.id}/proposals/${proposal.id}/${verb}`);
+                      setMessage(status, done);
+                      await refresh();
+                    } catch (error) {
+                      setMessage(status, explain(error), "error");
+                    }
+                  },
+                }, verb === "accept" ? "Accept the new time" : "Keep the current time");
+              actions.push(
+                h(
+                  "div",
+                  { class: "proposal", role: "group", "aria-label": "A new time proposed by the realtor" },
+                  h("p", null, h("strong", null, "New time proposed: "), whenIn(proposal.scheduled_at, item.attributes.time_zone), ` · ${proposal.duration_minutes} minutes`),
+                  proposal.message && h("p", null, `“${proposal.message}”`),
+                  h("div", { class: "actions" }, answer("accept", "Accepted: the tour moved to the new time."), answer("decline", "Declined: the tour keeps its time.")),
+                ),
+              );
+            }
             if (open) {
               actions.push(
                 h("button", {

@@ -4,6 +4,7 @@ import type { Page } from "./app";
 import { explain, link, loading, navigate } from "./app";
 import { type Booking, type Property, bookingRow, facts, photo, rescheduleControl } from "./buyer";
 import { field, formValues, h, message, money, setMessage } from "./dom";
+import { proposeControl } from "./schedule";
 
 async function manageListPage(main: HTMLElement): Promise<void> {
   const list = h("div");
@@ -288,7 +289,10 @@ async function requestsPage(main: HTMLElement, _params: string[], query: URLSear
             actions.push(decline);
           }
           if (["pending", "confirmed"].includes(item.attributes.status)) {
-            actions.push(rescheduleControl(`/realtors/bookings/${item.id}`, item.attributes, () => void refresh(), status));
+            actions.push(
+              proposeControl(item.id, item.attributes, () => void refresh(), status),
+              rescheduleControl(`/realtors/bookings/${item.id}`, item.attributes, () => void refresh(), status),
+            );
           }
           return bookingRow(item, actions);
         }),
