@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from local.http import HttpResponse
-from realty import apidocs
+
+# `realty` is imported inside the methods: the local stack puts the layer on sys.path after this
+# module is imported (`LocalStack` prepares the process).
 
 
 @dataclass
@@ -25,6 +27,8 @@ class DocsSite:
         return path == self.prefix or path.startswith(self.prefix + "/")
 
     def serve(self, path: str, base_url: str) -> HttpResponse:
+        from realty import apidocs
+
         name = path[len(self.prefix) :].strip("/")
         if name in ("", "index.html"):
             # Relative to `/docs`, "docs/..." names this site's own files.
@@ -38,6 +42,8 @@ class DocsSite:
         return HttpResponse.json(404, {"message": f"no such file under {self.prefix}: {name}"})
 
     def _openapi(self, base_url: str) -> HttpResponse:
+        from realty import apidocs
+
         try:
             document = apidocs.document(self.openapi_path, server_url=base_url, server_description="local stack")
         except apidocs.DocumentMissing as error:
