@@ -11,7 +11,7 @@ from realty.core.actor import NO_LONGER_ACTIVE
 from realty.core.audit import audit_action, record
 from realty.core.auth import Caller, Role
 from realty.core.envelope import Resource
-from realty.core.errors import Conflict, NotConfigured, NotFound, Unauthorized
+from realty.core.errors import BadRequest, Conflict, NotConfigured, NotFound, Unauthorized
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.media import store as media
 from realty.media.models import ImageUploadRequest, UploadAttributes
@@ -187,10 +187,16 @@ def _changeable_user(user_id: str) -> User:
     return user
 
 
-def list_users(*, role: Role | None, limit: int, cursor: str | None) -> UserPage:
-    """Every user (deleted ones included, with their status), newest first; phones are not decrypted."""
-    scope = f"users|role={role.value if role else '*'}"
-    users, last_key = store.query_users(role, limit=limit, start_key=decode_cursor(cursor, scope))
+def list_users(*, role: Role | None, limit: int, cursor: str | None, email: str | None = None) -> UserPage:
+    """Every user (deleted ones included, with their status), newest first; phones are not decrypted.
+
+    `email` narrows to the users whose email starts with it (case-insensitive), in email order.
+    """
+    prefix = email.strip().lower() if email else None
+    if email is not None and not prefix:
+        raise BadRequest("email must not be blank", field="email")
+    scope = f"users|role={role.value if role else '*'}|email={prefix or '*'}"
+    users, last_key = store.query_users(role, limit=limit, start_key=decode_cursor(cursor, scope), email_prefix=prefix)
     return UserPage(
         items=[to_admin_resource(u, reveal_phone=False) for u in users], next_cursor=encode_cursor(last_key, scope)
     )

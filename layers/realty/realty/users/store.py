@@ -30,9 +30,18 @@ def _user_item(user: User) -> dict[str, Any]:
         "GSI1SK": order,
         "GSI2PK": "USERS",
         "GSI2SK": order,
+        # Admin search by email prefix without a Scan: one partition per first character, the email
+        # as sort key (`begins_with`). Written with every save, so an email change moves the user.
+        **email_search_key(user.email, user.id),
         "entity": "user",
         **user.model_dump(mode="json"),
     }
+
+
+def email_search_key(email: str, user_id: str) -> dict[str, str]:
+    """GSI3 of a user: `EMAIL#<first character>` / `<email>#<user id>` (emails are stored lower case)."""
+    email = email.lower()
+    return {"GSI3PK": f"EMAIL#{email[:1]}", "GSI3SK": f"{email}#{user_id}"}
 
 
 def _identity_item(user: User) -> dict[str, Any]:
@@ -131,17 +140,38 @@ def decrypt_phone(user_id: str, ciphertext: str) -> str:
 
 
 def query_users(
-    role: Role | None, *, limit: int, start_key: dict[str, Any] | None
+    role: Role | None, *, limit: int, start_key: dict[str, Any] | None, email_prefix: str | None = None
 ) -> tuple[list[User], dict[str, Any] | None]:
-    """Newest first: one role's users (GSI1 `ROLE#<role>`) or everyone (GSI2 `USERS`); one Query."""
-    index, partition = ("GSI1", f"ROLE#{role.value}") if role else ("GSI2", "USERS")
-    request: dict[str, Any] = {
-        "TableName": get_settings().main_table,
-        "IndexName": index,
-        "KeyConditionExpression": f"{index}PK = :pk",
-        "ExpressionAttributeValues": {":pk": {"S": partition}},
-        "ScanIndexForward": False,
-    }
+    """Newest first: one role's users (GSI1 `ROLE#<role>`) or everyone (GSI2 `USERS`); one Query.
+
+    With `email_prefix` (lower case, not empty): the users whose email starts with it, in email
+    order, from GSI3 `EMAIL#<first character>` with `begins_with`; a role then filters that Query.
+    """
+    request: dict[str, Any]
+    if email_prefix:
+        index = "GSI3"
+        request = {
+            "TableName": get_settings().main_table,
+            "IndexName": index,
+            "KeyConditionExpression": "GSI3PK = :pk AND begins_with(GSI3SK, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": email_search_key(email_prefix, "")["GSI3PK"]},
+                ":prefix": {"S": email_prefix},
+            },
+        }
+        if role:
+            request["FilterExpression"] = "#role = :role"
+            request["ExpressionAttributeNames"] = {"#role": "role"}
+            request["ExpressionAttributeValues"][":role"] = {"S": role.value}
+    else:
+        index, partition = ("GSI1", f"ROLE#{role.value}") if role else ("GSI2", "USERS")
+        request = {
+            "TableName": get_settings().main_table,
+            "IndexName": index,
+            "KeyConditionExpression": f"{index}PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "ScanIndexForward": False,
+        }
     items, last_key = query_page(request, limit=limit, start_key=start_key, key_names=index_key_names(index))
     return [User.model_validate(from_item(item)) for item in items], last_key
 
