@@ -52,7 +52,7 @@ def get_user(id: str) -> OneUser:
     return respond(app, users.admin_get_user(id))
 
 
-@app.put("/api/v1/admin/users/<id>", summary="Rename a user or change their role", tags=["admin"])
+@app.put("/api/v1/admin/users/<id>", summary="Edit a user's name, role, phone or active state", tags=["admin"])
 def update_user(id: str, body: AdminUpdateUserRequest) -> OneUser:
     caller = require_role(app, Role.ADMIN)
     return respond(app, users.admin_update_user(caller, id, body))

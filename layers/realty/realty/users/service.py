@@ -208,30 +208,69 @@ def admin_get_user(user_id: str) -> Resource[AdminUserAttributes]:
 
 
 def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequest) -> Resource[AdminUserAttributes]:
-    """Rename a user or change their role; user and identity items change in one transaction."""
+    """Edit a user's name, role, phone or active state; user and identity items change in one transaction.
+
+    Deactivating disables sign-in at Cognito and signs the user out everywhere (the authorizer then
+    refuses their tokens, as for a deleted user) but keeps the account whole; reactivating enables
+    sign-in again. Cognito changes first: if the record write then fails, the record still says the
+    old state, the authorizer follows the record, and a retry redoes both.
+    """
     user = _changeable_user(user_id)
     changes = request.model_dump(exclude_unset=True)
-    changed = sorted(name for name, value in changes.items() if value != getattr(user, name))
+    phone_before = store.decrypt_phone(user.id, user.phone_ciphertext) if user.phone_ciphertext else ""
+    current: dict[str, object] = {
+        "full_name": user.full_name,
+        "role": user.role,
+        "phone": phone_before,
+        "active": user.status is UserStatus.ACTIVE,
+    }
+    changed = sorted(name for name, value in changes.items() if _plain(value) != _plain(current[name]))
     if not changed:
         return to_admin_resource(user, reveal_phone=True)
-    if "role" in changed and user.id == caller.user_id:
-        raise Conflict("you cannot change your own role; ask another admin", field="role")
-    updated = user.model_copy(update={name: changes[name] for name in changed} | {"updated_at": clock.now_iso()})
-    # Before and after values, so support can see (and undo) exactly what an admin changed.
+    if user.id == caller.user_id and {"role", "active"} & set(changed):
+        field = "role" if "role" in changed else "active"
+        raise Conflict(f"you cannot change your own {field}; ask another admin", field=field)
+    stamp = clock.now()
+    update: dict[str, object] = {name: changes[name] for name in changed if name in ("full_name", "role")}
+    update["updated_at"] = clock.iso(stamp)
+    if "phone" in changed:
+        update["phone_ciphertext"] = store.encrypt_phone(user.id, changes["phone"]) if changes["phone"] else None
+    action = "user.updated"
+    if "active" in changed:
+        if changes["active"]:
+            store.enable_sign_in(user.email)
+            update["status"] = UserStatus.ACTIVE
+            action = "user.reactivated"
+        else:
+            store.disable_sign_in(user.email)
+            update["status"] = UserStatus.DEACTIVATED
+            update["signed_out_at"] = int(stamp.timestamp() * 1000)  # epoch milliseconds, as a sign-out
+            action = "user.deactivated"
+    elif "role" in changed:
+        action = "user.role_changed"
+    updated = user.model_copy(update=update)
+    after: dict[str, object] = {**current, **{name: changes[name] for name in changed}}
+    # Before and after values, so support can see (and undo) exactly what an admin changed. Audit
+    # items can never be changed or deleted, so a phone number is kept masked there, not in clear.
     details: dict[str, object] = {
         "changed_fields": changed,
-        "before": {name: _plain(getattr(user, name)) for name in changed},
-        "after": {name: _plain(getattr(updated, name)) for name in changed},
+        "before": {name: _audit_value(name, current[name]) for name in changed},
+        "after": {name: _audit_value(name, after[name]) for name in changed},
     }
-    action = "user.updated"
     if "role" in changed:
-        action = "user.role_changed"
         details["role"] = {"from": user.role.value, "to": updated.role.value}
     audit = audit_action(
         actor_id=caller.user_id, action=action, resource_type="user", resource_id=user.id, details=details
     )
     store.save_user(updated, audit=audit)
     return to_admin_resource(updated, reveal_phone=True)
+
+
+def _audit_value(name: str, value: object) -> object:
+    if name == "phone":
+        text = str(value or "")
+        return None if not text else f"***{text[-2:]}"
+    return _plain(value)
 
 
 def _plain(value: object) -> object:

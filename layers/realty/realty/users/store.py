@@ -195,6 +195,19 @@ def disable_sign_in(username: str) -> None:
         raise UpstreamError("the sign-in service failed, retry later") from error
 
 
+def enable_sign_in(username: str) -> None:
+    """Cognito signs the user in again (after `disable_sign_in`); a user without an account has nothing to do."""
+    try:
+        client("cognito-idp").admin_enable_user(UserPoolId=get_settings().user_pool_id, Username=username)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code == "UserNotFoundException":
+            return
+        if code in {"TooManyRequestsException", "LimitExceededException"}:
+            raise RateLimited("the sign-in service is busy, retry later") from error
+        raise UpstreamError("the sign-in service failed, retry later") from error
+
+
 # ---------------------------------------------------------------- calendar feed tokens
 # The secret is never stored: `FEED#<sha256 of the token>` maps it to its user, and the user's
 # `CALENDAR_FEED` item remembers which hash is current, so a new token or a revocation removes the
