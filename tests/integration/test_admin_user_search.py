@@ -72,3 +72,25 @@ def test_bad_searches_are_refused_naming_the_field_and_only_admins_search(make_u
 
     buyer = make_user(Role.BUYER)
     assert call("GET", "/api/v1/admin/users", caller=buyer, query={"email": "a"}).status == 403
+
+
+def test_users_saved_before_the_search_key_existed_are_found_after_the_backfill(make_user):
+    import boto3
+
+    from realty.core.config import get_settings
+    from realty.users.store import backfill_email_search_keys, user_key
+
+    admin = make_user(Role.ADMIN, email="admin@example.com")
+    old = [make_user(Role.BUYER, email=f"legacy{n}@example.com") for n in range(3)]
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    for user in old:  # as a user saved by the release before this key
+        dynamodb.update_item(
+            TableName=get_settings().main_table, Key=user_key(user.user_id), UpdateExpression="REMOVE GSI3PK, GSI3SK"
+        )
+    assert _emails(call("GET", "/api/v1/admin/users", caller=admin, query={"email": "legacy"})) == []
+
+    assert backfill_email_search_keys(page_size=2) == 3
+    assert backfill_email_search_keys() == 0  # nothing left: running it again changes nothing
+
+    found = call("GET", "/api/v1/admin/users", caller=admin, query={"email": "legacy"})
+    assert _emails(found) == [f"legacy{n}@example.com" for n in range(3)]

@@ -11,7 +11,7 @@ from realty.core.auth import Role
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import Guarded, batch_get, from_item, index_key_names, key, query_page, to_item, transact
-from realty.core.errors import RateLimited, UpstreamError
+from realty.core.errors import Conflict, RateLimited, UpstreamError
 from realty.users.identity import Identity
 from realty.users.identity import get_identity as get_identity  # the authorizer's one read, kept light there
 from realty.users.models import User
@@ -174,6 +174,50 @@ def query_users(
         }
     items, last_key = query_page(request, limit=limit, start_key=start_key, key_names=index_key_names(index))
     return [User.model_validate(from_item(item)) for item in items], last_key
+
+
+def backfill_email_search_keys(*, page_size: int = 100) -> int:
+    """Give every user saved before the email search key existed its GSI3 keys; returns how many.
+
+    A maintenance step run once per stage (`make email-index STACK=...`), never on a request path:
+    it pages through GSI2 `USERS` (a Query, not a Scan) and adds the keys with a conditional update
+    that only applies while the email is unchanged and the keys still missing, so a user saved in
+    the meantime (who got the keys from that save) is left alone.
+    """
+    table = get_settings().main_table
+    request = {
+        "TableName": table,
+        "IndexName": "GSI2",
+        "KeyConditionExpression": "GSI2PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": "USERS"}},
+    }
+    added = 0
+    start_key: dict[str, Any] | None = None
+    while True:
+        items, start_key = query_page(request, limit=page_size, start_key=start_key, key_names=index_key_names("GSI2"))
+        for item in items:
+            if "GSI3PK" in item:
+                continue
+            user = User.model_validate(from_item(item))
+            keys = email_search_key(user.email, user.id)
+            update = {
+                "Update": {
+                    "TableName": table,
+                    "Key": user_key(user.id),
+                    "UpdateExpression": "SET GSI3PK = :gsi3pk, GSI3SK = :gsi3sk",
+                    "ConditionExpression": "email = :email AND attribute_not_exists(GSI3PK)",
+                    "ExpressionAttributeValues": to_item(
+                        {":gsi3pk": keys["GSI3PK"], ":gsi3sk": keys["GSI3SK"], ":email": user.email}
+                    ),
+                }
+            }
+            try:
+                transact(Guarded(update, "the user was saved meanwhile"))
+            except Conflict:
+                continue
+            added += 1
+        if not start_key:
+            return added
 
 
 def disable_sign_in(username: str) -> None:
