@@ -9,7 +9,7 @@ REQS := requirements-dev.txt requirements.lock layers/realty/requirements.txt $(
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: web publish-web dev test lint format typecheck openapi bench package load fuzz lock smoke scale clean
+.PHONY: first-admin email-index web publish-web dev test lint format typecheck openapi bench package load fuzz lock smoke scale clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ $(STAMP): $(REQS)
 
 web: $(STAMP)  ## the web app: npm ci from web/package-lock.json, then the bundle in web/dist
 	$(BIN)/python -m tools.web build
+
+first-admin: $(STAMP)  ## make first-admin EMAIL=ops@example.com STACK=realtyforyou-prod [NAME=...] [REGION=...]: the first admin of a deployed stage
+	$(BIN)/python scripts/first_admin.py --stack-name "$(STACK)" --email "$(EMAIL)" --name "$(NAME)" $(if $(REGION),--region "$(REGION)")
+
+email-index: $(STAMP)  ## make email-index STACK=realtyforyou-prod [REGION=...]: once, the admin email search key for users saved before it existed
+	$(BIN)/python scripts/email_index.py --stack-name "$(STACK)" $(if $(REGION),--region "$(REGION)")
 
 publish-web: $(STAMP)  ## make publish-web STACK=realtyforyou-dev: the app and its config.json into a deployed stack
 	$(BIN)/python scripts/publish_web.py --stack-name "$(STACK)"

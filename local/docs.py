@@ -1,82 +1,51 @@
-"""Swagger UI at `/docs`, from local files only (no CDN), for the committed `docs/openapi.json`.
+"""Swagger UI at `/docs` for the local stack, built by `realty.apidocs` like every deployed stage's.
 
-The JavaScript and CSS are the copies aws-lambda-powertools ships inside its package, so the page
-works offline. The document's `servers` are replaced by the local stack's own URL, so "Try it out"
-calls the local API rather than a deployed stage.
+The page, the assets (the copies aws-lambda-powertools ships, so no CDN) and the document are the
+ones the docs function serves at `/api/v1/docs` and `/api/v1/openapi.json` (which the local stack
+serves too, through its template route); only the document's `servers` differ: here it names the
+local stack's own URL, so "Try it out" calls the local API rather than a deployed stage.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from local.http import HttpResponse
 
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>RealtyForYou API (local)</title>
-  <link rel="stylesheet" href="/docs/swagger-ui.css">
-</head>
-<body>
-  <div id="swagger-ui"></div>
-  <script src="/docs/swagger-ui-bundle.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({
-      url: "/docs/openapi.json",
-      dom_id: "#swagger-ui",
-      deepLinking: true,
-      persistAuthorization: true
-    });
-  </script>
-</body>
-</html>
-"""
-
-
-def swagger_assets_dir() -> Path:
-    import aws_lambda_powertools.event_handler.openapi.swagger_ui as swagger_ui
-
-    return Path(swagger_ui.__file__).parent
+# `realty` is imported inside the methods: the local stack puts the layer on sys.path after this
+# module is imported (`LocalStack` prepares the process).
 
 
 @dataclass
 class DocsSite:
     openapi_path: Path
-    assets_dir: Path = field(default_factory=swagger_assets_dir)
     prefix: str = "/docs"
 
     def handles(self, path: str) -> bool:
         return path == self.prefix or path.startswith(self.prefix + "/")
 
     def serve(self, path: str, base_url: str) -> HttpResponse:
+        from realty import apidocs
+
         name = path[len(self.prefix) :].strip("/")
         if name in ("", "index.html"):
-            return HttpResponse.text(200, _PAGE, "text/html; charset=utf-8")
+            # Relative to `/docs`, "docs/..." names this site's own files.
+            page = apidocs.page(document_url="docs/openapi.json", title="RealtyForYou API (local)")
+            return HttpResponse.text(200, page, "text/html; charset=utf-8")
         if name == "openapi.json":
             return self._openapi(base_url)
-        assets = {
-            "swagger-ui.css": ("swagger-ui.min.css", "text/css; charset=utf-8"),
-            "swagger-ui-bundle.js": ("swagger-ui-bundle.min.js", "application/javascript; charset=utf-8"),
-        }
-        if name in assets:
-            filename, content_type = assets[name]
-            asset = self.assets_dir / filename
-            if asset.is_file():
-                return HttpResponse(200, [("Content-Type", content_type)], asset.read_bytes())
+        found = apidocs.asset(name)
+        if found is not None:
+            return HttpResponse(200, [("Content-Type", found.content_type)], found.body)
         return HttpResponse.json(404, {"message": f"no such file under {self.prefix}: {name}"})
 
     def _openapi(self, base_url: str) -> HttpResponse:
-        if not self.openapi_path.is_file():
-            return HttpResponse.json(
-                404, {"message": "docs/openapi.json has not been generated yet; run the OpenAPI export"}
-            )
+        from realty import apidocs
+
         try:
-            document = json.loads(self.openapi_path.read_text(encoding="utf-8"))
-        except ValueError:
-            return HttpResponse.json(500, {"message": "docs/openapi.json is not valid JSON"})
-        if isinstance(document, dict):
-            document["servers"] = [{"url": base_url, "description": "local stack"}]
-        return HttpResponse.json(200, document)
+            document = apidocs.document(self.openapi_path, server_url=base_url, server_description="local stack")
+        except apidocs.DocumentMissing as error:
+            return HttpResponse.json(404, {"message": str(error)})
+        return HttpResponse(200, [("Content-Type", "application/json")], json.dumps(document).encode("utf-8"))

@@ -15,6 +15,8 @@ from typing import Any
 from tools.functions import ROOT, function_dirs, load_function
 
 OPENAPI_PATH = ROOT / "docs" / "openapi.json"
+# The copy the docs function packages and serves (a function ships only its own directory).
+PACKAGED_COPY_PATH = ROOT / "functions" / "docs" / "openapi.json"
 TITLE = "RealtyForYou API"
 DESCRIPTION = (
     "Backend for live real-estate video tours. Every response is the envelope "
@@ -110,18 +112,20 @@ def render() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true", help="rewrite docs/openapi.json")
+    parser.add_argument("--write", action="store_true", help="rewrite docs/openapi.json and the docs function's copy")
     parser.add_argument("--check", action="store_true", help="exit 1 if docs/openapi.json is out of date")
     args = parser.parse_args(argv)
     text = render()
     if args.write:
         OPENAPI_PATH.write_text(text)
+        PACKAGED_COPY_PATH.write_text(text)
         return 0
     if args.check:
-        current = OPENAPI_PATH.read_text() if OPENAPI_PATH.exists() else ""
-        if current != text:
-            print("docs/openapi.json is out of date: run `make openapi`", file=sys.stderr)
-            return 1
+        for path in (OPENAPI_PATH, PACKAGED_COPY_PATH):
+            current = path.read_text() if path.exists() else ""
+            if current != text:
+                print(f"{path.relative_to(ROOT)} is out of date: run `make openapi`", file=sys.stderr)
+                return 1
         return 0
     sys.stdout.write(text)
     return 0

@@ -27,14 +27,22 @@ Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor o
 Identifier = Annotated[str | None, Query(max_length=64)]
 
 
-@app.get("/api/v1/admin/users", summary="Users, newest first", tags=["admin"])
+@app.get("/api/v1/admin/users", summary="Users, newest first, or found by email prefix", tags=["admin"])
 def list_users(
     role: Annotated[Role | None, Query(description="only users with this role")] = None,
+    email: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=254,
+            description="only users whose email starts with this (case-insensitive); the list is then in email order",
+        ),
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response[ListEnvelope[Resource[AdminUserAttributes]]]:
     require_role(app, Role.ADMIN)
-    page = users.list_users(role=role, limit=limit, cursor=cursor)
+    page = users.list_users(role=role, email=email, limit=limit, cursor=cursor)
     return respond_page(app, page.items, limit=limit, next_cursor=page.next_cursor)
 
 
@@ -44,7 +52,7 @@ def get_user(id: str) -> OneUser:
     return respond(app, users.admin_get_user(id))
 
 
-@app.put("/api/v1/admin/users/<id>", summary="Rename a user or change their role", tags=["admin"])
+@app.put("/api/v1/admin/users/<id>", summary="Edit a user's name, role, phone or active state", tags=["admin"])
 def update_user(id: str, body: AdminUpdateUserRequest) -> OneUser:
     caller = require_role(app, Role.ADMIN)
     return respond(app, users.admin_update_user(caller, id, body))

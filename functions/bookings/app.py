@@ -23,6 +23,7 @@ from realty.bookings import feed, free, service
 from realty.bookings.feed import FeedAttributes
 from realty.bookings.idempotency import create_booking_once
 from realty.bookings.models import (
+    AdminUpdateBookingRequest,
     BookingAttributes,
     CreateBookingRequest,
     DeclineBookingRequest,
@@ -377,9 +378,13 @@ def get_any_booking(id: str) -> One:
     return respond(app, service.get_booking(require_role(app, Role.ADMIN), id))
 
 
-@app.put("/api/v1/admin/bookings/<id>", summary="Reschedule any booking or change its notes", tags=["admin"])
-def update_any_booking(id: str, body: UpdateBookingRequest) -> One:
-    return respond(app, service.update_booking(require_role(app, Role.ADMIN), id, body))
+@app.put(
+    "/api/v1/admin/bookings/<id>",
+    summary="Reschedule any booking, change its notes, or confirm, decline or cancel it",
+    tags=["admin"],
+)
+def update_any_booking(id: str, body: AdminUpdateBookingRequest) -> One:
+    return respond(app, service.admin_update_booking(require_role(app, Role.ADMIN), id, body))
 
 
 @app.delete("/api/v1/admin/bookings/<id>", summary="Cancel any booking", tags=["admin"])

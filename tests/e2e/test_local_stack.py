@@ -189,6 +189,19 @@ def test_docs_serve_swagger_ui_from_local_assets(local_stack: LocalStackProcess)
         assert document.json["servers"] == [{"url": local_stack.base_url, "description": "local stack"}]
 
 
+def test_the_stage_docs_routes_answer_through_the_gateway_as_deployed(local_stack: LocalStackProcess) -> None:
+    page = local_stack.request("GET", "/api/v1/docs")
+    script = local_stack.request("GET", "/api/v1/docs/swagger-ui-bundle.js")
+    document = local_stack.request("GET", "/api/v1/openapi.json")
+
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert page.headers["Cache-Control"].startswith("public")
+    assert script.status == 200 and len(script.body) > 100_000
+    assert document.status == 200
+    assert document.json["servers"][0]["url"] == "../.."
+    assert "/api/v1/openapi.json" in document.json["paths"]
+
+
 def test_a_deleted_buyer_cannot_book_through_the_gateways_cached_answer(local_stack: LocalStackProcess) -> None:
     """The gateway caches the authorizer's Allow for 300 s, as API Gateway does: after the admin deletes
     the buyer, the same token still passes it, reads still answer, and the booking is refused."""

@@ -53,6 +53,11 @@ def test_openapi_document_has_not_drifted():
     assert committed == openapi.render(), "docs/openapi.json is out of date: run `make openapi`"
 
 
+def test_the_docs_function_packages_the_committed_document():
+    packaged = (ROOT / "functions" / "docs" / "openapi.json").read_text()
+    assert packaged == (ROOT / "docs" / "openapi.json").read_text(), "run `make openapi` to refresh the copy"
+
+
 @pytest.mark.parametrize("directory", sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py")))
 def test_functions_import_only_the_heavy_sdks_they_use(directory):
     probe = (

@@ -148,6 +148,21 @@ class UpdateBookingRequest(_Request):
     notes: Notes | None = Field(default=None, description="empty string removes the notes")
 
 
+class AdminUpdateBookingRequest(UpdateBookingRequest):
+    """What an admin may change of any booking: what its parties may (time, length, notes), or its
+    status, through the same transitions and checks as the party who would otherwise do it."""
+
+    status: Literal["confirmed", "declined", "cancelled"] | None = Field(
+        default=None,
+        description="confirm (as its realtor would: slots and conflicts checked), decline (with `reason`) or "
+        "cancel the booking; sent alone, without a new time or notes",
+    )
+    reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DECLINE_REASON_MAX_CHARS)]
+        | None
+    ) = Field(default=None, description="why it is declined (with `status: declined` only)")
+
+
 class DeclineBookingRequest(_Request):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DECLINE_REASON_MAX_CHARS)]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from realty.bookings import slots, store
 from realty.bookings.models import (
+    AdminUpdateBookingRequest,
     Booking,
     BookingAttributes,
     CreateBookingRequest,
@@ -85,6 +86,22 @@ def _audit(caller: Caller, action: str, booking: Booking, **details: Any) -> dic
     return audit_action(
         actor_id=caller.user_id, action=action, resource_type="booking", resource_id=booking.id, details=details
     )
+
+
+_AUDITED_FIELDS = ("scheduled_at", "duration_minutes", "notes", "status")
+
+
+def _before_after(before: Booking, after: Booking) -> dict[str, Any]:
+    """The changed fields' values before and after, so support can see (and undo) any edit."""
+    changed = [name for name in _AUDITED_FIELDS if getattr(before, name) != getattr(after, name)]
+
+    def plain(value: Any) -> Any:
+        return value.value if isinstance(value, BookingStatus) else value
+
+    return {
+        "before": {name: plain(getattr(before, name)) for name in changed},
+        "after": {name: plain(getattr(after, name)) for name in changed},
+    }
 
 
 def _not_started(booking: Booking) -> tuple[str, TourStatus, str] | None:
@@ -290,7 +307,8 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
     if not moved:
         # Only the notes: the tour (started or not) is left alone.
         updated = booking.model_copy(update={"notes": notes, "version": booking.version + 1, "updated_at": stamp})
-        store.save_booking(updated, previous=booking, audit=_audit(caller, "booking.updated", booking))
+        audit = _audit(caller, "booking.updated", booking, **_before_after(booking, updated))
+        store.save_booking(updated, previous=booking, audit=audit)
         return to_resource(updated)
     ensure_transition(booking.status, BookingStatus.PENDING)
     cancel_tour = _not_started(booking)
@@ -322,6 +340,7 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
         scheduled_at=updated.scheduled_at,
         duration_minutes=duration,
         previous_status=booking.status.value,
+        **_before_after(booking, updated),
     )
     store.save_booking(
         updated, previous=booking, audit=audit, release_slots=slots.released_slots(booking), cancel_tour=cancel_tour
@@ -333,6 +352,34 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
         expiry.sync_expiry(updated)
     emails.booking_rescheduled(updated, notify=_other_parties(caller))
     return to_resource(updated)
+
+
+def admin_update_booking(
+    caller: Caller, booking_id: str, request: AdminUpdateBookingRequest
+) -> Resource[BookingAttributes]:
+    """An admin's edit of any booking: a new time, length or notes as `update_booking` makes them, or
+    a new status as its realtor (confirm, decline) or a party (cancel) would make it: the same
+    transitions, slot and conflict checks, emails and audit (with before and after values)."""
+    sent = request.model_fields_set
+    if request.status is None:
+        if "status" in sent:
+            raise ValidationFailed("status must be confirmed, declined or cancelled", field="status")
+        if "reason" in sent:
+            raise ValidationFailed("a reason goes with status: declined", field="reason")
+        edit = request.model_dump(mode="json", exclude_unset=True, exclude={"status", "reason"})
+        return update_booking(caller, booking_id, UpdateBookingRequest.model_validate(edit))
+    others = sorted(sent & {"scheduled_at", "duration_minutes", "notes"})
+    if others:
+        raise ValidationFailed(f"send status alone, then {', '.join(others)} in another request", field="status")
+    if request.status == "declined":
+        if request.reason is None:
+            raise ValidationFailed("a declined booking needs a reason", field="reason")
+        return decline_booking(caller, booking_id, DeclineBookingRequest(reason=request.reason))
+    if "reason" in sent:
+        raise ValidationFailed("a reason goes with status: declined", field="reason")
+    if request.status == "confirmed":
+        return confirm_booking(caller, booking_id)
+    return cancel_booking(caller, booking_id)
 
 
 def _move_rules(booking: Booking, start: datetime, duration: int, *, check: bool) -> str | None:
@@ -369,7 +416,9 @@ def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribute
             "updated_at": clock.now_iso(),
         }
     )
-    audit = _audit(caller, "booking.cancelled", booking, previous_status=booking.status.value)
+    audit = _audit(
+        caller, "booking.cancelled", booking, previous_status=booking.status.value, **_before_after(booking, updated)
+    )
     store.save_booking(
         updated, previous=booking, audit=audit, release_slots=slots.released_slots(booking), cancel_tour=cancel_tour
     )
@@ -395,7 +444,16 @@ def confirm_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribut
     prop = properties.get_property(booking.property_id)
 
     def audit(tour_id: str) -> dict[str, Any]:
-        return _audit(caller, "booking.confirmed", booking, tour_id=tour_id, scheduled_at=booking.scheduled_at)
+        confirmed = {"status": BookingStatus.CONFIRMED.value}
+        return _audit(
+            caller,
+            "booking.confirmed",
+            booking,
+            tour_id=tour_id,
+            scheduled_at=booking.scheduled_at,
+            before={"status": booking.status.value},
+            after=confirmed,
+        )
 
     return to_resource(confirmation.confirm(booking, previous=booking, prop=prop, audit=audit))
 
@@ -414,7 +472,8 @@ def decline_booking(caller: Caller, booking_id: str, request: DeclineBookingRequ
             "updated_at": clock.now_iso(),
         }
     )
-    store.save_booking(updated, previous=booking, audit=_audit(caller, "booking.declined", booking))
+    audit = _audit(caller, "booking.declined", booking, **_before_after(booking, updated))
+    store.save_booking(updated, previous=booking, audit=audit)
     count("BookingsDeclined")
     reminders.cancel_reminders(booking.id)
     if booking.expires_at:

@@ -22,6 +22,7 @@ from realty.core.dynamo import from_item
 
 class UserStatus(StrEnum):
     ACTIVE = "active"
+    DEACTIVATED = "deactivated"  # by an admin, reversibly: signed out, cannot sign in, data kept as is
     DELETED = "deleted"
 
 

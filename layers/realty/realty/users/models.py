@@ -55,12 +55,17 @@ class UpdateProfileRequest(Model):
     @field_validator("phone")
     @classmethod
     def _e164(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return value
-        compact = re.sub(r"[\s\-().]", "", value)
-        if not E164_PATTERN.match(compact):
-            raise ValueError("phone must be in E.164 format, e.g. +14155550123")
-        return compact
+        return e164_phone(value)
+
+
+def e164_phone(value: str | None) -> str | None:
+    """A phone number in E.164 with its separators removed; "" (remove the number) and None pass."""
+    if value is None or value == "":
+        return value
+    compact = re.sub(r"[\s\-().]", "", value)
+    if not E164_PATTERN.match(compact):
+        raise ValueError("phone must be in E.164 format, e.g. +14155550123")
+    return compact
 
 
 class AdminUserAttributes(UserAttributes):
@@ -74,3 +79,14 @@ class AdminUpdateUserRequest(Model):
 
     full_name: Omittable[FullName] = None
     role: Omittable[Role] = None
+    phone: Omittable[str] = Field(default=None, description="E.164, e.g. +14155550123; empty string removes it")
+    active: Omittable[bool] = Field(
+        default=None,
+        description="false deactivates the account (status `deactivated`: signed out, sign-in refused, "
+        "everything kept); true reactivates it. Deleting is `DELETE /admin/users/{id}`.",
+    )
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        return e164_phone(value)

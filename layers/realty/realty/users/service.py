@@ -11,7 +11,7 @@ from realty.core.actor import NO_LONGER_ACTIVE
 from realty.core.audit import audit_action, record
 from realty.core.auth import Caller, Role
 from realty.core.envelope import Resource
-from realty.core.errors import Conflict, NotConfigured, NotFound, Unauthorized
+from realty.core.errors import BadRequest, Conflict, NotConfigured, NotFound, Unauthorized
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.media import store as media
 from realty.media.models import ImageUploadRequest, UploadAttributes
@@ -187,10 +187,16 @@ def _changeable_user(user_id: str) -> User:
     return user
 
 
-def list_users(*, role: Role | None, limit: int, cursor: str | None) -> UserPage:
-    """Every user (deleted ones included, with their status), newest first; phones are not decrypted."""
-    scope = f"users|role={role.value if role else '*'}"
-    users, last_key = store.query_users(role, limit=limit, start_key=decode_cursor(cursor, scope))
+def list_users(*, role: Role | None, limit: int, cursor: str | None, email: str | None = None) -> UserPage:
+    """Every user (deleted ones included, with their status), newest first; phones are not decrypted.
+
+    `email` narrows to the users whose email starts with it (case-insensitive), in email order.
+    """
+    prefix = email.strip().lower() if email else None
+    if email is not None and not prefix:
+        raise BadRequest("email must not be blank", field="email")
+    scope = f"users|role={role.value if role else '*'}|email={prefix or '*'}"
+    users, last_key = store.query_users(role, limit=limit, start_key=decode_cursor(cursor, scope), email_prefix=prefix)
     return UserPage(
         items=[to_admin_resource(u, reveal_phone=False) for u in users], next_cursor=encode_cursor(last_key, scope)
     )
@@ -202,30 +208,69 @@ def admin_get_user(user_id: str) -> Resource[AdminUserAttributes]:
 
 
 def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequest) -> Resource[AdminUserAttributes]:
-    """Rename a user or change their role; user and identity items change in one transaction."""
+    """Edit a user's name, role, phone or active state; user and identity items change in one transaction.
+
+    Deactivating disables sign-in at Cognito and signs the user out everywhere (the authorizer then
+    refuses their tokens, as for a deleted user) but keeps the account whole; reactivating enables
+    sign-in again. Cognito changes first: if the record write then fails, the record still says the
+    old state, the authorizer follows the record, and a retry redoes both.
+    """
     user = _changeable_user(user_id)
     changes = request.model_dump(exclude_unset=True)
-    changed = sorted(name for name, value in changes.items() if value != getattr(user, name))
+    phone_before = store.decrypt_phone(user.id, user.phone_ciphertext) if user.phone_ciphertext else ""
+    current: dict[str, object] = {
+        "full_name": user.full_name,
+        "role": user.role,
+        "phone": phone_before,
+        "active": user.status is UserStatus.ACTIVE,
+    }
+    changed = sorted(name for name, value in changes.items() if _plain(value) != _plain(current[name]))
     if not changed:
         return to_admin_resource(user, reveal_phone=True)
-    if "role" in changed and user.id == caller.user_id:
-        raise Conflict("you cannot change your own role; ask another admin", field="role")
-    updated = user.model_copy(update={name: changes[name] for name in changed} | {"updated_at": clock.now_iso()})
-    # Before and after values, so support can see (and undo) exactly what an admin changed.
+    if user.id == caller.user_id and {"role", "active"} & set(changed):
+        field = "role" if "role" in changed else "active"
+        raise Conflict(f"you cannot change your own {field}; ask another admin", field=field)
+    stamp = clock.now()
+    update: dict[str, object] = {name: changes[name] for name in changed if name in ("full_name", "role")}
+    update["updated_at"] = clock.iso(stamp)
+    if "phone" in changed:
+        update["phone_ciphertext"] = store.encrypt_phone(user.id, changes["phone"]) if changes["phone"] else None
+    action = "user.updated"
+    if "active" in changed:
+        if changes["active"]:
+            store.enable_sign_in(user.email)
+            update["status"] = UserStatus.ACTIVE
+            action = "user.reactivated"
+        else:
+            store.disable_sign_in(user.email)
+            update["status"] = UserStatus.DEACTIVATED
+            update["signed_out_at"] = int(stamp.timestamp() * 1000)  # epoch milliseconds, as a sign-out
+            action = "user.deactivated"
+    elif "role" in changed:
+        action = "user.role_changed"
+    updated = user.model_copy(update=update)
+    after: dict[str, object] = {**current, **{name: changes[name] for name in changed}}
+    # Before and after values, so support can see (and undo) exactly what an admin changed. Audit
+    # items can never be changed or deleted, so a phone number is kept masked there, not in clear.
     details: dict[str, object] = {
         "changed_fields": changed,
-        "before": {name: _plain(getattr(user, name)) for name in changed},
-        "after": {name: _plain(getattr(updated, name)) for name in changed},
+        "before": {name: _audit_value(name, current[name]) for name in changed},
+        "after": {name: _audit_value(name, after[name]) for name in changed},
     }
-    action = "user.updated"
     if "role" in changed:
-        action = "user.role_changed"
         details["role"] = {"from": user.role.value, "to": updated.role.value}
     audit = audit_action(
         actor_id=caller.user_id, action=action, resource_type="user", resource_id=user.id, details=details
     )
     store.save_user(updated, audit=audit)
     return to_admin_resource(updated, reveal_phone=True)
+
+
+def _audit_value(name: str, value: object) -> object:
+    if name == "phone":
+        text = str(value or "")
+        return None if not text else f"***{text[-2:]}"
+    return _plain(value)
 
 
 def _plain(value: object) -> object:

@@ -11,7 +11,7 @@ from realty.core.auth import Role
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import Guarded, batch_get, from_item, index_key_names, key, query_page, to_item, transact
-from realty.core.errors import RateLimited, UpstreamError
+from realty.core.errors import Conflict, RateLimited, UpstreamError
 from realty.users.identity import Identity
 from realty.users.identity import get_identity as get_identity  # the authorizer's one read, kept light there
 from realty.users.models import User
@@ -30,9 +30,18 @@ def _user_item(user: User) -> dict[str, Any]:
         "GSI1SK": order,
         "GSI2PK": "USERS",
         "GSI2SK": order,
+        # Admin search by email prefix without a Scan: one partition per first character, the email
+        # as sort key (`begins_with`). Written with every save, so an email change moves the user.
+        **email_search_key(user.email, user.id),
         "entity": "user",
         **user.model_dump(mode="json"),
     }
+
+
+def email_search_key(email: str, user_id: str) -> dict[str, str]:
+    """GSI3 of a user: `EMAIL#<first character>` / `<email>#<user id>` (emails are stored lower case)."""
+    email = email.lower()
+    return {"GSI3PK": f"EMAIL#{email[:1]}", "GSI3SK": f"{email}#{user_id}"}
 
 
 def _identity_item(user: User) -> dict[str, Any]:
@@ -131,19 +140,84 @@ def decrypt_phone(user_id: str, ciphertext: str) -> str:
 
 
 def query_users(
-    role: Role | None, *, limit: int, start_key: dict[str, Any] | None
+    role: Role | None, *, limit: int, start_key: dict[str, Any] | None, email_prefix: str | None = None
 ) -> tuple[list[User], dict[str, Any] | None]:
-    """Newest first: one role's users (GSI1 `ROLE#<role>`) or everyone (GSI2 `USERS`); one Query."""
-    index, partition = ("GSI1", f"ROLE#{role.value}") if role else ("GSI2", "USERS")
-    request: dict[str, Any] = {
-        "TableName": get_settings().main_table,
-        "IndexName": index,
-        "KeyConditionExpression": f"{index}PK = :pk",
-        "ExpressionAttributeValues": {":pk": {"S": partition}},
-        "ScanIndexForward": False,
-    }
+    """Newest first: one role's users (GSI1 `ROLE#<role>`) or everyone (GSI2 `USERS`); one Query.
+
+    With `email_prefix` (lower case, not empty): the users whose email starts with it, in email
+    order, from GSI3 `EMAIL#<first character>` with `begins_with`; a role then filters that Query.
+    """
+    request: dict[str, Any]
+    if email_prefix:
+        index = "GSI3"
+        request = {
+            "TableName": get_settings().main_table,
+            "IndexName": index,
+            "KeyConditionExpression": "GSI3PK = :pk AND begins_with(GSI3SK, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": email_search_key(email_prefix, "")["GSI3PK"]},
+                ":prefix": {"S": email_prefix},
+            },
+        }
+        if role:
+            request["FilterExpression"] = "#role = :role"
+            request["ExpressionAttributeNames"] = {"#role": "role"}
+            request["ExpressionAttributeValues"][":role"] = {"S": role.value}
+    else:
+        index, partition = ("GSI1", f"ROLE#{role.value}") if role else ("GSI2", "USERS")
+        request = {
+            "TableName": get_settings().main_table,
+            "IndexName": index,
+            "KeyConditionExpression": f"{index}PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "ScanIndexForward": False,
+        }
     items, last_key = query_page(request, limit=limit, start_key=start_key, key_names=index_key_names(index))
     return [User.model_validate(from_item(item)) for item in items], last_key
+
+
+def backfill_email_search_keys(*, page_size: int = 100) -> int:
+    """Give every user saved before the email search key existed its GSI3 keys; returns how many.
+
+    A maintenance step run once per stage (`make email-index STACK=...`), never on a request path:
+    it pages through GSI2 `USERS` (a Query, not a Scan) and adds the keys with a conditional update
+    that only applies while the email is unchanged and the keys still missing, so a user saved in
+    the meantime (who got the keys from that save) is left alone.
+    """
+    table = get_settings().main_table
+    request = {
+        "TableName": table,
+        "IndexName": "GSI2",
+        "KeyConditionExpression": "GSI2PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": "USERS"}},
+    }
+    added = 0
+    start_key: dict[str, Any] | None = None
+    while True:
+        items, start_key = query_page(request, limit=page_size, start_key=start_key, key_names=index_key_names("GSI2"))
+        for item in items:
+            if "GSI3PK" in item:
+                continue
+            user = User.model_validate(from_item(item))
+            keys = email_search_key(user.email, user.id)
+            update = {
+                "Update": {
+                    "TableName": table,
+                    "Key": user_key(user.id),
+                    "UpdateExpression": "SET GSI3PK = :gsi3pk, GSI3SK = :gsi3sk",
+                    "ConditionExpression": "email = :email AND attribute_not_exists(GSI3PK)",
+                    "ExpressionAttributeValues": to_item(
+                        {":gsi3pk": keys["GSI3PK"], ":gsi3sk": keys["GSI3SK"], ":email": user.email}
+                    ),
+                }
+            }
+            try:
+                transact(Guarded(update, "the user was saved meanwhile"))
+            except Conflict:
+                continue
+            added += 1
+        if not start_key:
+            return added
 
 
 def disable_sign_in(username: str) -> None:
@@ -156,6 +230,19 @@ def disable_sign_in(username: str) -> None:
     try:
         cognito.admin_disable_user(UserPoolId=pool_id, Username=username)
         cognito.admin_user_global_sign_out(UserPoolId=pool_id, Username=username)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code == "UserNotFoundException":
+            return
+        if code in {"TooManyRequestsException", "LimitExceededException"}:
+            raise RateLimited("the sign-in service is busy, retry later") from error
+        raise UpstreamError("the sign-in service failed, retry later") from error
+
+
+def enable_sign_in(username: str) -> None:
+    """Cognito signs the user in again (after `disable_sign_in`); a user without an account has nothing to do."""
+    try:
+        client("cognito-idp").admin_enable_user(UserPoolId=get_settings().user_pool_id, Username=username)
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code == "UserNotFoundException":

@@ -1,0 +1,129 @@
+"""Admins edit what support needs of a user: phone and active state, audited with before and after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from realty.core.auth import Caller, Role
+from testkit.api import FakeLambdaContext, call, load_function
+
+PASSWORD = "Correct-Horse-2026!"
+
+
+def _audit(user_id: str) -> list[dict[str, Any]]:
+    items = boto3.client("dynamodb", region_name="us-east-1").query(
+        TableName="realty-test-audit",
+        IndexName="GSI2",
+        KeyConditionExpression="GSI2PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"RESOURCE#user#{user_id}"}},
+    )["Items"]
+    return [i for i in items if i["action"]["S"] != "user.created"]
+
+
+def _authorize(token: str) -> dict[str, Any]:
+    event = {
+        "type": "TOKEN",
+        "authorizationToken": f"Bearer {token}",
+        "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/api/v1/auth/me",
+    }
+    return dict(load_function("authorizer").lambda_handler(event, FakeLambdaContext()))
+
+
+def _login(email: str) -> Any:
+    return call("POST", "/api/v1/auth/login", body={"email": email, "password": PASSWORD})
+
+
+@pytest.fixture
+def member(aws, jwks_server) -> tuple[Caller, dict[str, str]]:
+    email = "member@example.com"
+    call(
+        "POST",
+        "/api/v1/auth/register",
+        body={"email": email, "password": PASSWORD, "full_name": "M", "role": "realtor"},
+    )
+    call("POST", "/api/v1/auth/confirm", body={"email": email, "code": "000000"})
+    tokens = _login(email).data["attributes"]
+    context = _authorize(tokens["access_token"])["context"]
+    return Caller(user_id=context["user_id"], role=Role(context["role"]), email=email), tokens
+
+
+def test_an_admin_sets_and_removes_a_phone_and_the_audit_keeps_it_masked(make_user):
+    admin, buyer = make_user(Role.ADMIN), make_user(Role.BUYER)
+    path = f"/api/v1/admin/users/{buyer.user_id}"
+
+    set_ = call("PUT", path, caller=admin, body={"phone": "+1 (415) 555-0123"})
+    assert set_.status == 200, set_.body
+    assert set_.data["attributes"]["phone"] == "+14155550123"
+    assert call("GET", "/api/v1/auth/me", caller=buyer).data["attributes"]["phone"] == "+14155550123"
+    removed = call("PUT", path, caller=admin, body={"phone": ""})
+    assert removed.status == 200 and removed.data["attributes"]["phone"] is None
+
+    first, second = sorted(_audit(buyer.user_id), key=lambda i: i["SK"]["S"])
+    assert first["action"]["S"] == "user.updated" and first["actor_id"]["S"] == admin.user_id
+    assert first["details"]["M"]["before"]["M"]["phone"] == {"NULL": True}
+    assert first["details"]["M"]["after"]["M"]["phone"] == {"S": "***23"}
+    assert second["details"]["M"]["before"]["M"]["phone"] == {"S": "***23"}
+    assert "5550123" not in str(first) + str(second)
+
+
+def test_bad_phone_or_active_values_are_422_naming_the_field_and_change_nothing(make_user):
+    admin, buyer = make_user(Role.ADMIN), make_user(Role.BUYER)
+    path = f"/api/v1/admin/users/{buyer.user_id}"
+    for body, field in [
+        ({"phone": "555-0123"}, "phone"),
+        ({"phone": None}, "phone"),
+        ({"active": None}, "active"),
+        ({"active": "sometimes"}, "active"),
+    ]:
+        result = call("PUT", path, caller=admin, body=body)
+        assert result.status == 422, (body, result.body)
+        assert [e["field"] for e in result.body["errors"]] == [field]
+    assert _audit(buyer.user_id) == []
+
+
+def test_deactivating_signs_the_user_out_and_reactivating_lets_them_back_in(member, make_user):
+    user, tokens = member
+    admin = make_user(Role.ADMIN)
+    path = f"/api/v1/admin/users/{user.user_id}"
+    cognito = boto3.client("cognito-idp", region_name="us-east-1")
+    from realty.core.config import get_settings
+
+    pool = get_settings().user_pool_id
+
+    off = call("PUT", path, caller=admin, body={"active": False})
+    assert off.status == 200, off.body
+    assert off.data["attributes"]["status"] == "deactivated"
+    assert cognito.admin_get_user(UserPoolId=pool, Username=user.email)["Enabled"] is False
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        _authorize(tokens["access_token"])
+    assert _login(user.email).status == 401
+    listed = call("GET", "/api/v1/admin/users", caller=admin, query={"email": "member@"})
+    assert [u["attributes"]["status"] for u in listed.data] == ["deactivated"]
+    # Deactivating twice changes nothing more.
+    assert call("PUT", path, caller=admin, body={"active": False}).status == 200
+
+    on = call("PUT", path, caller=admin, body={"active": True})
+    assert on.status == 200 and on.data["attributes"]["status"] == "active"
+    assert cognito.admin_get_user(UserPoolId=pool, Username=user.email)["Enabled"] is True
+    fresh = _login(user.email)
+    assert fresh.status == 200, fresh.body
+    assert _authorize(fresh.data["attributes"]["access_token"])["context"]["user_id"] == user.user_id
+
+    trail = sorted(_audit(user.user_id), key=lambda i: i["SK"]["S"])
+    assert [i["action"]["S"] for i in trail] == ["user.deactivated", "user.reactivated"]
+    assert trail[0]["details"]["M"]["before"]["M"] == {"active": {"BOOL": True}}
+    assert trail[0]["details"]["M"]["after"]["M"] == {"active": {"BOOL": False}}
+
+
+def test_an_admin_cannot_deactivate_themself_nor_revive_a_deleted_user(make_user):
+    admin, buyer = make_user(Role.ADMIN), make_user(Role.BUYER)
+    own = call("PUT", f"/api/v1/admin/users/{admin.user_id}", caller=admin, body={"active": False})
+    assert own.status == 409 and own.body["errors"][0]["field"] == "active"
+
+    assert call("DELETE", f"/api/v1/admin/users/{buyer.user_id}", caller=admin).status == 200
+    revived = call("PUT", f"/api/v1/admin/users/{buyer.user_id}", caller=admin, body={"active": True})
+    assert revived.status == 409
+    assert call("GET", f"/api/v1/admin/users/{buyer.user_id}", caller=admin).data["attributes"]["status"] == "deleted"
