@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints, ValidationInfo, field_validator
 
 from realty.core.models import Model
 from realty.core.types import SINGLE_LINE, WHOLE_NUMBER
@@ -20,6 +20,8 @@ from realty.tours.states import TourStatus
 MAX_NOTES_PER_TOUR = 200
 NOTE_MAX_CHARS = 2000
 NOTE_TAG_MAX_CHARS = 50
+# A note becomes a highlight of at most this many characters (processing, and a note's later edits).
+NOTE_HIGHLIGHT_CHARS = 500
 # A note's position in the tour; a day is far beyond the longest tour and keeps numbers sane.
 NOTE_MAX_TIMESTAMP_MS = 24 * 60 * 60 * 1000
 
@@ -46,6 +48,13 @@ class HighlightType(StrEnum):
     QUESTION = "question"
     PRICE = "price"
     NEXT_STEP = "next_step"
+
+
+class NoteVisibility(StrEnum):
+    """Who sees a note: both participants (and admins), or its author alone."""
+
+    SHARED = "shared"
+    PRIVATE = "private"
 
 
 class HighlightSource(StrEnum):
@@ -113,7 +122,12 @@ class TourNote(_Stored):
     content: str
     tag: str | None = None
     timestamp_ms: int | None = None
+    visibility: NoteVisibility = NoteVisibility.SHARED
     created_at: str
+    updated_at: str | None = None
+
+    def visible_to(self, user_id: str) -> bool:
+        return self.visibility is NoteVisibility.SHARED or self.user_id == user_id
 
 
 class Highlight(_Stored):
@@ -130,10 +144,21 @@ class Highlight(_Stored):
     quote: str = ""
     source: HighlightSource = HighlightSource.AI
     note_id: str | None = None
+    # The author of a private note this highlight was made from: only they see it (see `visible_to`).
+    private_to: str | None = None
     image_url: str | None = None
     # The still frame of the video at this moment (`recordings/<tour_id>/stills/...`), presigned when read.
     image_key: str | None = None
     created_at: str | None = None
+
+    def visible_to(self, user_id: str) -> bool:
+        return self.private_to is None or self.private_to == user_id
+
+
+def note_highlight_text(content: str) -> str:
+    """What a note says as a highlight: one line, clipped (processing, and the note's later edits)."""
+    text = " ".join(content.split())
+    return text if len(text) <= NOTE_HIGHLIGHT_CHARS else text[: NOTE_HIGHLIGHT_CHARS - 1].rstrip() + "…"
 
 
 # ---------------------------------------------------------------- requests
@@ -152,6 +177,32 @@ class CreateNoteRequest(Model):
     timestamp_ms: Annotated[StrictInt, Field(ge=0, le=NOTE_MAX_TIMESTAMP_MS), WHOLE_NUMBER] | None = Field(
         default=None, description="position in the tour, in milliseconds from its start"
     )
+    visibility: NoteVisibility = Field(
+        default=NoteVisibility.SHARED, description="private: only its author sees it, in notes and highlights"
+    )
+
+
+class UpdateNoteRequest(Model):
+    """An author's change to their note: the fields given change, `null` clears `tag` or `timestamp_ms`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    content: NoteContent | None = None
+    tag: NoteTag | None = None
+    timestamp_ms: Annotated[StrictInt, Field(ge=0, le=NOTE_MAX_TIMESTAMP_MS), WHOLE_NUMBER] | None = None
+    visibility: NoteVisibility | None = None
+
+    @field_validator("content", "visibility")
+    @classmethod
+    def _kept(cls, value: object, info: ValidationInfo) -> object:
+        # Runs only for fields the body gives: `null` would remove what a note always has.
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be removed")
+        return value
+
+    def changes(self) -> dict[str, object]:
+        """The fields the body gave, as stored values (`None` clears `tag` or `timestamp_ms`)."""
+        return self.model_dump(mode="json", include=self.model_fields_set)
 
 
 class UpdateTourRequest(Model):
@@ -179,7 +230,9 @@ class NoteAttributes(Model):
     content: str
     tag: str | None = None
     timestamp_ms: int | None = None
+    visibility: NoteVisibility
     created_at: str
+    updated_at: str | None = Field(default=None, description="when its author last edited it")
 
 
 class NoteItem(NoteAttributes):
