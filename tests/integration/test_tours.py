@@ -417,8 +417,9 @@ def test_every_invalid_note_edit_names_its_field_and_changes_nothing(world):
     assert notes[0]["content"] == "Mine" and "updated_at" not in notes[0]
 
 
-def test_a_private_note_is_its_authors_alone(world):
+def test_a_private_note_is_its_authors_alone(world, fake_clock):
     shared = _note(world, "buyers", content="Ask about the roof", timestamp_ms=1_000)
+    fake_clock.advance(seconds=1)
     private = _note(world, "buyers", content="Too pricey for us", timestamp_ms=2_000, visibility="private")
     _note_highlight(world["tour"], shared, 1_000, "Ask about the roof")
     _note_highlight(world["tour"], private, 2_000, "Too pricey for us", private_to=world["buyer"].user_id)

@@ -16,6 +16,7 @@ from realty.core.models import Model
 from realty.core.types import SINGLE_LINE, WHOLE_NUMBER
 from realty.properties.summary import PropertySummary
 from realty.tours.states import TourStatus
+from realty.users.people import Person
 
 MAX_NOTES_PER_TOUR = 200
 NOTE_MAX_CHARS = 2000
@@ -81,10 +82,15 @@ class Tour(_Stored):
     ends_at: str
     property_address: str
     property_city: str
+    # Copies of both participants, from the booking, refreshed when they edit their profile.
     buyer_email: str | None = None
     buyer_name: str | None = None
+    buyer_avatar_key: str | None = None
+    buyer_phone_ciphertext: str | None = None
     realtor_email: str | None = None
     realtor_name: str | None = None
+    realtor_avatar_key: str | None = None
+    realtor_phone_ciphertext: str | None = None
     started_at: str | None = None
     ended_at: str | None = None
     cancelled_at: str | None = None
@@ -276,6 +282,8 @@ class TourAttributes(Model):
     started_at: str | None = None
     ended_at: str | None = None
     property: PropertySummary
+    buyer: Person | None = Field(default=None, description="the buyer (contact details for the realtor)")
+    realtor: Person | None = Field(default=None, description="the realtor (their phone for the buyer)")
     created_at: str
     updated_at: str
 

@@ -41,6 +41,7 @@ from realty.tours.models import (
     note_highlight_text,
 )
 from realty.tours.states import TourStatus
+from realty.users import people
 
 # ---------------------------------------------------------------- responses
 
@@ -55,8 +56,11 @@ def _relationships(tour: Tour) -> dict[str, Relationship | list[Relationship] | 
     }
 
 
-def _attributes(tour: Tour) -> dict[str, Any]:
+def _attributes(tour: Tour, viewer: Caller) -> dict[str, Any]:
+    """The tour as `viewer` sees it: both people by name, contact details as `people` allows (a tour
+    exists only once its booking is confirmed)."""
     return {
+        **people.participants(tour, viewer.user_id, viewer_is_admin=viewer.is_admin, confirmed=True),
         "status": tour.status,
         "scheduled_at": tour.scheduled_at,
         "ends_at": tour.ends_at,
@@ -69,9 +73,12 @@ def _attributes(tour: Tour) -> dict[str, Any]:
     }
 
 
-def to_resource(tour: Tour) -> Resource[TourAttributes]:
+def to_resource(tour: Tour, viewer: Caller) -> Resource[TourAttributes]:
     return Resource[TourAttributes](
-        id=tour.id, type="tour", attributes=TourAttributes(**_attributes(tour)), relationships=_relationships(tour)
+        id=tour.id,
+        type="tour",
+        attributes=TourAttributes(**_attributes(tour, viewer)),
+        relationships=_relationships(tour),
     )
 
 
@@ -97,11 +104,11 @@ def note_resource(note: TourNote) -> Resource[NoteAttributes]:
     )
 
 
-def to_detail(collection: TourCollection, viewer_id: str) -> Resource[TourDetailAttributes]:
+def to_detail(collection: TourCollection, viewer: Caller) -> Resource[TourDetailAttributes]:
     """The tour as `viewer_id` sees it: private notes, and the highlights made of them, only its author's."""
     call = collection.call
     attributes = TourDetailAttributes(
-        **_attributes(collection.tour),
+        **_attributes(collection.tour, viewer),
         call=CallAttributes(
             id=call.id,
             status=call.status,
@@ -111,11 +118,11 @@ def to_detail(collection: TourCollection, viewer_id: str) -> Resource[TourDetail
         )
         if call
         else None,
-        notes=[NoteItem(id=n.id, **_note_attributes(n)) for n in collection.notes if n.visible_to(viewer_id)],
+        notes=[NoteItem(id=n.id, **_note_attributes(n)) for n in collection.notes if n.visible_to(viewer.user_id)],
         highlights=[
             HighlightAttributes.of(h, image_url=store.still_url(h))
             for h in sorted(collection.highlights, key=lambda h: (h.timestamp_ms, h.id))
-            if h.visible_to(viewer_id)
+            if h.visible_to(viewer.user_id)
         ],
     )
     return Resource[TourDetailAttributes](
@@ -140,7 +147,7 @@ def get_tour_for(caller: Caller, tour_id: str) -> TourCollection:
 
 
 def get_tour(caller: Caller, tour_id: str) -> Resource[TourDetailAttributes]:
-    return to_detail(get_tour_for(caller, tour_id), caller.user_id)
+    return to_detail(get_tour_for(caller, tour_id), caller)
 
 
 def list_tours(
@@ -172,7 +179,7 @@ def list_tours(
         start_key=decode_cursor(cursor, key_scope),
     )
     tours, last_key = store.list_tours(query)
-    return [to_resource(t) for t in tours], encode_cursor(last_key, key_scope)
+    return [to_resource(t, caller) for t in tours], encode_cursor(last_key, key_scope)
 
 
 def list_notes(caller: Caller, tour_id: str) -> list[Resource[NoteAttributes]]:
