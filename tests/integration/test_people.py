@@ -82,3 +82,29 @@ def test_an_admin_sees_every_contact_detail_and_nobody_else_sees_the_booking(peo
         {"email": "bo@example.com", "phone": "+14155550111"},
     )
     assert stranger.status == 404
+
+
+def test_a_profile_edit_reaches_the_copies_on_bookings_and_tours(people):
+    """Reads stay one DynamoDB call because bookings and tours carry copies; an edit refreshes them."""
+    booking_id = booked(people["buyer"], people["property"], at(days=2))
+    tour_id = call("PUT", f"/api/v1/realtors/bookings/{booking_id}/confirm", caller=people["realtor"]).data[
+        "relationships"
+    ]["tour"]["id"]
+    pending_id = booked(people["buyer"], people["property"], at(days=3))
+
+    edited = call("PUT", "/api/v1/auth/me", caller=people["buyer"], body={"full_name": "Bo Renamed", "phone": ""})
+    renamed = call(
+        "PUT",
+        f"/api/v1/admin/users/{people['realtor'].user_id}",
+        caller=people["admin"],
+        body={"full_name": "Rita Renamed"},
+    )
+
+    assert edited.status == 200 and renamed.status == 200, (edited.body, renamed.body)
+    for path in (f"bookings/{booking_id}", f"bookings/{pending_id}", f"tours/{tour_id}"):
+        shown = _people_of(call("GET", f"/api/v1/realtors/{path}", caller=people["realtor"]))
+        assert shown["buyer"]["name"] == "Bo Renamed", path
+        assert shown["buyer"]["phone"] is None, path
+        assert shown["realtor"]["name"] == "Rita Renamed", path
+    listed = call("GET", "/api/v1/buyers/tours", caller=people["buyer"])
+    assert listed.data[0]["attributes"]["realtor"]["name"] == "Rita Renamed"
