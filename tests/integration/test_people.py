@@ -108,3 +108,19 @@ def test_a_profile_edit_reaches_the_copies_on_bookings_and_tours(people):
         assert shown["realtor"]["name"] == "Rita Renamed", path
     listed = call("GET", "/api/v1/buyers/tours", caller=people["buyer"])
     assert listed.data[0]["attributes"]["realtor"]["name"] == "Rita Renamed"
+
+
+def test_a_listing_shows_its_realtor_by_name_without_contact_details(people):
+    listed = call("GET", f"/api/v1/buyers/properties/{people['property']}", caller=people["buyer"])
+    assert listed.status == 200, listed.body
+    assert listed.data["attributes"]["realtor"] == {
+        **RITA,
+        "id": people["realtor"].user_id,
+        "email": None,
+        "phone": None,
+    }
+
+    call("PUT", "/api/v1/auth/me", caller=people["realtor"], body={"full_name": "Rita Renamed"})
+
+    again = call("GET", f"/api/v1/buyers/properties/{people['property']}", caller=people["buyer"])
+    assert again.data["attributes"]["realtor"]["name"] == "Rita Renamed"

@@ -2,9 +2,10 @@
 
 Bookings and tours carry copies of both participants (`realty.users.people.copies`) so a read is one
 DynamoDB call. When a user changes their name, phone or avatar, `refresh_copies` rewrites those copies
-on every booking and tour they take part in, found through the by-participant indexes a page at a
-time: in the same request, after the profile is saved, and idempotent (it writes the profile as it
-is now, so running it twice, or after a later edit, converges). See docs/decisions.md, "People, not ids".
+on every booking and tour they take part in (and a realtor's on their listings), found through the
+by-participant indexes a page at a time: in the same request, after the profile is saved, and
+idempotent (it writes the profile as it is now, so running it twice, or after a later edit, converges).
+See docs/decisions.md, "People, not ids".
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ def refresh_copies(user_id: str) -> int:
             keys = list(store.participant_keys(index, f"{prefix}#{user.id}#{kind}"))
             store.refresh_copies(keys, values)
             refreshed += len(keys)
-    return refreshed
+    # Listings show their realtor's name and avatar (GSI1 `REALTOR#<id>#PROPERTIES`).
+    listings = list(store.participant_keys("GSI1", f"REALTOR#{user.id}#PROPERTIES"))
+    store.refresh_copies(listings, people.listing_copies(user))
+    return refreshed + len(listings)
 
 
 def handle_avatar_upload(user_id: str, upload_id: str, upload_key: str) -> Outcome:

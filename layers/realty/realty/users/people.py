@@ -46,6 +46,13 @@ def copies(side: str, user: User | None) -> dict[str, Any]:
     }
 
 
+def listing_copies(user: User | None) -> dict[str, Any]:
+    """What a listing keeps of its realtor: a name and an avatar, never contact details."""
+    if user is None:
+        return {}
+    return {"realtor_name": user.full_name, "realtor_avatar_key": user.avatar_key}
+
+
 def _avatar_url(avatar_key: str | None) -> str | None:
     if not avatar_key:
         return None
