@@ -124,3 +124,19 @@ def test_a_listing_shows_its_realtor_by_name_without_contact_details(people):
 
     again = call("GET", f"/api/v1/buyers/properties/{people['property']}", caller=people["buyer"])
     assert again.data["attributes"]["realtor"]["name"] == "Rita Renamed"
+
+
+def test_a_call_names_both_participants_and_follows_their_profiles(people):
+    booking_id = booked(people["buyer"], people["property"], at(days=2))
+    confirmed = call("PUT", f"/api/v1/realtors/bookings/{booking_id}/confirm", caller=people["realtor"])
+    tour_id = confirmed.data["relationships"]["tour"]["id"]
+    call_id = call("GET", f"/api/v1/buyers/tours/{tour_id}", caller=people["buyer"]).data["attributes"]["call"]["id"]
+
+    shown = _people_of(call("GET", f"/api/v1/buyers/calls/{call_id}", caller=people["buyer"]))
+    assert shown == _who(people, {}, {})
+
+    call("PUT", "/api/v1/auth/me", caller=people["buyer"], body={"full_name": "Bo Renamed"})
+
+    again = _people_of(call("GET", f"/api/v1/realtors/calls/{call_id}", caller=people["realtor"]))
+    assert again["buyer"]["name"] == "Bo Renamed"
+    assert again["buyer"]["email"] is None and again["buyer"]["phone"] is None

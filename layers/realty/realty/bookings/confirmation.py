@@ -76,6 +76,9 @@ def confirm(
         scheduled_at=booking.scheduled_at,
         duration_minutes=booking.duration_minutes,
         status=CallStatus.CREATED,
+        **{
+            f"{side}_{copy}": getattr(booking, f"{side}_{copy}") for side in people.SIDES for copy in people.CALL_COPIED
+        },
         created_at=stamp,
         updated_at=stamp,
     )

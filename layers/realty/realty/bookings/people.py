@@ -34,6 +34,11 @@ def refresh_copies(user_id: str) -> int:
             keys = list(store.participant_keys(index, f"{prefix}#{user.id}#{kind}"))
             store.refresh_copies(keys, values)
             refreshed += len(keys)
+            if kind == "TOURS":
+                # Each tour's call (`TOUR#<id>` / `CALL`) shows names and avatars too.
+                calls = [{"PK": k["PK"], "SK": {"S": "CALL"}} for k in keys]
+                store.refresh_copies(calls, people.call_copies(side, user))
+                refreshed += len(calls)
     # Listings show their realtor's name and avatar (GSI1 `REALTOR#<id>#PROPERTIES`).
     listings = list(store.participant_keys("GSI1", f"REALTOR#{user.id}#PROPERTIES"))
     store.refresh_copies(listings, people.listing_copies(user))

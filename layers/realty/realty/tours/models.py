@@ -110,6 +110,11 @@ class Call(_Stored):
     scheduled_at: str
     duration_minutes: int
     status: CallStatus
+    # Names and avatars of both participants (no contact details), refreshed with their profiles.
+    buyer_name: str | None = None
+    buyer_avatar_key: str | None = None
+    realtor_name: str | None = None
+    realtor_avatar_key: str | None = None
     chime_meeting_id: str | None = None
     recording_status: RecordingStatus | None = None
     started_at: str | None = None

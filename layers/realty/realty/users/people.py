@@ -22,6 +22,8 @@ from realty.users.models import User
 SIDES = ("buyer", "realtor")
 # What a booking or tour keeps of each side, as `<side>_<copied>`.
 COPIED = ("name", "email", "avatar_key", "phone_ciphertext")
+# What a call keeps: who is in it, never how to reach them.
+CALL_COPIED = ("name", "avatar_key")
 
 
 class Person(Model):
@@ -46,11 +48,18 @@ def copies(side: str, user: User | None) -> dict[str, Any]:
     }
 
 
+def call_copies(side: str, user: User | None) -> dict[str, Any]:
+    """What a call keeps of one participant: a name and an avatar."""
+    if user is None:
+        return {}
+    return {f"{side}_name": user.full_name, f"{side}_avatar_key": user.avatar_key}
+
+
 def listing_copies(user: User | None) -> dict[str, Any]:
     """What a listing keeps of its realtor: a name and an avatar, never contact details."""
     if user is None:
         return {}
-    return {"realtor_name": user.full_name, "realtor_avatar_key": user.avatar_key}
+    return call_copies("realtor", user)
 
 
 def _avatar_url(avatar_key: str | None) -> str | None:
