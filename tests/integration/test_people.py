@@ -140,3 +140,26 @@ def test_a_call_names_both_participants_and_follows_their_profiles(people):
     again = _people_of(call("GET", f"/api/v1/realtors/calls/{call_id}", caller=people["realtor"]))
     assert again["buyer"]["name"] == "Bo Renamed"
     assert again["buyer"]["email"] is None and again["buyer"]["phone"] is None
+
+
+def test_a_new_avatar_shows_on_the_listing_booking_tour_and_call(people):
+    from tests.integration.test_admin import jpeg, upload_avatar
+
+    booking_id = booked(people["buyer"], people["property"], at(days=2))
+    confirmed = call("PUT", f"/api/v1/realtors/bookings/{booking_id}/confirm", caller=people["realtor"])
+    tour_id = confirmed.data["relationships"]["tour"]["id"]
+
+    assert upload_avatar(people["admin"], people["realtor"].user_id, jpeg(600, 600)) == "ready"
+
+    avatar_path = f"media/avatars/{people['realtor'].user_id}/"
+    tour = call("GET", f"/api/v1/buyers/tours/{tour_id}", caller=people["buyer"]).data["attributes"]
+    call_id = tour["call"]["id"]
+    shown = [
+        tour["realtor"],
+        call("GET", f"/api/v1/buyers/bookings/{booking_id}", caller=people["buyer"]).data["attributes"]["realtor"],
+        call("GET", f"/api/v1/buyers/calls/{call_id}", caller=people["buyer"]).data["attributes"]["realtor"],
+        call("GET", f"/api/v1/buyers/properties/{people['property']}", caller=people["buyer"]).data["attributes"][
+            "realtor"
+        ],
+    ]
+    assert all(avatar_path in (person["avatar_url"] or "") for person in shown), shown
