@@ -392,12 +392,30 @@ def run(api: Api, iteration: int, clock: Clock, *, reads: int = 1) -> None:
     api.request(
         "POST", f"/api/v1/realtors/tours/{tour}/notes", caller=realtor, body={"content": "Oak floors", "tag": "living"}
     )
-    api.request(
+    buyer_note = api.request(
         "POST",
         f"/api/v1/buyers/tours/{tour}/notes",
         caller=buyer,
         body={"content": "Love the kitchen light", "tag": "kitchen", "timestamp_ms": 300_000},
     )
+    api.request(
+        "PUT",
+        f"/api/v1/buyers/tours/{tour}/notes/{buyer_note.data['id']}",
+        caller=buyer,
+        body={"content": "Love the kitchen light, small pantry"},
+    )
+    aside = api.request(
+        "POST",
+        f"/api/v1/realtors/tours/{tour}/notes",
+        caller=realtor,
+        body={"content": "Ask the seller", "visibility": "private"},
+    )
+    api.request(
+        "PUT", f"/api/v1/realtors/tours/{tour}/notes/{aside.data['id']}", caller=realtor, body={"tag": "seller"}
+    )
+    api.request("DELETE", f"/api/v1/realtors/tours/{tour}/notes/{aside.data['id']}", caller=realtor)
+    typo = api.request("POST", f"/api/v1/buyers/tours/{tour}/notes", caller=buyer, body={"content": "typo"})
+    api.request("DELETE", f"/api/v1/buyers/tours/{tour}/notes/{typo.data['id']}", caller=buyer)
     read("GET", f"/api/v1/realtors/tours/{tour}/notes", caller=realtor)
     read("GET", f"/api/v1/buyers/tours/{tour}/notes", caller=buyer)
     clock.set(TOUR_AT + timedelta(minutes=25))

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from realty.admin import service as audit
+from realty.admin import users as admin_users
 from realty.admin.models import AuditLogAttributes
 from realty.billing import service as billing
 from realty.billing.models import AdminSubscriptionAttributes, ComplimentaryPlanRequest
@@ -55,7 +56,7 @@ def get_user(id: str) -> OneUser:
 @app.put("/api/v1/admin/users/<id>", summary="Edit a user's name, role, phone or active state", tags=["admin"])
 def update_user(id: str, body: AdminUpdateUserRequest) -> OneUser:
     caller = require_role(app, Role.ADMIN)
-    return respond(app, users.admin_update_user(caller, id, body))
+    return respond(app, admin_users.update_user(caller, id, body))
 
 
 @app.delete("/api/v1/admin/users/<id>", summary="Disable a user's sign-in and mark them deleted", tags=["admin"])

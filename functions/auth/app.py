@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from realty.auth import service
+from realty.auth import profile, service
 from realty.auth.models import (
     ConfirmRequest,
     LoginRequest,
@@ -74,7 +74,7 @@ def get_me() -> Profile:
 
 @app.put("/api/v1/auth/me", summary="Change the signed-in user's name or phone", tags=["auth"])
 def update_me(body: UpdateProfileRequest) -> Profile:
-    return respond(app, users.update_profile(current_caller(app), body))
+    return respond(app, profile.update_profile(current_caller(app), body))
 
 
 lambda_handler: Any = make_handler(app)

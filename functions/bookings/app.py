@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
+from realty.admin import bookings as admin_bookings
 from realty.availability import service as availability
 from realty.availability.models import (
     MAX_BLOCKS,
@@ -384,7 +385,7 @@ def get_any_booking(id: str) -> One:
     tags=["admin"],
 )
 def update_any_booking(id: str, body: AdminUpdateBookingRequest) -> One:
-    return respond(app, service.admin_update_booking(require_role(app, Role.ADMIN), id, body))
+    return respond(app, admin_bookings.admin_update_booking(require_role(app, Role.ADMIN), id, body))
 
 
 @app.delete("/api/v1/admin/bookings/<id>", summary="Cancel any booking", tags=["admin"])

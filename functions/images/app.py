@@ -7,15 +7,15 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from realty.bookings import people
 from realty.core.observability import S3_REQUEST_ID, instrument_handler
 from realty.media.uploads import UploadHandler, handle_event
 from realty.properties import photos
-from realty.users import avatars
 
 logger = Logger()
 
 # Each kind of upload (`uploads/<kind>/...`) and the capability that owns what it means.
-HANDLERS: dict[str, UploadHandler] = {"properties": photos.handle_upload, "avatars": avatars.handle_upload}
+HANDLERS: dict[str, UploadHandler] = {"properties": photos.handle_upload, "avatars": people.handle_avatar_upload}
 
 
 @instrument_handler(correlation_id_path=S3_REQUEST_ID)

@@ -28,6 +28,7 @@ from realty.tours.models import (
     NoteAttributes,
     TourAttributes,
     TourDetailAttributes,
+    UpdateNoteRequest,
     UpdateTourRequest,
 )
 from realty.tours.states import TourStatus
@@ -87,6 +88,20 @@ def add_realtor_note(id: str, body: CreateNoteRequest) -> Note:
     return respond(app, service.add_note(require_role(app, Role.REALTOR, Role.ADMIN), id, body), status=201)
 
 
+@app.put(
+    "/api/v1/realtors/tours/<id>/notes/<note_id>",
+    summary="Edit my note (its text, tag, time or who sees it)",
+    tags=["tours"],
+)
+def update_realtor_note(id: str, note_id: str, body: UpdateNoteRequest) -> Note:
+    return respond(app, service.update_note(require_role(app, Role.REALTOR, Role.ADMIN), id, note_id, body))
+
+
+@app.delete("/api/v1/realtors/tours/<id>/notes/<note_id>", summary="Delete my note", tags=["tours"])
+def delete_realtor_note(id: str, note_id: str) -> Note:
+    return respond(app, service.delete_note(require_role(app, Role.REALTOR, Role.ADMIN), id, note_id))
+
+
 # ---------------------------------------------------------------- buyers
 
 
@@ -110,6 +125,20 @@ def list_buyer_notes(id: str) -> Notes:
 @app.post("/api/v1/buyers/tours/<id>/notes", summary="Add a note to the tour", tags=["tours"], status_code=201)
 def add_buyer_note(id: str, body: CreateNoteRequest) -> Note:
     return respond(app, service.add_note(require_role(app, Role.BUYER, Role.ADMIN), id, body), status=201)
+
+
+@app.put(
+    "/api/v1/buyers/tours/<id>/notes/<note_id>",
+    summary="Edit my note (its text, tag, time or who sees it)",
+    tags=["tours"],
+)
+def update_buyer_note(id: str, note_id: str, body: UpdateNoteRequest) -> Note:
+    return respond(app, service.update_note(require_role(app, Role.BUYER, Role.ADMIN), id, note_id, body))
+
+
+@app.delete("/api/v1/buyers/tours/<id>/notes/<note_id>", summary="Delete my note", tags=["tours"])
+def delete_buyer_note(id: str, note_id: str) -> Note:
+    return respond(app, service.delete_note(require_role(app, Role.BUYER, Role.ADMIN), id, note_id))
 
 
 # ---------------------------------------------------------------- admins

@@ -291,6 +291,13 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
     for side, who in (("buyers", tour.buyer), ("realtors", tour.realtor)):
         assert call("POST", f"/api/v1/{side}/calendar-feed", caller=who).status in (200, 201)
 
+    # A note of each participant, for them to edit or delete.
+    own_notes = {}
+    for side, who in (("buyers", tour.buyer), ("realtors", tour.realtor)):
+        note = call("POST", f"/api/v1/{side}/tours/{tour.tour_id}/notes", caller=who, body={"content": "mine"})
+        assert note.status == 201, note.body
+        own_notes[side] = note.data["id"]
+
     for actor in (tour.realtor, tour.buyer, tour.admin, payer, starter):
         deactivate(actor)
     before = snapshot()
@@ -329,6 +336,8 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
         ("PUT", "/api/v1/buyers/notification-preferences"): {"quiet_hours": None},
         ("PUT", "/api/v1/realtors/notification-preferences"): {"quiet_hours": None},
         ("POST", "/api/v1/buyers/tours/{id}/notes"): {"content": "nice"},
+        ("PUT", "/api/v1/buyers/tours/{id}/notes/{note_id}"): {"content": "changed"},
+        ("PUT", "/api/v1/realtors/tours/{id}/notes/{note_id}"): {"visibility": "private"},
         ("POST", "/api/v1/realtors/billing/checkout-session"): {"plan": "pro"},
         ("PUT", "/api/v1/realtors/bookings/{id}"): {"notes": "moved"},
         ("PUT", "/api/v1/realtors/bookings/{id}/decline"): {"reason": "no"},
@@ -367,6 +376,8 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
             path = path.replace(pending, later).replace("{proposal_id}", proposal_id)
         if template_path.endswith("/availability/blocks/{id}"):
             path = path.replace("{id}", block.data["id"])
+        if "{note_id}" in template_path:
+            path = path.replace("{note_id}", own_notes[section])
         if template_path.endswith("/complimentary-plan"):
             path = path.replace(target.user_id, comped.user_id)
         body = bodies.get((method, template_path))

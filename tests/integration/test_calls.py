@@ -214,6 +214,15 @@ def test_the_call_shows_to_its_participants_and_admins_without_join_tokens(tour,
             "duration_minutes": 60,
             "started_at": "2027-03-02T08:55:00Z",
             "ended_at": None,
+            # Who is in the call, by name; never how to reach them.
+            "buyer": {"id": tour.buyer.user_id, "name": "Bo Buyer", "avatar_url": None, "email": None, "phone": None},
+            "realtor": {
+                "id": tour.realtor.user_id,
+                "name": "Rita Realtor",
+                "avatar_url": None,
+                "email": None,
+                "phone": None,
+            },
         }
         text = json.dumps(result.body)
         assert attendee["JoinToken"] not in text and '"PK"' not in text and "chime_meeting" not in text

@@ -291,3 +291,159 @@ def test_the_sample_events_drive_the_handlers(world):
         assert response["statusCode"] == status, response["body"]
     detail = json.loads(response["body"])["data"]["attributes"]
     assert [n["tag"] for n in detail["notes"]] == ["roof"]
+
+
+# ---------------------------------------------------------------- notes their authors manage
+
+
+def _note_highlight(tour_id: str, note_id: str, ms: int, text: str, private_to: str | None = None) -> None:
+    """A highlight as processing makes one of a note."""
+    from realty.core.dynamo import to_item
+
+    values = {
+        "PK": f"TOUR#{tour_id}",
+        "SK": f"HIGHLIGHT#{ms:010d}#01JNOTEHIGHLIGHT{ms:011d}",
+        "entity": "highlight",
+        "id": f"01JNOTEHIGHLIGHT{ms:011d}",
+        "tour_id": tour_id,
+        "timestamp_ms": ms,
+        "note": text,
+        "highlight_type": "feature",
+        "source": "note",
+        "note_id": note_id,
+    }
+    if private_to:
+        values["private_to"] = private_to
+    boto3.client("dynamodb", region_name="us-east-1").put_item(TableName=os.environ["MAIN_TABLE"], Item=to_item(values))
+
+
+def _note(world, side: str, **body) -> str:
+    who = world["buyer"] if side == "buyers" else world["realtor"]
+    added = call("POST", f"/api/v1/{side}/tours/{world['tour']}/notes", caller=who, body=body)
+    assert added.status == 201, added.body
+    return added.data["id"]
+
+
+def test_an_author_edits_their_note_and_its_highlight_follows(world, fake_clock):
+    from tests.support.calls import audit_items
+
+    note_id = _note(world, "buyers", content="Lovely light", timestamp_ms=65_000, tag="light")
+    _note_highlight(world["tour"], note_id, 65_000, "Lovely light")
+    fake_clock.advance(minutes=5)
+
+    edited = call(
+        "PUT",
+        f"/api/v1/buyers/tours/{world['tour']}/notes/{note_id}",
+        caller=world["buyer"],
+        body={"content": "Lovely light, small windows", "tag": None},
+    )
+
+    assert edited.status == 200, edited.body
+    attributes = edited.data["attributes"]
+    assert attributes["content"] == "Lovely light, small windows"
+    assert attributes["tag"] is None
+    assert attributes["timestamp_ms"] == 65_000
+    assert attributes["updated_at"] == "2027-03-01T09:05:00Z"
+    assert attributes["created_at"] == "2027-03-01T09:00:00Z"
+    seen = call("GET", f"/api/v1/realtors/tours/{world['tour']}/highlights", caller=world["realtor"])
+    assert [h["note"] for h in seen.data["attributes"]["highlights"]] == ["Lovely light, small windows"]
+    listed = call("GET", f"/api/v1/realtors/tours/{world['tour']}/notes", caller=world["realtor"])
+    assert [n["attributes"]["content"] for n in listed.data] == ["Lovely light, small windows"]
+    audited = audit_items("tour.note_updated")
+    assert len(audited) == 1
+    assert audited[0]["actor_id"] == world["buyer"].user_id
+    assert audited[0]["details"]["fields"] == ["content", "tag"]
+
+
+def test_an_author_deletes_their_note_and_its_highlight(world):
+    from tests.support.calls import audit_items
+
+    note_id = _note(world, "realtors", content="Roof needs work", timestamp_ms=10_000)
+    _note_highlight(world["tour"], note_id, 10_000, "Roof needs work")
+
+    deleted = call("DELETE", f"/api/v1/realtors/tours/{world['tour']}/notes/{note_id}", caller=world["realtor"])
+
+    assert deleted.status == 200, deleted.body
+    assert deleted.data["attributes"]["content"] == "Roof needs work"
+    left = [i["SK"] for i in items_under(f"TOUR#{world['tour']}") if i["SK"].startswith(("NOTE#", "HIGHLIGHT#"))]
+    assert left == []
+    assert len(audit_items("tour.note_deleted")) == 1
+    again = call("DELETE", f"/api/v1/realtors/tours/{world['tour']}/notes/{note_id}", caller=world["realtor"])
+    assert again.status == 404
+
+
+def test_someone_elses_note_is_not_found_and_stays_as_it_was(world, make_user):
+    note_id = _note(world, "buyers", content="Mine")
+    stranger = make_user("buyer")
+    attempts = [
+        (world["realtor"], "realtors"),  # the other participant sees the note but may not change it
+        (world["admin"], "realtors"),
+        (stranger, "buyers"),
+    ]
+    for who, side in attempts:
+        path = f"/api/v1/{side}/tours/{world['tour']}/notes/{note_id}"
+        assert call("PUT", path, caller=who, body={"content": "Theirs"}).status == 404
+        assert call("DELETE", path, caller=who).status == 404
+    missing = call(
+        "PUT",
+        f"/api/v1/buyers/tours/{world['tour']}/notes/01JNOSUCHNOTE0000000000000",
+        caller=world["buyer"],
+        body={"content": "x"},
+    )
+    assert missing.status == 404
+    notes = [i for i in items_under(f"TOUR#{world['tour']}") if i["SK"].startswith("NOTE#")]
+    assert [n["content"] for n in notes] == ["Mine"]
+    assert "updated_at" not in notes[0]
+
+
+def test_every_invalid_note_edit_names_its_field_and_changes_nothing(world):
+    note_id = _note(world, "buyers", content="Mine", timestamp_ms=5)
+    path = f"/api/v1/buyers/tours/{world['tour']}/notes/{note_id}"
+    cases = [
+        ({"content": None}, "content"),
+        ({"content": " "}, "content"),
+        ({"visibility": None}, "visibility"),
+        ({"visibility": "friends"}, "visibility"),
+        ({"timestamp_ms": -1}, "timestamp_ms"),
+        ({"author": "x"}, "author"),
+    ]
+    for body, field in cases:
+        result = call("PUT", path, caller=world["buyer"], body=body)
+        assert result.status == 422, (body, result.body)
+        assert result.body["errors"][0]["field"] == field, body
+    empty = call("PUT", path, caller=world["buyer"], body={})
+    assert empty.status == 422, empty.body
+    notes = [i for i in items_under(f"TOUR#{world['tour']}") if i["SK"].startswith("NOTE#")]
+    assert notes[0]["content"] == "Mine" and "updated_at" not in notes[0]
+
+
+def test_a_private_note_is_its_authors_alone(world, fake_clock):
+    shared = _note(world, "buyers", content="Ask about the roof", timestamp_ms=1_000)
+    fake_clock.advance(seconds=1)
+    private = _note(world, "buyers", content="Too pricey for us", timestamp_ms=2_000, visibility="private")
+    _note_highlight(world["tour"], shared, 1_000, "Ask about the roof")
+    _note_highlight(world["tour"], private, 2_000, "Too pricey for us", private_to=world["buyer"].user_id)
+
+    def seen_by(who, side):
+        notes = call("GET", f"/api/v1/{side}/tours/{world['tour']}/notes", caller=who).data
+        detail = call("GET", f"/api/v1/{side}/tours/{world['tour']}", caller=who).data["attributes"]
+        highlights = call("GET", f"/api/v1/{side}/tours/{world['tour']}/highlights", caller=who).data["attributes"]
+        return (
+            [n["attributes"]["content"] for n in notes],
+            [n["content"] for n in detail["notes"]],
+            [h["note"] for h in detail["highlights"]],
+            [h["note"] for h in highlights["highlights"]],
+        )
+
+    both = ["Ask about the roof", "Too pricey for us"]
+    assert seen_by(world["buyer"], "buyers") == (both, both, both, both)
+    only_shared = ["Ask about the roof"]
+    for who, side in ((world["realtor"], "realtors"), (world["admin"], "realtors")):
+        assert seen_by(who, side) == (only_shared, only_shared, only_shared, only_shared)
+
+    # Made shared, it (and its highlight) reaches the realtor; made private again, it leaves.
+    path = f"/api/v1/buyers/tours/{world['tour']}/notes/{private}"
+    assert call("PUT", path, caller=world["buyer"], body={"visibility": "shared"}).status == 200
+    assert seen_by(world["realtor"], "realtors")[3] == both
+    assert call("PUT", path, caller=world["buyer"], body={"visibility": "private"}).status == 200
+    assert seen_by(world["realtor"], "realtors") == (only_shared, only_shared, only_shared, only_shared)

@@ -196,3 +196,14 @@ def test_transient_aws_failures_inside_a_step_are_retried_and_others_are_not():
         assert isinstance(retryable_aws_error(error), UpstreamRetryable), error
     for error in (client_error("AccessDeniedException", 400), client_error("ValidationException", 400), KeyError()):
         assert retryable_aws_error(error) is None
+
+
+def test_a_private_note_becomes_a_highlight_only_its_author_sees():
+    notes = [
+        NoteView(id="shared", content="Big garden", timestamp_ms=1_000, user_id="bo"),
+        NoteView(id="private", content="Too pricey", timestamp_ms=2_000, user_id="bo", visibility="private"),
+    ]
+
+    drafts = highlights.from_notes(notes, duration_ms=10_000)
+
+    assert [(d.note_id, d.private_to) for d in drafts] == [("shared", None), ("private", "bo")]

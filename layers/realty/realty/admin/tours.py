@@ -35,7 +35,7 @@ def update_tour(caller: Caller, tour_id: str, request: UpdateTourRequest) -> Res
     closed = tours_store.get_tour(tour.id)
     if closed is None:  # pragma: no cover - tours are never deleted
         raise NotFound("no such tour")
-    return tours.to_resource(closed)
+    return tours.to_resource(closed, caller)
 
 
 def cancel_tour(caller: Caller, tour_id: str) -> Resource[TourAttributes]:
@@ -55,4 +55,4 @@ def cancel_tour(caller: Caller, tour_id: str) -> Resource[TourAttributes]:
     cancelled = tours_store.get_tour(tour.id)
     if cancelled is None:  # pragma: no cover - tours are never deleted
         raise NotFound("no such tour")
-    return tours.to_resource(cancelled)
+    return tours.to_resource(cancelled, caller)

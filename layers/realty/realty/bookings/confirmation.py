@@ -19,6 +19,7 @@ from realty.core import clock, ids
 from realty.core.errors import Conflict
 from realty.core.metrics import count
 from realty.tours.states import TourStatus
+from realty.users import people
 
 if TYPE_CHECKING:
     from realty.properties.models import Property
@@ -61,10 +62,7 @@ def confirm(
         ends_at=booking.ends_at,
         property_address=prop.address,
         property_city=prop.city,
-        buyer_email=booking.buyer_email,
-        buyer_name=booking.buyer_name,
-        realtor_email=booking.realtor_email,
-        realtor_name=booking.realtor_name,
+        **{f"{side}_{copy}": getattr(booking, f"{side}_{copy}") for side in people.SIDES for copy in people.COPIED},
         created_at=stamp,
         updated_at=stamp,
     )
@@ -78,6 +76,9 @@ def confirm(
         scheduled_at=booking.scheduled_at,
         duration_minutes=booking.duration_minutes,
         status=CallStatus.CREATED,
+        **{
+            f"{side}_{copy}": getattr(booking, f"{side}_{copy}") for side in people.SIDES for copy in people.CALL_COPIED
+        },
         created_at=stamp,
         updated_at=stamp,
     )

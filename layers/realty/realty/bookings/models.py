@@ -21,6 +21,7 @@ from realty.core.ids import ULID_PATTERN
 from realty.core.models import Model
 from realty.core.types import WHOLE_NUMBER
 from realty.properties.summary import PropertySummary
+from realty.users.people import Person
 
 SLOT_MINUTES = 15
 MIN_DURATION_MINUTES = 15
@@ -91,10 +92,15 @@ class Booking(Model):
     time_zone: str | None = None
     # Every time the realtor proposed, oldest first; at most one is open.
     proposals: list[Proposal] = Field(default_factory=list)
+    # Copies of both participants, written with the booking and refreshed when they edit their profile.
     buyer_email: str | None = None
     buyer_name: str | None = None
+    buyer_avatar_key: str | None = None
+    buyer_phone_ciphertext: str | None = None
     realtor_email: str | None = None
     realtor_name: str | None = None
+    realtor_avatar_key: str | None = None
+    realtor_phone_ciphertext: str | None = None
     created_at: str
     updated_at: str
 
@@ -221,5 +227,9 @@ class BookingAttributes(Model):
         default_factory=list, description="new times the realtor proposed, oldest first (at most one open)"
     )
     property: PropertySummary
+    buyer: Person | None = Field(default=None, description="who asked for the tour (contact details for the realtor)")
+    realtor: Person | None = Field(
+        default=None, description="the listing's realtor (their phone for the buyer once confirmed)"
+    )
     created_at: str
     updated_at: str

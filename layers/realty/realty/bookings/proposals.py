@@ -73,7 +73,7 @@ def propose(caller: Caller, booking_id: str, request: ProposeTimeRequest) -> Res
     store.save_booking(updated, previous=booking, audit=audit)
     count("BookingTimesProposed")
     emails.time_proposed(updated, proposal)
-    return service.to_resource(updated)
+    return service.to_resource(updated, caller)
 
 
 def _open(booking: Booking, proposal_id: str) -> Proposal:
@@ -113,7 +113,7 @@ def decline(caller: Caller, booking_id: str, proposal_id: str) -> Resource[Booki
     audit = service._audit(caller, "booking.proposal_declined", booking, proposal_id=proposal.id)
     store.save_booking(updated, previous=booking, audit=audit)
     emails.proposal_declined(updated, proposal)
-    return service.to_resource(updated)
+    return service.to_resource(updated, caller)
 
 
 def accept(caller: Caller, booking_id: str, proposal_id: str) -> Resource[BookingAttributes]:
@@ -148,4 +148,4 @@ def accept(caller: Caller, booking_id: str, proposal_id: str) -> Resource[Bookin
     prop = properties.get_property(booking.property_id)
     confirmed = confirmation.confirm(moved, previous=booking, prop=prop, audit=audit, cancel_tour=cancel_tour)
     count("BookingProposalsAccepted")
-    return service.to_resource(confirmed)
+    return service.to_resource(confirmed, caller)

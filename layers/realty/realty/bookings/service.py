@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from realty.bookings import slots, store
 from realty.bookings.models import (
-    AdminUpdateBookingRequest,
     Booking,
     BookingAttributes,
     CreateBookingRequest,
@@ -34,6 +33,7 @@ from realty.tours import access
 from realty.tours import states as tour_states
 from realty.tours.access import Scope
 from realty.tours.states import TourStatus
+from realty.users import people
 
 if TYPE_CHECKING:
     from realty.bookings import emails
@@ -45,8 +45,15 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- responses
 
 
-def to_resource(booking: Booking) -> Resource[BookingAttributes]:
+def to_resource(booking: Booking, viewer: Caller) -> Resource[BookingAttributes]:
+    """The booking as `viewer` sees it: both people by name, contact details as `people` allows."""
     attributes = BookingAttributes(
+        **people.participants(
+            booking,
+            viewer.user_id,
+            viewer_is_admin=viewer.is_admin,
+            confirmed=booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED),
+        ),
         status=booking.status,
         scheduled_at=booking.scheduled_at,
         ends_at=booking.ends_at,
@@ -173,16 +180,14 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
         ends_at=clock.iso(slots.ends_at(start, request.duration_minutes)),
         notes=request.notes or None,
         status=BookingStatus.PENDING,
-        buyer_email=buyer.email if buyer else caller.email or None,
-        buyer_name=buyer.full_name if buyer else None,
-        realtor_email=realtor.email if realtor else None,
-        realtor_name=realtor.full_name if realtor else None,
+        **(people.copies("buyer", buyer) if buyer else {"buyer_email": caller.email or None}),
+        **people.copies("realtor", realtor),
         created_at=stamp,
         updated_at=stamp,
     )
     booking = booking.model_copy(update={"time_zone": listing.rules.zone.key})
     if listing.rules.auto_confirm:
-        return to_resource(_auto_confirm(caller, booking, prop))
+        return to_resource(_auto_confirm(caller, booking, prop), caller)
     deadline = calendar_rules.expiry_deadline(listing.rules, start=start, now=clock.now())
     booking = booking.model_copy(update={"expires_at": clock.iso(deadline) if deadline else None})
     audit = _audit(caller, "booking.created", booking, property_id=prop.id, scheduled_at=booking.scheduled_at)
@@ -193,7 +198,7 @@ def create_booking(caller: Caller, request: CreateBookingRequest) -> Resource[Bo
     # The realtor's preferences came with the calendar read: the email needs no read of its own.
     wishes = {user_id: p for user_id, item in calendar.preferences.items() if (p := preferences.from_stored(item))}
     emails.booking_requested(booking, preferences=wishes)
-    return to_resource(booking)
+    return to_resource(booking, caller)
 
 
 def _auto_confirm(caller: Caller, booking: Booking, prop: Property) -> Booking:
@@ -216,7 +221,7 @@ def _auto_confirm(caller: Caller, booking: Booking, prop: Property) -> Booking:
 
 
 def get_booking(caller: Caller, booking_id: str) -> Resource[BookingAttributes]:
-    return to_resource(_visible(caller, booking_id))
+    return to_resource(_visible(caller, booking_id), caller)
 
 
 def _moment(value: str | None, name: str) -> tuple[datetime, bool] | None:
@@ -280,7 +285,7 @@ def list_bookings(
         start_key=decode_cursor(cursor, key_scope),
     )
     bookings, last_key = store.list_bookings(query)
-    return [to_resource(b) for b in bookings], encode_cursor(last_key, key_scope)
+    return [to_resource(b, caller) for b in bookings], encode_cursor(last_key, key_scope)
 
 
 # ---------------------------------------------------------------- changes by either side
@@ -302,14 +307,14 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
     moved = clock.iso(start) != booking.scheduled_at or duration != booking.duration_minutes
     notes = (request.notes or None) if "notes" in sent else booking.notes
     if not moved and notes == booking.notes:
-        return to_resource(booking)
+        return to_resource(booking, caller)
     stamp = clock.now_iso()
     if not moved:
         # Only the notes: the tour (started or not) is left alone.
         updated = booking.model_copy(update={"notes": notes, "version": booking.version + 1, "updated_at": stamp})
         audit = _audit(caller, "booking.updated", booking, **_before_after(booking, updated))
         store.save_booking(updated, previous=booking, audit=audit)
-        return to_resource(updated)
+        return to_resource(updated, caller)
     ensure_transition(booking.status, BookingStatus.PENDING)
     cancel_tour = _not_started(booking)
     slots.check_window(start)
@@ -351,35 +356,7 @@ def update_booking(caller: Caller, booking_id: str, request: UpdateBookingReques
     if booking.expires_at or updated.expires_at:
         expiry.sync_expiry(updated)
     emails.booking_rescheduled(updated, notify=_other_parties(caller))
-    return to_resource(updated)
-
-
-def admin_update_booking(
-    caller: Caller, booking_id: str, request: AdminUpdateBookingRequest
-) -> Resource[BookingAttributes]:
-    """An admin's edit of any booking: a new time, length or notes as `update_booking` makes them, or
-    a new status as its realtor (confirm, decline) or a party (cancel) would make it: the same
-    transitions, slot and conflict checks, emails and audit (with before and after values)."""
-    sent = request.model_fields_set
-    if request.status is None:
-        if "status" in sent:
-            raise ValidationFailed("status must be confirmed, declined or cancelled", field="status")
-        if "reason" in sent:
-            raise ValidationFailed("a reason goes with status: declined", field="reason")
-        edit = request.model_dump(mode="json", exclude_unset=True, exclude={"status", "reason"})
-        return update_booking(caller, booking_id, UpdateBookingRequest.model_validate(edit))
-    others = sorted(sent & {"scheduled_at", "duration_minutes", "notes"})
-    if others:
-        raise ValidationFailed(f"send status alone, then {', '.join(others)} in another request", field="status")
-    if request.status == "declined":
-        if request.reason is None:
-            raise ValidationFailed("a declined booking needs a reason", field="reason")
-        return decline_booking(caller, booking_id, DeclineBookingRequest(reason=request.reason))
-    if "reason" in sent:
-        raise ValidationFailed("a reason goes with status: declined", field="reason")
-    if request.status == "confirmed":
-        return confirm_booking(caller, booking_id)
-    return cancel_booking(caller, booking_id)
+    return to_resource(updated, caller)
 
 
 def _move_rules(booking: Booking, start: datetime, duration: int, *, check: bool) -> str | None:
@@ -428,7 +405,7 @@ def cancel_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribute
         expiry.sync_expiry(updated)
     had_invite = booking.status is BookingStatus.CONFIRMED
     emails.booking_cancelled(updated, notify=_other_parties(caller), had_invite=had_invite)
-    return to_resource(updated)
+    return to_resource(updated, caller)
 
 
 # ---------------------------------------------------------------- realtor: confirm / decline
@@ -455,7 +432,7 @@ def confirm_booking(caller: Caller, booking_id: str) -> Resource[BookingAttribut
             after=confirmed,
         )
 
-    return to_resource(confirmation.confirm(booking, previous=booking, prop=prop, audit=audit))
+    return to_resource(confirmation.confirm(booking, previous=booking, prop=prop, audit=audit), caller)
 
 
 def decline_booking(caller: Caller, booking_id: str, request: DeclineBookingRequest) -> Resource[BookingAttributes]:
@@ -479,4 +456,4 @@ def decline_booking(caller: Caller, booking_id: str, request: DeclineBookingRequ
     if booking.expires_at:
         expiry.sync_expiry(updated)
     emails.booking_declined(updated)
-    return to_resource(updated)
+    return to_resource(updated, caller)

@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field, StrictBool
 
 from realty.core.models import Model
 from realty.tours.models import Call, CallStatus, RecordingStatus
+from realty.users.people import Person
 
 # A presigned playback URL lives at most this long.
 PLAYBACK_URL_SECONDS = 15 * 60
@@ -164,6 +165,8 @@ class CallDetailAttributes(Model):
     duration_minutes: int
     started_at: str | None = None
     ended_at: str | None = None
+    buyer: Person | None = Field(default=None, description="the buyer (name and avatar)")
+    realtor: Person | None = Field(default=None, description="the realtor (name and avatar)")
 
 
 class StartAttributes(CallDetailAttributes):

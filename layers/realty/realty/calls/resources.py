@@ -7,6 +7,7 @@ from typing import Any
 from realty.calls.models import CallDetailAttributes, CallState, ChimeMeeting, StartAttributes
 from realty.core.envelope import Relationship, Resource
 from realty.tours.models import RecordingStatus
+from realty.users import people
 
 
 def recording_status(call: CallState) -> RecordingStatus | None:
@@ -24,6 +25,8 @@ def detail_fields(call: CallState) -> dict[str, Any]:
         "duration_minutes": call.duration_minutes,
         "started_at": call.started_at,
         "ended_at": call.ended_at,
+        # Who is in the call; how to reach them is on the tour (`realty.users.people`).
+        **{side: people.person(call, side, email=False, phone=False) for side in people.SIDES},
     }
 
 

@@ -98,7 +98,12 @@ def get_highlights(caller: Caller, tour_id: str) -> Resource[HighlightsAttribute
         status=tour.status,
         processing_error=_error_for(caller, tour),
         model=model,
-        highlights=[HighlightAttributes.of(h, image_url=tours_store.still_url(h)) for h in stored]
+        # A private note's highlight is its author's alone.
+        highlights=[
+            HighlightAttributes.of(h, image_url=tours_store.still_url(h))
+            for h in stored
+            if h.visible_to(caller.user_id)
+        ]
         if processed_once
         else None,
     )

@@ -17,6 +17,7 @@ from realty.processing.models import (
     Segment,
 )
 from realty.processing.windows import request_timeout, transcript_lines, windows
+from realty.tours.models import NoteVisibility, note_highlight_text
 
 MAX_AI_HIGHLIGHTS = 100
 NOTE_CHARS = 500
@@ -73,10 +74,11 @@ def from_notes(notes: list[NoteView], duration_ms: int) -> list[HighlightDraft]:
             HighlightDraft(
                 timestamp_ms=min(max(note.timestamp_ms, 0), duration_ms),
                 highlight_type=offline.note_type(note),
-                note=_clip(note.content, NOTE_CHARS),
+                note=note_highlight_text(note.content),
                 quote="",
                 source=HighlightSource.NOTE,
                 note_id=note.id,
+                private_to=note.user_id if note.visibility is NoteVisibility.PRIVATE else None,
             )
         )
     return drafts

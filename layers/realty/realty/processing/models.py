@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field
 from realty.core.models import Model
 
 # The highlight's types and response shape belong to the tour (its details show them too).
-from realty.tours.models import Highlight, HighlightAttributes, HighlightSource, HighlightType
+from realty.tours.models import Highlight, HighlightAttributes, HighlightSource, HighlightType, NoteVisibility
 from realty.tours.states import TourStatus
 
 RULES_MODEL = "rules-v1"
@@ -57,6 +57,8 @@ class NoteView(Model):
     tag: str | None = None
     timestamp_ms: int | None = None
     author_role: str | None = None
+    user_id: str | None = None
+    visibility: NoteVisibility = NoteVisibility.SHARED
 
 
 # ---------------------------------------------------------------- step inputs and outputs
@@ -244,6 +246,7 @@ class HighlightDraft(Model):
     quote: str = ""
     source: HighlightSource = HighlightSource.AI
     note_id: str | None = None
+    private_to: str | None = None
 
 
 class StoredHighlight(Highlight):

@@ -55,6 +55,7 @@ from realty.processing.models import (
     TranscriptRef,
 )
 from realty.processing.windows import DEADLINE_MARGIN_SECONDS, TimeLeft
+from realty.tours.models import NoteVisibility
 from realty.tours.states import TourStatus
 
 logger = Logger(child=True)
@@ -293,7 +294,8 @@ def _taken_stills(
 def generate_summary(event: AnalysisInput, time_left: TimeLeft) -> SummaryResult:
     _current_tour(event)
     transcript = Transcript.model_validate(store.get_json(event.transcript.key))
-    notes = store.list_notes(event.tour_id)
+    # Both participants read the summary: a private note never feeds it.
+    notes = [n for n in store.list_notes(event.tour_id) if n.visibility is NoteVisibility.SHARED]
     content, model = summary.summarize(
         transcript.segments,
         notes,

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from realty.availability.models import ListingSchedule, TimeZone
 from realty.core.models import Model
 from realty.core.types import SINGLE_LINE, Omittable
+from realty.users.people import Person
 
 MAX_IMAGES_PER_PROPERTY = 30
 MAX_PRICE = 1_000_000_000
@@ -91,6 +92,9 @@ class Property(Model):
     # None: the realtor's time zone and rules apply (`realty.availability`).
     time_zone: str | None = None
     schedule: ListingSchedule | None = None
+    # Copies of the realtor shown with the listing (`realty.users.people`), refreshed when they edit their profile.
+    realtor_name: str | None = None
+    realtor_avatar_key: str | None = None
     created_at: str
     updated_at: str
     version: int = Field(default=0, description="bumped by every edit of the listing; guards concurrent edits")
@@ -176,6 +180,7 @@ class PropertyAttributes(Model):
     images: list[ImageAttributes]
     time_zone: str | None = None
     schedule: ListingSchedule | None = None
+    realtor: Person | None = Field(default=None, description="the listing's realtor (name and avatar)")
     created_at: str
     updated_at: str
 

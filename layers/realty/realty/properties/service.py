@@ -33,6 +33,8 @@ from realty.properties.models import (
     UpdatePropertyRequest,
     normalize_city,
 )
+from realty.users import people
+from realty.users import store as users_store
 
 RESOURCE_TYPE = "property"
 
@@ -72,6 +74,7 @@ def to_resource(prop: Property, *, all_images: bool) -> Resource[PropertyAttribu
         sqft=prop.sqft,
         status=prop.status,
         images=[_image_attributes(i) for i in images],
+        realtor=people.person(prop, "realtor", email=False, phone=False),
         time_zone=prop.time_zone,
         schedule=prop.schedule,
         created_at=prop.created_at,
@@ -104,7 +107,9 @@ def _managed(caller: Caller, property_id: str) -> Property:
 
 def create_property(caller: Caller, request: CreatePropertyRequest) -> Resource[PropertyAttributes]:
     stamp = clock.now_iso()
+    realtor = users_store.get_user(caller.user_id)
     prop = Property(
+        **people.listing_copies(realtor),
         id=ids.new_id(),
         realtor_id=caller.user_id,
         address=request.address,

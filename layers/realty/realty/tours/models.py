@@ -10,16 +10,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints, ValidationInfo, field_validator
 
 from realty.core.models import Model
 from realty.core.types import SINGLE_LINE, WHOLE_NUMBER
 from realty.properties.summary import PropertySummary
 from realty.tours.states import TourStatus
+from realty.users.people import Person
 
 MAX_NOTES_PER_TOUR = 200
 NOTE_MAX_CHARS = 2000
 NOTE_TAG_MAX_CHARS = 50
+# A note becomes a highlight of at most this many characters (processing, and a note's later edits).
+NOTE_HIGHLIGHT_CHARS = 500
 # A note's position in the tour; a day is far beyond the longest tour and keeps numbers sane.
 NOTE_MAX_TIMESTAMP_MS = 24 * 60 * 60 * 1000
 
@@ -48,6 +51,13 @@ class HighlightType(StrEnum):
     NEXT_STEP = "next_step"
 
 
+class NoteVisibility(StrEnum):
+    """Who sees a note: both participants (and admins), or its author alone."""
+
+    SHARED = "shared"
+    PRIVATE = "private"
+
+
 class HighlightSource(StrEnum):
     AI = "ai"
     NOTE = "note"
@@ -72,10 +82,15 @@ class Tour(_Stored):
     ends_at: str
     property_address: str
     property_city: str
+    # Copies of both participants, from the booking, refreshed when they edit their profile.
     buyer_email: str | None = None
     buyer_name: str | None = None
+    buyer_avatar_key: str | None = None
+    buyer_phone_ciphertext: str | None = None
     realtor_email: str | None = None
     realtor_name: str | None = None
+    realtor_avatar_key: str | None = None
+    realtor_phone_ciphertext: str | None = None
     started_at: str | None = None
     ended_at: str | None = None
     cancelled_at: str | None = None
@@ -95,6 +110,11 @@ class Call(_Stored):
     scheduled_at: str
     duration_minutes: int
     status: CallStatus
+    # Names and avatars of both participants (no contact details), refreshed with their profiles.
+    buyer_name: str | None = None
+    buyer_avatar_key: str | None = None
+    realtor_name: str | None = None
+    realtor_avatar_key: str | None = None
     chime_meeting_id: str | None = None
     recording_status: RecordingStatus | None = None
     started_at: str | None = None
@@ -113,7 +133,12 @@ class TourNote(_Stored):
     content: str
     tag: str | None = None
     timestamp_ms: int | None = None
+    visibility: NoteVisibility = NoteVisibility.SHARED
     created_at: str
+    updated_at: str | None = None
+
+    def visible_to(self, user_id: str) -> bool:
+        return self.visibility is NoteVisibility.SHARED or self.user_id == user_id
 
 
 class Highlight(_Stored):
@@ -130,10 +155,21 @@ class Highlight(_Stored):
     quote: str = ""
     source: HighlightSource = HighlightSource.AI
     note_id: str | None = None
+    # The author of a private note this highlight was made from: only they see it (see `visible_to`).
+    private_to: str | None = None
     image_url: str | None = None
     # The still frame of the video at this moment (`recordings/<tour_id>/stills/...`), presigned when read.
     image_key: str | None = None
     created_at: str | None = None
+
+    def visible_to(self, user_id: str) -> bool:
+        return self.private_to is None or self.private_to == user_id
+
+
+def note_highlight_text(content: str) -> str:
+    """What a note says as a highlight: one line, clipped (processing, and the note's later edits)."""
+    text = " ".join(content.split())
+    return text if len(text) <= NOTE_HIGHLIGHT_CHARS else text[: NOTE_HIGHLIGHT_CHARS - 1].rstrip() + "…"
 
 
 # ---------------------------------------------------------------- requests
@@ -152,6 +188,32 @@ class CreateNoteRequest(Model):
     timestamp_ms: Annotated[StrictInt, Field(ge=0, le=NOTE_MAX_TIMESTAMP_MS), WHOLE_NUMBER] | None = Field(
         default=None, description="position in the tour, in milliseconds from its start"
     )
+    visibility: NoteVisibility = Field(
+        default=NoteVisibility.SHARED, description="private: only its author sees it, in notes and highlights"
+    )
+
+
+class UpdateNoteRequest(Model):
+    """An author's change to their note: the fields given change, `null` clears `tag` or `timestamp_ms`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    content: NoteContent | None = None
+    tag: NoteTag | None = None
+    timestamp_ms: Annotated[StrictInt, Field(ge=0, le=NOTE_MAX_TIMESTAMP_MS), WHOLE_NUMBER] | None = None
+    visibility: NoteVisibility | None = None
+
+    @field_validator("content", "visibility")
+    @classmethod
+    def _kept(cls, value: object, info: ValidationInfo) -> object:
+        # Runs only for fields the body gives: `null` would remove what a note always has.
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be removed")
+        return value
+
+    def changes(self) -> dict[str, object]:
+        """The fields the body gave, as stored values (`None` clears `tag` or `timestamp_ms`)."""
+        return self.model_dump(mode="json", include=self.model_fields_set)
 
 
 class UpdateTourRequest(Model):
@@ -179,7 +241,9 @@ class NoteAttributes(Model):
     content: str
     tag: str | None = None
     timestamp_ms: int | None = None
+    visibility: NoteVisibility
     created_at: str
+    updated_at: str | None = Field(default=None, description="when its author last edited it")
 
 
 class NoteItem(NoteAttributes):
@@ -223,6 +287,8 @@ class TourAttributes(Model):
     started_at: str | None = None
     ended_at: str | None = None
     property: PropertySummary
+    buyer: Person | None = Field(default=None, description="the buyer (contact details for the realtor)")
+    realtor: Person | None = Field(default=None, description="the realtor (their phone for the buyer)")
     created_at: str
     updated_at: str
 

@@ -17,7 +17,7 @@ from realty.core import clock, ids
 from realty.core.audit import audit_action
 from realty.core.auth import Caller
 from realty.core.envelope import Relationship, Resource
-from realty.core.errors import Conflict, NotFound
+from realty.core.errors import Conflict, NotFound, ValidationFailed
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.properties.summary import PropertySummary
 from realty.tours import access, store
@@ -26,16 +26,22 @@ from realty.tours.models import (
     MAX_NOTES_PER_TOUR,
     CallAttributes,
     CreateNoteRequest,
+    Highlight,
     HighlightAttributes,
+    HighlightSource,
     NoteAttributes,
     NoteItem,
+    NoteVisibility,
     Tour,
     TourAttributes,
     TourCollection,
     TourDetailAttributes,
     TourNote,
+    UpdateNoteRequest,
+    note_highlight_text,
 )
 from realty.tours.states import TourStatus
+from realty.users import people
 
 # ---------------------------------------------------------------- responses
 
@@ -50,8 +56,11 @@ def _relationships(tour: Tour) -> dict[str, Relationship | list[Relationship] | 
     }
 
 
-def _attributes(tour: Tour) -> dict[str, Any]:
+def _attributes(tour: Tour, viewer: Caller) -> dict[str, Any]:
+    """The tour as `viewer` sees it: both people by name, contact details as `people` allows (a tour
+    exists only once its booking is confirmed)."""
     return {
+        **people.participants(tour, viewer.user_id, viewer_is_admin=viewer.is_admin, confirmed=True),
         "status": tour.status,
         "scheduled_at": tour.scheduled_at,
         "ends_at": tour.ends_at,
@@ -64,9 +73,12 @@ def _attributes(tour: Tour) -> dict[str, Any]:
     }
 
 
-def to_resource(tour: Tour) -> Resource[TourAttributes]:
+def to_resource(tour: Tour, viewer: Caller) -> Resource[TourAttributes]:
     return Resource[TourAttributes](
-        id=tour.id, type="tour", attributes=TourAttributes(**_attributes(tour)), relationships=_relationships(tour)
+        id=tour.id,
+        type="tour",
+        attributes=TourAttributes(**_attributes(tour, viewer)),
+        relationships=_relationships(tour),
     )
 
 
@@ -77,7 +89,9 @@ def _note_attributes(note: TourNote) -> dict[str, Any]:
         "content": note.content,
         "tag": note.tag,
         "timestamp_ms": note.timestamp_ms,
+        "visibility": note.visibility,
         "created_at": note.created_at,
+        "updated_at": note.updated_at,
     }
 
 
@@ -90,10 +104,11 @@ def note_resource(note: TourNote) -> Resource[NoteAttributes]:
     )
 
 
-def to_detail(collection: TourCollection) -> Resource[TourDetailAttributes]:
+def to_detail(collection: TourCollection, viewer: Caller) -> Resource[TourDetailAttributes]:
+    """The tour as `viewer_id` sees it: private notes, and the highlights made of them, only its author's."""
     call = collection.call
     attributes = TourDetailAttributes(
-        **_attributes(collection.tour),
+        **_attributes(collection.tour, viewer),
         call=CallAttributes(
             id=call.id,
             status=call.status,
@@ -103,8 +118,12 @@ def to_detail(collection: TourCollection) -> Resource[TourDetailAttributes]:
         )
         if call
         else None,
-        notes=[NoteItem(id=n.id, **_note_attributes(n)) for n in collection.notes],
-        highlights=[HighlightAttributes.of(h, image_url=store.still_url(h)) for h in collection.highlights],
+        notes=[NoteItem(id=n.id, **_note_attributes(n)) for n in collection.notes if n.visible_to(viewer.user_id)],
+        highlights=[
+            HighlightAttributes.of(h, image_url=store.still_url(h))
+            for h in sorted(collection.highlights, key=lambda h: (h.timestamp_ms, h.id))
+            if h.visible_to(viewer.user_id)
+        ],
     )
     return Resource[TourDetailAttributes](
         id=collection.tour.id, type="tour", attributes=attributes, relationships=_relationships(collection.tour)
@@ -128,7 +147,7 @@ def get_tour_for(caller: Caller, tour_id: str) -> TourCollection:
 
 
 def get_tour(caller: Caller, tour_id: str) -> Resource[TourDetailAttributes]:
-    return to_detail(get_tour_for(caller, tour_id))
+    return to_detail(get_tour_for(caller, tour_id), caller)
 
 
 def list_tours(
@@ -160,12 +179,12 @@ def list_tours(
         start_key=decode_cursor(cursor, key_scope),
     )
     tours, last_key = store.list_tours(query)
-    return [to_resource(t) for t in tours], encode_cursor(last_key, key_scope)
+    return [to_resource(t, caller) for t in tours], encode_cursor(last_key, key_scope)
 
 
 def list_notes(caller: Caller, tour_id: str) -> list[Resource[NoteAttributes]]:
-    """Every note of the tour, oldest first (a tour holds at most MAX_NOTES_PER_TOUR)."""
-    return [note_resource(n) for n in get_tour_for(caller, tour_id).notes]
+    """The tour's notes the caller may see, oldest first (a tour holds at most MAX_NOTES_PER_TOUR)."""
+    return [note_resource(n) for n in get_tour_for(caller, tour_id).notes if n.visible_to(caller.user_id)]
 
 
 # ---------------------------------------------------------------- writes
@@ -185,6 +204,7 @@ def add_note(caller: Caller, tour_id: str, request: CreateNoteRequest) -> Resour
         content=request.content,
         tag=request.tag,
         timestamp_ms=request.timestamp_ms,
+        visibility=request.visibility,
         created_at=clock.now_iso(),
     )
     audit = audit_action(
@@ -192,7 +212,74 @@ def add_note(caller: Caller, tour_id: str, request: CreateNoteRequest) -> Resour
         action="tour.note_added",
         resource_type="tour",
         resource_id=collection.tour.id,
-        details={"note_id": note.id},
+        details={"note_id": note.id, "visibility": note.visibility.value},
     )
     store.add_note(note, audit=audit)
+    return note_resource(note)
+
+
+def _own_note(caller: Caller, tour_id: str, note_id: str) -> tuple[TourCollection, TourNote]:
+    """The caller's own note of a tour they may see; anyone else's note (even a shared one) is a 404."""
+    collection = get_tour_for(caller, tour_id)
+    note = next((n for n in collection.notes if n.id == note_id and n.user_id == caller.user_id), None)
+    if note is None:
+        raise NotFound("no such note")
+    return collection, note
+
+
+def _made_from(collection: TourCollection, note: TourNote) -> list[Highlight]:
+    return [h for h in collection.highlights if h.source is HighlightSource.NOTE and h.note_id == note.id]
+
+
+def update_note(caller: Caller, tour_id: str, note_id: str, request: UpdateNoteRequest) -> Resource[NoteAttributes]:
+    """The author changes their note; the highlight processing made of it follows (text, time, who sees it)."""
+    collection, note = _own_note(caller, tour_id, note_id)
+    changes = request.changes()
+    if not changes:
+        raise ValidationFailed("give at least one of content, tag, timestamp_ms, visibility")
+    stamp = clock.now_iso()
+    updated = note.model_copy(update={**request.model_dump(include=set(changes)), "updated_at": stamp})
+    highlight_changes: dict[str, Any] = {
+        "note": note_highlight_text(updated.content),
+        "private_to": updated.user_id if updated.visibility is NoteVisibility.PRIVATE else None,
+    }
+    if updated.timestamp_ms is not None and updated.timestamp_ms != note.timestamp_ms:
+        # The still was taken at the old moment; reprocessing takes a new one.
+        highlight_changes |= {"timestamp_ms": updated.timestamp_ms, "image_key": None}
+    derived = _made_from(collection, note)
+    # The audit names what changed, not the words: a private note stays its author's, even from admins.
+    details: dict[str, Any] = {"note_id": note.id, "fields": sorted(changes)}
+    if "visibility" in changes:
+        details |= {"before": {"visibility": note.visibility.value}, "after": {"visibility": changes["visibility"]}}
+    audit = audit_action(
+        actor_id=caller.user_id,
+        action="tour.note_updated",
+        resource_type="tour",
+        resource_id=collection.tour.id,
+        details=details,
+    )
+    # An untimed note is not a moment of the tour: its highlight goes, as processing would make none.
+    timed = updated.timestamp_ms is not None
+    store.update_note(
+        note,
+        {**changes, "updated_at": stamp},
+        highlights=derived if timed else [],
+        highlight_changes=highlight_changes,
+        dropped=[] if timed else derived,
+        audit=audit,
+    )
+    return note_resource(updated)
+
+
+def delete_note(caller: Caller, tour_id: str, note_id: str) -> Resource[NoteAttributes]:
+    """The author deletes their note, and the highlight processing made of it."""
+    collection, note = _own_note(caller, tour_id, note_id)
+    audit = audit_action(
+        actor_id=caller.user_id,
+        action="tour.note_deleted",
+        resource_type="tour",
+        resource_id=collection.tour.id,
+        details={"note_id": note.id, "visibility": note.visibility.value},
+    )
+    store.delete_note(note, highlights=_made_from(collection, note), audit=audit)
     return note_resource(note)

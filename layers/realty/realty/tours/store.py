@@ -226,6 +226,66 @@ def add_note(note: TourNote, *, audit: dict[str, Any]) -> None:
     )
 
 
+def _author_condition(note: TourNote) -> dict[str, Any]:
+    return {
+        "ConditionExpression": "attribute_exists(PK) AND user_id = :author",
+        "ExpressionAttributeValues": {":author": {"S": note.user_id}},
+    }
+
+
+def _highlight_key(highlight: Highlight) -> dict[str, Any]:
+    return tour_key(highlight.tour_id, f"HIGHLIGHT#{highlight.timestamp_ms:010d}#{highlight.id}")
+
+
+def update_note(
+    note: TourNote,
+    changes: dict[str, Any],
+    *,
+    highlights: list[Highlight],
+    highlight_changes: dict[str, Any],
+    dropped: list[Highlight],
+    audit: dict[str, Any],
+) -> None:
+    """The author's change to their note, and to the highlights processing made of it, in one transaction.
+
+    `changes` are the note's new values (None removes one); `highlight_changes` the same for each of
+    `highlights` (an update only if it still exists: a reprocess may have replaced it meanwhile);
+    `dropped` highlights are deleted.
+    """
+    table = get_settings().main_table
+    update = update_action(
+        table,
+        tour_key(note.tour_id, f"NOTE#{note.created_at}#{note.id}"),
+        set_values=changes,
+        condition="attribute_exists(PK) AND user_id = :author",
+        values={":author": note.user_id},
+    )
+    derived = [
+        update_action(table, _highlight_key(h), set_values=highlight_changes, condition="attribute_exists(PK)")
+        for h in highlights
+    ]
+    transact(
+        Guarded(update, "the note was deleted meanwhile"),
+        *(Guarded(action, "the tour was processed again meanwhile, retry") for action in derived),
+        *({"Delete": {"TableName": table, "Key": _highlight_key(h)}} for h in dropped),
+        audit,
+    )
+
+
+def delete_note(note: TourNote, *, highlights: list[Highlight], audit: dict[str, Any]) -> None:
+    """The note and the highlights processing made of it, gone together."""
+    table = get_settings().main_table
+    delete = {
+        "Delete": {
+            "TableName": table,
+            "Key": tour_key(note.tour_id, f"NOTE#{note.created_at}#{note.id}"),
+            **_author_condition(note),
+        }
+    }
+    derived = [{"Delete": {"TableName": table, "Key": _highlight_key(h)}} for h in highlights]
+    transact(Guarded(delete, "the note was deleted meanwhile"), *derived, audit)
+
+
 # Highlight stills are shown as long as a recording's playback URL lives.
 STILL_URL_SECONDS = 15 * 60
 
