@@ -62,7 +62,7 @@ def _index_keys(prop: Property) -> dict[str, str | None]:
     }
 
 
-def _property_item(prop: Property) -> dict[str, Any]:
+def property_item(prop: Property) -> dict[str, Any]:
     fields = prop.model_dump(mode="json", exclude={"images"})
     return {
         "PK": f"PROPERTY#{prop.id}",
@@ -132,7 +132,7 @@ def _search_delete(prop: Property, partition: str) -> dict[str, Any]:
     return {"Delete": {"TableName": get_settings().main_table, "Key": key(partition, f"{prop.created_at}#{prop.id}")}}
 
 
-def _search_actions(before: Property | None, after: Property | None) -> list[dict[str, Any]]:
+def search_actions(before: Property | None, after: Property | None) -> list[dict[str, Any]]:
     """The writes that move a listing's search items from `before` to `after` (None: no listing).
 
     Items are rewritten whole when anything they copy changed; an unchanged listing writes none.
@@ -189,12 +189,12 @@ def create_property(prop: Property, *, audit: dict[str, Any]) -> None:
     put = {
         "Put": {
             "TableName": get_settings().main_table,
-            "Item": to_item(_property_item(prop)),
+            "Item": to_item(property_item(prop)),
             "ConditionExpression": "attribute_not_exists(PK)",
         }
     }
     claim = [Guarded(_claim_put(prop.mls_id, prop.id), MLS_TAKEN)] if prop.mls_id else []
-    transact(Guarded(put, "the property already exists"), *claim, *_search_actions(None, prop), audit)
+    transact(Guarded(put, "the property already exists"), *claim, *search_actions(None, prop), audit)
 
 
 def update_property(before: Property, after: Property, *, audit: dict[str, Any]) -> None:
@@ -220,7 +220,7 @@ def update_property(before: Property, after: Property, *, audit: dict[str, Any])
             actions.append(Guarded(_claim_delete(before.mls_id, before.id), CHANGED))
         if after.mls_id:
             actions.append(Guarded(_claim_put(after.mls_id, after.id), MLS_TAKEN))
-    transact(*actions, *_search_actions(before, after), audit)
+    transact(*actions, *search_actions(before, after), audit)
 
 
 def delete_property(prop: Property, *, audit: dict[str, Any]) -> None:
@@ -235,7 +235,7 @@ def delete_property(prop: Property, *, audit: dict[str, Any]) -> None:
         }
     }
     claim = [Guarded(_claim_delete(prop.mls_id, prop.id), CHANGED)] if prop.mls_id else []
-    transact(Guarded(delete, CHANGED), *claim, *_search_actions(prop, None), audit)
+    transact(Guarded(delete, CHANGED), *claim, *search_actions(prop, None), audit)
 
 
 def add_image(property_id: str, image: PropertyImage, *, owner_id: str | None, audit: dict[str, Any]) -> None:
