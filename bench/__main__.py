@@ -6,7 +6,7 @@
 
 Sections: `cold` (bench.cold_imports), `restore` (bench.restore: the work left after a SnapStart
 restore), `api` (bench.api: AWS calls and warm latency per route, from
-bench.scenario), `processing` (bench.processing).
+bench.scenario), `processing` (bench.processing), `search` (bench.search: buyer search over a few thousand listings).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from bench import report  # noqa: E402
 from tools.functions import ROOT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
-SECTIONS = ("cold", "restore", "api", "processing")
+SECTIONS = ("cold", "restore", "api", "search", "processing")
 
 
 def _machine() -> str:
@@ -75,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         results["api"] = api.run(iterations=2 if args.quick else 6, reads=2 if args.quick else 6)
         timings["api"] = time.monotonic() - started
         print(report.routes_table(results["api"]), end="\n\n", flush=True)
+    if "search" in wanted:
+        from bench import search
+
+        started = time.monotonic()
+        results["search"] = search.run(listings=500 if args.quick else 3000)
+        timings["search"] = time.monotonic() - started
+        print(report.search_table(results["search"]), end="\n\n", flush=True)
     if "processing" in wanted:
         from bench import processing
 
@@ -82,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         results["processing"] = processing.run(minutes=20 if args.quick else 60)
         timings["processing"] = time.monotonic() - started
         print(report.processing_table(results["processing"]), end="\n\n", flush=True)
-    for name, key in (("cold", "cold_imports"), ("restore", "restore"), ("api", "api"), ("processing", "processing")):
+    sections = (("cold", "cold_imports"), ("restore", "restore"), ("api", "api"), ("search", "search"))
+    for name, key in (*sections, ("processing", "processing")):
         if name in timings:  # sections not run this time keep their last figures and their date
             results[key]["measured_at"] = results["measured_at"]
     results["seconds_per_section"] = results.get("seconds_per_section", {}) | {

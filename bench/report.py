@@ -117,6 +117,23 @@ def processing_table(processing: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def search_table(search: dict[str, Any]) -> str:
+    lines = [
+        f"Buyer search over {search['listings']} listings, pages of {search['page_size']} (at most "
+        f"{search['max_pages']} pages a search). Target: one Query and one BatchGetItem a page "
+        "(the plain newest-first browse: one Query), no Scan.",
+        "",
+        "| search | pages | listings | Query / page | BatchGetItem / page | Scan | p50 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in search["searches"]:
+        lines.append(
+            f"| {row['search']} | {row['pages']} | {row['listings_returned']} | {row['queries_per_page']} | "
+            f"{row['batch_gets_per_page']} | {row['scans']} | {row['p50_ms']} | {row['max_ms']} |"
+        )
+    return "\n".join(lines)
+
+
 def render(results: dict[str, Any]) -> str:
     parts = [f"# make bench ({results.get('measured_at', '')}, {results.get('machine', '')})"]
     if "cold_imports" in results:
@@ -125,6 +142,8 @@ def render(results: dict[str, Any]) -> str:
         parts += ["## After a SnapStart restore", restore_table(results["restore"])]
     if "api" in results:
         parts += ["## AWS calls and warm latency per route", routes_table(results["api"])]
+    if "search" in results:
+        parts += ["## Searching listings", search_table(results["search"])]
     if "processing" in results:
         parts += ["## Processing a long recording", processing_table(results["processing"])]
     return "\n\n".join(parts) + "\n"

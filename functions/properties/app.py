@@ -21,6 +21,7 @@ from realty.properties.models import (
     PropertyAttributes,
     UpdatePropertyRequest,
 )
+from realty.properties.search import MAX_QUERY_CHARS, SearchSort
 
 app = create_app()
 
@@ -87,18 +88,29 @@ def delete_image(id: str, image_id: str) -> One:
 # ---------------------------------------------------------------- buyers
 
 
-@app.get("/api/v1/buyers/properties", summary="Browse active listings, newest first", tags=["buyers"])
+@app.get("/api/v1/buyers/properties", summary="Browse and search active listings", tags=["buyers"])
 def browse_properties(
     city: Annotated[str | None, Query(max_length=100)] = None,
     min_price: Annotated[float | None, Query(ge=0, lt=MAX_PRICE)] = None,
     max_price: Annotated[float | None, Query(ge=0, lt=MAX_PRICE)] = None,
     bedrooms: Annotated[int | None, Query(ge=0, le=MAX_ROOMS, description="at least this many")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_QUERY_CHARS,
+            description="words of the address, city or description; each matches the start of a word",
+        ),
+    ] = None,
+    sort: Annotated[SearchSort, Query(description="newest first, or by price")] = SearchSort.NEWEST,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Many:
     caller = require_role(app, Role.BUYER, Role.ADMIN)
     page = service.browse_properties(
         caller,
+        q=q,
+        sort=sort,
         city=city,
         min_price=min_price,
         max_price=max_price,

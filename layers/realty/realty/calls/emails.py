@@ -1,4 +1,5 @@
-"""The emails a call sends: the buyer hears the tour started; the realtor hears a recording failed.
+"""The emails a call sends: the buyer hears the tour started; both parties hear it ended and what comes
+next; the realtor hears a recording failed.
 
 Sent after the change is committed; the adapter never raises, so a lost email never undoes a call.
 """
@@ -52,3 +53,45 @@ def recording_failed(tour: Tour) -> bool:
             "The tour itself is not affected, but there is no recording to play back, transcribe or summarise.",
         ],
     )
+
+
+def tour_ended(tour: Tour, *, recorded: bool) -> tuple[bool, bool]:
+    """Both parties: the tour is over, and what happens next (the recording's results, or the notes).
+
+    Whether the buyer and the realtor were emailed (False: no address, or the send failed).
+    """
+    place = f"{tour.property_address}, {tour.property_city}"
+    subject = f"Your tour of {tour.property_address} has ended"
+    if recorded:
+        realtor_next = (
+            "The video and audio recording is being processed. Its transcript, highlights and summary appear "
+            "on the tour's page in RealtyForYou when they are ready, usually within the hour."
+        )
+        buyer_next = (
+            "The tour was recorded with your consent. Its highlights appear on the tour's page in RealtyForYou "
+            "when they are ready, beside the notes shared with you."
+        )
+    else:
+        realtor_next = "The tour was not recorded. Your notes stay on the tour's page in RealtyForYou."
+        buyer_next = "The tour was not recorded. Your notes stay on the tour's page in RealtyForYou."
+    buyer = _send(
+        tour.buyer_email,
+        tour.buyer_name,
+        subject,
+        [
+            f"The live video tour of {place} with {tour.realtor_name or 'your realtor'} has ended.",
+            buyer_next,
+            "Interested? Reply to your realtor, or book another tour of this or another home in the app.",
+        ],
+    )
+    realtor = _send(
+        tour.realtor_email,
+        tour.realtor_name,
+        subject,
+        [
+            f"The live video tour of {place} with {tour.buyer_name or 'the buyer'} has ended.",
+            realtor_next,
+            "You can follow up with the buyer from the booking in the app.",
+        ],
+    )
+    return buyer, realtor

@@ -257,4 +257,8 @@ def _end(tour: Tour, call: CallState, *, actor: str, reason: str, delete_meeting
             return finish_recording(current, actor=actor, best_effort=best_effort)
         raise
     count("ToursEnded")
+    from realty.calls import emails
+
+    # Only the request or event that ended the tour sends this (a concurrent or repeated end does not).
+    emails.tour_ended(tour, recorded=recording is not None)
     return finish_recording(ended, actor=actor, best_effort=best_effort)

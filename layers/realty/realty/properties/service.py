@@ -19,7 +19,7 @@ from realty.core.errors import Conflict, NotFound, ValidationFailed
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.media import store as media
 from realty.media.models import ImageUploadRequest, UploadAttributes
-from realty.properties import store
+from realty.properties import search, store
 from realty.properties.models import (
     MAX_IMAGES_PER_PROPERTY,
     CreatePropertyRequest,
@@ -33,6 +33,7 @@ from realty.properties.models import (
     UpdatePropertyRequest,
     normalize_city,
 )
+from realty.properties.search import SearchSort
 from realty.users import people
 from realty.users import store as users_store
 
@@ -208,14 +209,48 @@ def browse_properties(
     bedrooms: int | None,
     limit: int,
     cursor: str | None,
+    q: str | None = None,
+    sort: SearchSort = SearchSort.NEWEST,
 ) -> Page:
-    """Active listings, newest first; the cursor is bound to these exact filters."""
+    """Active listings, newest first or by price, optionally matching words; the cursor is bound to
+    these exact filters.
+
+    Without words and newest first, the listings' own sparse indexes serve the page; otherwise the
+    search items do (`realty.properties.search`): one term partition, filtered.
+    """
     if min_price is not None and max_price is not None and min_price > max_price:
         raise ValidationFailed("max_price must not be below min_price", field="max_price")
     city_key = normalize_city(city) if city and city.strip() else None
-    query = store.active_query(city=city_key, min_price=min_price, max_price=max_price, min_bedrooms=bedrooms)
+    query_words = search.words(q) if q is not None else []
+    if q is not None and not query_words:
+        raise ValidationFailed("q must contain at least one letter or digit", field="q")
+    if len(query_words) > search.MAX_QUERY_WORDS:
+        raise ValidationFailed(f"q may hold at most {search.MAX_QUERY_WORDS} words", field="q")
     scope = f"properties|active|city={city_key}|min_price={min_price}|max_price={max_price}|bedrooms={bedrooms}"
-    return _page(query, scope, limit=limit, cursor=cursor, all_images=caller.is_admin)
+    if not query_words and sort is SearchSort.NEWEST:
+        query = store.active_query(city=city_key, min_price=min_price, max_price=max_price, min_bedrooms=bedrooms)
+        return _page(query, scope, limit=limit, cursor=cursor, all_images=caller.is_admin)
+    driver = search.driving_word(query_words)
+    if driver is not None:
+        partition, city_filter = f"SEARCH#W#{search.term(driver)}", city_key
+    elif city_key is not None:
+        partition, city_filter = f"SEARCH#CITY#{city_key}", None
+    else:
+        partition, city_filter = "SEARCH#ALL", None
+    found = store.SearchQuery(
+        partition=partition,
+        sort=sort,
+        words=tuple(query_words),
+        city_key=city_filter,
+        min_price=min_price,
+        max_price=max_price,
+        min_bedrooms=bedrooms,
+    )
+    scope += f"|q={' '.join(query_words)}|sort={sort.value}"
+    start = decode_cursor(cursor, scope)
+    listings, last_key = store.search_properties(found, limit=limit, start_key=start)
+    items = [to_resource(p, all_images=caller.is_admin) for p in listings]
+    return Page(items=items, next_cursor=encode_cursor(last_key, scope))
 
 
 def _page(query: store.PropertyQuery, scope: str, *, limit: int, cursor: str | None, all_images: bool) -> Page:

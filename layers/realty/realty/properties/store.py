@@ -12,7 +12,17 @@ from typing import Any
 
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import Guarded, from_item, index_key_names, key, query_page, to_item, transact, update_action
+from realty.core.dynamo import (
+    Guarded,
+    batch_get,
+    from_item,
+    index_key_names,
+    key,
+    query_page,
+    to_item,
+    transact,
+    update_action,
+)
 from realty.properties.models import (
     MAX_IMAGES_PER_PROPERTY,
     Property,
@@ -21,6 +31,7 @@ from realty.properties.models import (
     normalize_city,
     normalize_mls_id,
 )
+from realty.properties.search import MAX_TERMS, SearchSort, listing_terms, listing_words, word_text
 
 # The last two are the listing's calendar: its zone and its overrides of the realtor's availability.
 _EDITABLE: tuple[str, ...] = ("address", "city", "mls_id", "description", "price", "bedrooms", "bathrooms", "sqft")
@@ -51,7 +62,7 @@ def _index_keys(prop: Property) -> dict[str, str | None]:
     }
 
 
-def _property_item(prop: Property) -> dict[str, Any]:
+def property_item(prop: Property) -> dict[str, Any]:
     fields = prop.model_dump(mode="json", exclude={"images"})
     return {
         "PK": f"PROPERTY#{prop.id}",
@@ -65,7 +76,10 @@ def _property_item(prop: Property) -> dict[str, Any]:
 
 def property_from_item(item: dict[str, Any]) -> Property:
     """A property from the typed item GetItem or Query returned."""
-    values = from_item(item)
+    return _property_from_values(from_item(item))
+
+
+def _property_from_values(values: dict[str, Any]) -> Property:
     images = values.get("images") or {}
     values["images"] = [images[image_id] for image_id in sorted(images)] if isinstance(images, dict) else images
     return Property.model_validate(values)
@@ -76,6 +90,62 @@ def get_property(property_id: str) -> Property | None:
     response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=_property_key(property_id))
     item = response.get("Item")
     return property_from_item(item) if item else None
+
+
+# ---------------------------------------------------------------- search items
+
+# What a search item copies from its listing: an edit of any of these rewrites the listing's items.
+_SEARCHED: tuple[str, ...] = ("address", "city", "description", "price", "bedrooms", "status")
+
+
+def _search_partitions(prop: Property) -> list[str]:
+    """The search partitions an active listing is in (none while it is not active)."""
+    if prop.status is not PropertyStatus.ACTIVE:
+        return []
+    found = listing_words(prop.address, prop.city, prop.description)
+    terms = listing_terms(found, budget=MAX_TERMS - 2)
+    return ["SEARCH#ALL", f"SEARCH#CITY#{normalize_city(prop.city)}", *(f"SEARCH#W#{t}" for t in terms)]
+
+
+def _price_order(prop: Property) -> str:
+    # Zero-padded so that string order is price order (prices are below 10^9, two decimals).
+    return f"{prop.price:013.2f}#{prop.created_at}#{prop.id}"
+
+
+def _search_put(prop: Property, partition: str, text: str) -> dict[str, Any]:
+    item = {
+        "PK": partition,
+        "SK": f"{prop.created_at}#{prop.id}",
+        "GSI1PK": partition,
+        "GSI1SK": _price_order(prop),
+        "entity": "search_entry",
+        "property_id": prop.id,
+        "price": prop.price,
+        "bedrooms": prop.bedrooms,
+        "city_key": normalize_city(prop.city),
+        "words": text,
+    }
+    return {"Put": {"TableName": get_settings().main_table, "Item": to_item(item)}}
+
+
+def _search_delete(prop: Property, partition: str) -> dict[str, Any]:
+    return {"Delete": {"TableName": get_settings().main_table, "Key": key(partition, f"{prop.created_at}#{prop.id}")}}
+
+
+def search_actions(before: Property | None, after: Property | None) -> list[dict[str, Any]]:
+    """The writes that move a listing's search items from `before` to `after` (None: no listing).
+
+    Items are rewritten whole when anything they copy changed; an unchanged listing writes none.
+    """
+    old = _search_partitions(before) if before else []
+    new = _search_partitions(after) if after else []
+    if before and after and all(getattr(before, f) == getattr(after, f) for f in _SEARCHED):
+        return []
+    deletes = [_search_delete(before, p) for p in old if p not in new] if before else []
+    if after is None:
+        return deletes
+    text = word_text(listing_words(after.address, after.city, after.description))
+    return [*deletes, *(_search_put(after, p, text) for p in new)]
 
 
 # ---------------------------------------------------------------- writes
@@ -119,12 +189,12 @@ def create_property(prop: Property, *, audit: dict[str, Any]) -> None:
     put = {
         "Put": {
             "TableName": get_settings().main_table,
-            "Item": to_item(_property_item(prop)),
+            "Item": to_item(property_item(prop)),
             "ConditionExpression": "attribute_not_exists(PK)",
         }
     }
     claim = [Guarded(_claim_put(prop.mls_id, prop.id), MLS_TAKEN)] if prop.mls_id else []
-    transact(Guarded(put, "the property already exists"), *claim, audit)
+    transact(Guarded(put, "the property already exists"), *claim, *search_actions(None, prop), audit)
 
 
 def update_property(before: Property, after: Property, *, audit: dict[str, Any]) -> None:
@@ -150,7 +220,7 @@ def update_property(before: Property, after: Property, *, audit: dict[str, Any])
             actions.append(Guarded(_claim_delete(before.mls_id, before.id), CHANGED))
         if after.mls_id:
             actions.append(Guarded(_claim_put(after.mls_id, after.id), MLS_TAKEN))
-    transact(*actions, audit)
+    transact(*actions, *search_actions(before, after), audit)
 
 
 def delete_property(prop: Property, *, audit: dict[str, Any]) -> None:
@@ -165,7 +235,7 @@ def delete_property(prop: Property, *, audit: dict[str, Any]) -> None:
         }
     }
     claim = [Guarded(_claim_delete(prop.mls_id, prop.id), CHANGED)] if prop.mls_id else []
-    transact(Guarded(delete, CHANGED), *claim, audit)
+    transact(Guarded(delete, CHANGED), *claim, *search_actions(prop, None), audit)
 
 
 def add_image(property_id: str, image: PropertyImage, *, owner_id: str | None, audit: dict[str, Any]) -> None:
@@ -306,6 +376,75 @@ def _query_request(query: PropertyQuery) -> dict[str, Any]:
         "ExpressionAttributeValues": values,
         "ScanIndexForward": False,
     }
+    if filters:
+        request["FilterExpression"] = " AND ".join(filters)
+    return request
+
+
+# ---------------------------------------------------------------- search
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """One search partition read newest first (the table) or by price (GSI1), filtered by words,
+    city, price and bedrooms."""
+
+    partition: str
+    sort: SearchSort
+    words: tuple[str, ...] = ()
+    city_key: str | None = None
+    min_price: float | None = None
+    max_price: float | None = None
+    min_bedrooms: int | None = None
+
+    @property
+    def index(self) -> str | None:
+        return None if self.sort is SearchSort.NEWEST else "GSI1"
+
+    @property
+    def key_names(self) -> frozenset[str]:
+        return index_key_names(self.index)
+
+
+def search_properties(
+    query: SearchQuery, *, limit: int, start_key: dict[str, Any] | None
+) -> tuple[list[Property], dict[str, Any] | None]:
+    """Up to `limit` matching listings in the query's order: one paged Query of the search partition,
+    then one BatchGetItem of the listings it names (a listing removed in between is left out)."""
+    items, last_key = query_page(_search_request(query), limit=limit, start_key=start_key, key_names=query.key_names)
+    ids = [item["property_id"]["S"] for item in items]
+    found = batch_get(get_settings().main_table, [_property_key(i) for i in ids]) if ids else []
+    by_id = {item["id"]: item for item in found}
+    return [_property_from_values(by_id[i]) for i in ids if i in by_id], last_key
+
+
+def _search_request(query: SearchQuery) -> dict[str, Any]:
+    filters: list[str] = []
+    values: dict[str, Any] = {":pk": {"S": query.partition}}
+    for n, word in enumerate(query.words):
+        filters.append(f"contains(words, :w{n})")
+        values[f":w{n}"] = {"S": f" {word}"}
+    if query.city_key is not None:
+        filters.append("city_key = :city")
+        values[":city"] = {"S": query.city_key}
+    if query.min_price is not None:
+        filters.append("price >= :min_price")
+        values.update(to_item({":min_price": query.min_price}))
+    if query.max_price is not None:
+        filters.append("price <= :max_price")
+        values.update(to_item({":max_price": query.max_price}))
+    if query.min_bedrooms is not None:
+        filters.append("bedrooms >= :bedrooms")
+        values[":bedrooms"] = {"N": str(query.min_bedrooms)}
+    pk = f"{query.index}PK" if query.index else "PK"
+    request: dict[str, Any] = {
+        "TableName": get_settings().main_table,
+        "KeyConditionExpression": f"{pk} = :pk",
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": query.sort is SearchSort.PRICE_ASC,
+    }
+    if query.index:
+        request["IndexName"] = query.index
     if filters:
         request["FilterExpression"] = " AND ".join(filters)
     return request
