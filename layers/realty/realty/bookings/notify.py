@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 
 from realty.adapters import email, scheduler
-from realty.bookings import store
+from realty.bookings import delivery_store
 from realty.core import clock, ids
 from realty.core.metrics import count
 
@@ -76,7 +76,7 @@ def _hold(message: email.Email, *, until: datetime) -> bool:
         "expires_at": int((until + KEPT_AFTER_DELIVERY).timestamp()),
     }
     try:
-        store.hold_message(item)
+        delivery_store.hold_message(item)
     except Exception:
         # Never undo the change that sent it: send now rather than lose it.
         logger.exception("waiting message not stored; sent at once")
@@ -92,7 +92,7 @@ def _hold(message: email.Email, *, until: datetime) -> bool:
 def deliver_held(message_id: str) -> str:
     """Send a held message once: `sent`, `duplicate` or `missing`; raises `DeliveryNotSent` when SES
     refused it (the claim given back first)."""
-    claimed = store.claim_message(message_id, claimed_at=clock.now_iso())
+    claimed = delivery_store.claim_message(message_id, claimed_at=clock.now_iso())
     if claimed is None:
         return "missing"
     if not isinstance(claimed, dict):
@@ -108,7 +108,7 @@ def deliver_held(message_id: str) -> str:
         ),
     )
     if not email.send(message):
-        store.release_message(message_id, claimed_at=str(claimed["claimed_at"]))
+        delivery_store.release_message(message_id, claimed_at=str(claimed["claimed_at"]))
         raise DeliveryNotSent(f"held message {message_id} was not accepted")
     return "sent"
 

@@ -10,7 +10,7 @@ See docs/decisions.md, "People, not ids".
 
 from __future__ import annotations
 
-from realty.bookings import store
+from realty.bookings import copies_store
 from realty.media.uploads import Outcome
 from realty.users import avatars, people
 from realty.users import store as users_store
@@ -31,17 +31,17 @@ def refresh_copies(user_id: str) -> int:
     for index, prefix, side in _PARTITIONS:
         values = people.copies(side, user)
         for kind in ("BOOKINGS", "TOURS"):
-            keys = list(store.participant_keys(index, f"{prefix}#{user.id}#{kind}"))
-            store.refresh_copies(keys, values)
+            keys = list(copies_store.participant_keys(index, f"{prefix}#{user.id}#{kind}"))
+            copies_store.refresh_copies(keys, values)
             refreshed += len(keys)
             if kind == "TOURS":
                 # Each tour's call (`TOUR#<id>` / `CALL`) shows names and avatars too.
                 calls = [{"PK": k["PK"], "SK": {"S": "CALL"}} for k in keys]
-                store.refresh_copies(calls, people.call_copies(side, user))
+                copies_store.refresh_copies(calls, people.call_copies(side, user))
                 refreshed += len(calls)
     # Listings show their realtor's name and avatar (GSI1 `REALTOR#<id>#PROPERTIES`).
-    listings = list(store.participant_keys("GSI1", f"REALTOR#{user.id}#PROPERTIES"))
-    store.refresh_copies(listings, people.listing_copies(user))
+    listings = list(copies_store.participant_keys("GSI1", f"REALTOR#{user.id}#PROPERTIES"))
+    copies_store.refresh_copies(listings, people.listing_copies(user))
     return refreshed + len(listings)
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from aws_lambda_powertools import Logger
 
 from realty.adapters import scheduler
-from realty.bookings import emails, store
+from realty.bookings import delivery_store, emails, store
 from realty.bookings.models import Booking, ReminderEvent, ReminderKind
 from realty.bookings.states import BookingStatus
 from realty.core import clock
@@ -68,7 +68,7 @@ def send_reminder(event: ReminderEvent) -> str:
         return "stale"
     expires = clock.parse_iso(booking.ends_at) + MARKER_TTL
     claimed_at = clock.now_iso()
-    claimed = store.claim_reminder(
+    claimed = delivery_store.claim_reminder(
         booking.id,
         event.kind.value,
         event.sequence,
@@ -82,7 +82,7 @@ def send_reminder(event: ReminderEvent) -> str:
     if recipients and not accepted:
         # Nobody got it (SES throttled or down): give the claim back and fail, so the invocation is
         # retried (Lambda's asynchronous retries) instead of a redelivery finding it "sent".
-        store.release_reminder(booking.id, event.kind.value, event.sequence, created_at=claimed_at)
+        delivery_store.release_reminder(booking.id, event.kind.value, event.sequence, created_at=claimed_at)
         count("RemindersNotSent")
         raise ReminderNotSent(f"no reminder email was accepted for booking {booking.id}")
     count("RemindersSent")

@@ -7,12 +7,8 @@ service read, so two changes of one booking never both win.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import ClientError
 
 from realty.bookings.models import Booking
 from realty.core.aws import client
@@ -20,7 +16,6 @@ from realty.core.config import get_settings
 from realty.core.dynamo import (
     Guarded,
     batch_get,
-    conflicts_as,
     from_item,
     index_key_names,
     key,
@@ -29,7 +24,6 @@ from realty.core.dynamo import (
     transact,
     update_action,
 )
-from realty.core.errors import Conflict
 from realty.tours.states import TourStatus
 
 if TYPE_CHECKING:
@@ -373,122 +367,3 @@ def complete_action(booking: Booking, *, stamp: str) -> dict[str, Any]:
         names={"#status": "status"},
         values={":confirmed": "confirmed", ":one": 1, ":version": booking.version},
     )
-
-
-def claim_reminder(booking_id: str, kind: str, sequence: int, *, created_at: str, expires_at: int) -> bool:
-    """Record that a reminder is being sent; False when it was already (a second delivery)."""
-    try:
-        with conflicts_as("reminder already sent"):
-            client("dynamodb").put_item(
-                TableName=_main(),
-                Item=to_item(
-                    {
-                        "PK": f"REMINDER#{booking_id}",
-                        "SK": f"{kind}#{sequence}",
-                        "entity": "reminder",
-                        "booking_id": booking_id,
-                        "kind": kind,
-                        "sequence": sequence,
-                        "created_at": created_at,
-                        "expires_at": expires_at,
-                    }
-                ),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-    except Conflict:
-        return False
-    return True
-
-
-def release_reminder(booking_id: str, kind: str, sequence: int, *, created_at: str) -> None:
-    """Remove this delivery's claim (its `created_at`) after its reminder could not be sent, so a
-    retry sends it; a claim some other delivery holds is left alone."""
-    try:
-        with conflicts_as("the reminder was claimed by another delivery"):
-            client("dynamodb").delete_item(
-                TableName=_main(),
-                Key=key(f"REMINDER#{booking_id}", f"{kind}#{sequence}"),
-                ConditionExpression="created_at = :created_at",
-                ExpressionAttributeValues={":created_at": {"S": created_at}},
-            )
-    except Conflict:
-        pass
-
-
-# ---------------------------------------------------------------- messages held for quiet hours
-
-
-def hold_message(message: dict[str, Any]) -> None:
-    item = {"PK": f"OUTBOX#{message['id']}", "SK": "MESSAGE", "entity": "held_message", **message}
-    client("dynamodb").put_item(TableName=_main(), Item=to_item(item), ConditionExpression="attribute_not_exists(PK)")
-
-
-def claim_message(message_id: str, *, claimed_at: str) -> dict[str, Any] | bool | None:
-    """The held message, claimed for sending; False when another delivery claimed it, None if gone."""
-    try:
-        response = client("dynamodb").update_item(
-            TableName=_main(),
-            Key=key(f"OUTBOX#{message_id}", "MESSAGE"),
-            UpdateExpression="SET claimed_at = :at",
-            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(claimed_at)",
-            ExpressionAttributeValues={":at": {"S": claimed_at}},
-            ReturnValues="ALL_NEW",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
-        return False if error.response.get("Item") else None
-    return from_item(response["Attributes"])
-
-
-def release_message(message_id: str, *, claimed_at: str) -> None:
-    """Give a claim back after SES refused the message, so a retry sends it."""
-    client("dynamodb").update_item(
-        TableName=_main(),
-        Key=key(f"OUTBOX#{message_id}", "MESSAGE"),
-        UpdateExpression="REMOVE claimed_at",
-        ConditionExpression="claimed_at = :at",
-        ExpressionAttributeValues={":at": {"S": claimed_at}},
-    )
-
-
-def participant_keys(index: str, pk: str) -> Iterator[dict[str, Any]]:
-    """The table keys of every item in one by-participant partition (`BUYER#<id>#BOOKINGS` on GSI1,
-    `REALTOR#<id>#TOURS` on GSI2...), page by page: what a profile edit refreshes (`bookings.people`)."""
-    request: dict[str, Any] = {
-        "TableName": get_settings().main_table,
-        "IndexName": index,
-        "KeyConditionExpression": "#pk = :pk",
-        "ExpressionAttributeNames": {"#pk": f"{index}PK"},
-        "ExpressionAttributeValues": {":pk": {"S": pk}},
-        "ProjectionExpression": "PK, SK",
-    }
-    while True:
-        response = client("dynamodb").query(**request)
-        for item in response.get("Items", []):
-            yield {"PK": item["PK"], "SK": item["SK"]}
-        if not response.get("LastEvaluatedKey"):
-            return
-        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-
-def refresh_copies(keys: list[dict[str, Any]], values: dict[str, Any]) -> None:
-    """Set `values` (None removes) on each existing item of `keys`, in transactions of a few items;
-    an item deleted meanwhile is left alone (the group is retried item by item)."""
-    table = get_settings().main_table
-    for start in range(0, len(keys), REFRESH_GROUP):
-        actions = [
-            update_action(table, item_key, set_values=values, condition="attribute_exists(PK)")
-            for item_key in keys[start : start + REFRESH_GROUP]
-        ]
-        try:
-            transact(*actions)
-        except Conflict:
-            for action in actions:
-                with suppress(Conflict):
-                    transact(action)
-
-
-# Items refreshed per transaction: small enough that one deleted item costs little to retry around.
-REFRESH_GROUP = 25
