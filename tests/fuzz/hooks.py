@@ -109,6 +109,11 @@ BUSINESS_RULES = {
     "max_price": "a price range's maximum is not below its minimum",
     "resource_type": "resource_type and resource_id filter the audit log together",
     "resource_id": "resource_type and resource_id filter the audit log together",
+    "time_zone": "an IANA time zone name the time zone database knows",
+    "quiet_hours.time_zone": "an IANA time zone name the time zone database knows",
+    "tour_lengths": "allowed tour lengths are distinct",
+    "duration_minutes": "a tour lasts one of the lengths its listing allows",
+    "expires_at": "an instant, in the future and within five years",
 }
 
 

@@ -19,7 +19,7 @@ from pydantic import (
 from realty.bookings.states import BookingStatus
 from realty.core.ids import ULID_PATTERN
 from realty.core.models import Model
-from realty.core.types import WHOLE_NUMBER
+from realty.core.types import WHOLE_NUMBER, Omittable
 from realty.properties.summary import PropertySummary
 from realty.users.people import Person
 
@@ -158,15 +158,14 @@ class AdminUpdateBookingRequest(UpdateBookingRequest):
     """What an admin may change of any booking: what its parties may (time, length, notes), or its
     status, through the same transitions and checks as the party who would otherwise do it."""
 
-    status: Literal["confirmed", "declined", "cancelled"] | None = Field(
+    status: Omittable[Literal["confirmed", "declined", "cancelled"]] = Field(
         default=None,
         description="confirm (as its realtor would: slots and conflicts checked), decline (with `reason`) or "
         "cancel the booking; sent alone, without a new time or notes",
     )
-    reason: (
+    reason: Omittable[
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DECLINE_REASON_MAX_CHARS)]
-        | None
-    ) = Field(default=None, description="why it is declined (with `status: declined` only)")
+    ] = Field(default=None, description="why it is declined (with `status: declined` only)")
 
 
 class DeclineBookingRequest(_Request):

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StrictInt, StringConstraints, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from realty.core.models import Model
-from realty.core.types import SINGLE_LINE, WHOLE_NUMBER
+from realty.core.types import SINGLE_LINE, WHOLE_NUMBER, Omittable
 from realty.properties.summary import PropertySummary
 from realty.tours.states import TourStatus
 from realty.users.people import Person
@@ -198,18 +198,11 @@ class UpdateNoteRequest(Model):
 
     model_config = ConfigDict(extra="forbid")
 
-    content: NoteContent | None = None
+    # A note always has content and a visibility: they may be left out, never sent as null.
+    content: Omittable[NoteContent] = None
     tag: NoteTag | None = None
     timestamp_ms: Annotated[StrictInt, Field(ge=0, le=NOTE_MAX_TIMESTAMP_MS), WHOLE_NUMBER] | None = None
-    visibility: NoteVisibility | None = None
-
-    @field_validator("content", "visibility")
-    @classmethod
-    def _kept(cls, value: object, info: ValidationInfo) -> object:
-        # Runs only for fields the body gives: `null` would remove what a note always has.
-        if value is None:
-            raise ValueError(f"{info.field_name} cannot be removed")
-        return value
+    visibility: Omittable[NoteVisibility] = None
 
     def changes(self) -> dict[str, object]:
         """The fields the body gave, as stored values (`None` clears `tag` or `timestamp_ms`)."""
