@@ -119,6 +119,8 @@ BUSINESS_RULES = {
     "ends_at": "a block or opening ends after it starts",
     "quiet_hours": "quiet hours are a start and an end in a known time zone",
     "status": "an admin's status change is sent alone, without a new time or notes",
+    "reason": "a reason goes with an admin's status: declined",
+    "starts_at": "a block or opening starts on a 15-minute boundary",
 }
 
 

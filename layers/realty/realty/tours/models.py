@@ -196,7 +196,8 @@ class CreateNoteRequest(Model):
 class UpdateNoteRequest(Model):
     """An author's change to their note: the fields given change, `null` clears `tag` or `timestamp_ms`."""
 
-    model_config = ConfigDict(extra="forbid")
+    # An empty object is refused ("give at least one of ..."): the contract says so.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
     # A note always has content and a visibility: they may be left out, never sent as null.
     content: Omittable[NoteContent] = None
