@@ -357,9 +357,8 @@ def query_properties(
     return [property_from_item(i) for i in items], last_key
 
 
-def _query_request(query: PropertyQuery) -> dict[str, Any]:
-    filters: list[str] = []
-    values: dict[str, Any] = {":pk": {"S": query.partition}}
+def _add_listing_filters(query: PropertyQuery | SearchQuery, filters: list[str], values: dict[str, Any]) -> None:
+    """The price and bedroom filters a browse and a search share (the items of both carry the fields)."""
     if query.min_price is not None:
         filters.append("price >= :min_price")
         values.update(to_item({":min_price": query.min_price}))
@@ -369,6 +368,12 @@ def _query_request(query: PropertyQuery) -> dict[str, Any]:
     if query.min_bedrooms is not None:
         filters.append("bedrooms >= :bedrooms")
         values[":bedrooms"] = {"N": str(query.min_bedrooms)}
+
+
+def _query_request(query: PropertyQuery) -> dict[str, Any]:
+    filters: list[str] = []
+    values: dict[str, Any] = {":pk": {"S": query.partition}}
+    _add_listing_filters(query, filters, values)
     request: dict[str, Any] = {
         "TableName": get_settings().main_table,
         "IndexName": query.index,
@@ -427,15 +432,7 @@ def _search_request(query: SearchQuery) -> dict[str, Any]:
     if query.city_key is not None:
         filters.append("city_key = :city")
         values[":city"] = {"S": query.city_key}
-    if query.min_price is not None:
-        filters.append("price >= :min_price")
-        values.update(to_item({":min_price": query.min_price}))
-    if query.max_price is not None:
-        filters.append("price <= :max_price")
-        values.update(to_item({":max_price": query.max_price}))
-    if query.min_bedrooms is not None:
-        filters.append("bedrooms >= :bedrooms")
-        values[":bedrooms"] = {"N": str(query.min_bedrooms)}
+    _add_listing_filters(query, filters, values)
     pk = f"{query.index}PK" if query.index else "PK"
     request: dict[str, Any] = {
         "TableName": get_settings().main_table,
