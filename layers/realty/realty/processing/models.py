@@ -13,7 +13,14 @@ from pydantic import ConfigDict, Field
 from realty.core.models import Model
 
 # The highlight's types and response shape belong to the tour (its details show them too).
-from realty.tours.models import Highlight, HighlightAttributes, HighlightSource, HighlightType, NoteVisibility
+from realty.tours.models import (
+    Highlight,
+    HighlightAttributes,
+    HighlightSource,
+    HighlightType,
+    NoteVisibility,
+    SpeakerRole,
+)
 from realty.tours.states import TourStatus
 
 RULES_MODEL = "rules-v1"
@@ -197,6 +204,12 @@ class Segment(Model):
     start_ms: int
     end_ms: int
     text: str
+    # Who said it, how that was decided (e.g. `diarization`, `timeline`, `voice`, `words`) and how sure
+    # it is (0-1); None on transcripts made before speakers were labelled.
+    speaker: SpeakerRole | None = None
+    speaker_name: str | None = None
+    speaker_method: str | None = None
+    speaker_confidence: float | None = None
 
 
 class ChunkTranscript(Model):

@@ -58,6 +58,14 @@ class NoteVisibility(StrEnum):
     PRIVATE = "private"
 
 
+class SpeakerRole(StrEnum):
+    """Who said a part of the tour: one of its two participants, or `unknown` when no signal decides."""
+
+    REALTOR = "realtor"
+    BUYER = "buyer"
+    UNKNOWN = "unknown"
+
+
 class HighlightSource(StrEnum):
     AI = "ai"
     NOTE = "note"
@@ -157,6 +165,10 @@ class Highlight(_Stored):
     note_id: str | None = None
     # The author of a private note this highlight was made from: only they see it (see `visible_to`).
     private_to: str | None = None
+    # Who said the quoted words (a note's author for a note's highlight); None on highlights made before
+    # speakers were labelled.
+    speaker: SpeakerRole | None = None
+    speaker_name: str | None = None
     image_url: str | None = None
     # The still frame of the video at this moment (`recordings/<tour_id>/stills/...`), presigned when read.
     image_key: str | None = None
