@@ -70,6 +70,8 @@ class Settings:
     # Per-user limits of API requests a minute (realty.core.ratelimit); 0: not limited.
     rate_limit_reads_per_minute: int = _env("RATE_LIMIT_READS_PER_MINUTE", default=0)
     rate_limit_writes_per_minute: int = _env("RATE_LIMIT_WRITES_PER_MINUTE", default=0)
+    # Questions a user may ask about tours (realty.questions) per UTC day; 0: not limited.
+    ask_daily_limit: int = _env("ASK_DAILY_LIMIT", default=50)
     jwks_url_override: str = _env("COGNITO_JWKS_URL", default="")  # the local stack and tests: where JWKS is served
     jwks_timeout_seconds: float = 2.0
     max_body_bytes: int = 64 * 1024
@@ -84,6 +86,10 @@ class Settings:
     audio_bitrate_kbps: int = _env("AUDIO_BITRATE_KBPS", default=32)
     llm_window_chars: int = _env("LLM_WINDOW_CHARS", default=12_000)  # transcript characters per LLM request
     llm_window_overlap_segments: int = 3
+    # Asking the tour: one chat request's timeout (the request is retried once, within API Gateway's
+    # 29 s), and the transcript characters sent whole (a longer one: its best-matching parts).
+    ask_openai_timeout_seconds: float = _env("ASK_OPENAI_TIMEOUT_SECONDS", default=11.0)
+    ask_transcript_chars: int = _env("ASK_TRANSCRIPT_CHARS", default=60_000)
     max_recording_bytes: int = 2 * 1024 * 1024 * 1024
 
     def __post_init__(self) -> None:

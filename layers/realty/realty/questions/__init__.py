@@ -1,0 +1,1 @@
+"""Ask the tour: questions about a processed tour, answered from its transcript and notes."""
