@@ -30,10 +30,6 @@ ASK_SUMMARY = "Ask about the tour: an answer from its transcript and notes, with
 LIST_SUMMARY = "My questions about the tour and their answers, newest first"
 
 
-def _ask(*roles: Role, tour_id: str, body: AskRequest) -> Any:
-    return respond(app, service.ask(require_role(app, *roles), tour_id, body), status=201)
-
-
 def _list(*roles: Role, tour_id: str, limit: int, cursor: str | None) -> Any:
     items, next_cursor = service.list_questions(require_role(app, *roles), tour_id, limit=limit, cursor=cursor)
     return respond_page(app, items, limit=limit, next_cursor=next_cursor)
@@ -41,7 +37,7 @@ def _list(*roles: Role, tour_id: str, limit: int, cursor: str | None) -> Any:
 
 @app.post("/api/v1/realtors/tours/<id>/questions", summary=ASK_SUMMARY, tags=["tours"], status_code=201)
 def ask_realtor_tour(id: str, body: AskRequest) -> One:
-    return _ask(Role.REALTOR, Role.ADMIN, tour_id=id, body=body)
+    return respond(app, service.ask(require_role(app, Role.REALTOR, Role.ADMIN), id, body), status=201)
 
 
 @app.get("/api/v1/realtors/tours/<id>/questions", summary=LIST_SUMMARY, tags=["tours"])
@@ -51,7 +47,7 @@ def list_realtor_questions(id: str, limit: Limit = DEFAULT_LIMIT, cursor: Cursor
 
 @app.post("/api/v1/buyers/tours/<id>/questions", summary=ASK_SUMMARY, tags=["tours"], status_code=201)
 def ask_buyer_tour(id: str, body: AskRequest) -> One:
-    return _ask(Role.BUYER, Role.ADMIN, tour_id=id, body=body)
+    return respond(app, service.ask(require_role(app, Role.BUYER, Role.ADMIN), id, body), status=201)
 
 
 @app.get("/api/v1/buyers/tours/<id>/questions", summary=LIST_SUMMARY, tags=["tours"])

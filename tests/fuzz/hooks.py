@@ -121,6 +121,7 @@ BUSINESS_RULES = {
     "status": "an admin's status change is sent alone, without a new time or notes",
     "reason": "a reason goes with an admin's status: declined",
     "starts_at": "a block or opening starts on a 15-minute boundary",
+    "question": "a question's length is counted without the spaces around it",
 }
 
 

@@ -353,6 +353,8 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
         ("PUT", "/api/v1/realtors/properties/{id}"): {"price": 5},
         ("POST", "/api/v1/realtors/properties/{id}/images"): {"content_type": "image/jpeg"},
         ("POST", "/api/v1/realtors/tours/{id}/notes"): {"content": "nice"},
+        ("POST", "/api/v1/buyers/tours/{id}/questions"): {"question": "Is the roof new?"},
+        ("POST", "/api/v1/realtors/tours/{id}/questions"): {"question": "Is the roof new?"},
     }
     actors = {"admin": tour.admin, "buyers": tour.buyer, "realtors": tour.realtor, "auth": tour.buyer}
     routes = sorted({(r.method, r.path) for r in api_routes() if r.method in CHANGE_METHODS and not r.public})

@@ -20,7 +20,7 @@ from http import HTTPStatus
 
 from realty.adapters.errors import UpstreamPermanent, UpstreamRetryable
 from realty.billing.entitlements import require_pro
-from realty.core import clock, ids
+from realty.core import actor, clock, ids
 from realty.core.audit import audit_action
 from realty.core.auth import Caller
 from realty.core.config import get_settings
@@ -114,6 +114,9 @@ def _take_question_of_the_day(user_id: str) -> str | None:
 
 
 def ask(caller: Caller, tour_id: str, request: AskRequest) -> Resource[QuestionAttributes]:
+    # Answering spends OpenAI's quota before the first guarded write: a deactivated or signed-out
+    # caller is refused (401) first, as every change outside DynamoDB is (realty.core.actor).
+    actor.confirm()
     tour, segments, notes = _material(caller, tour_id)
     # An AI output of the tour: the realtor's plan pays for it, whoever asks (as processing does).
     require_pro(tour.realtor_id, feature="asking about a tour")
