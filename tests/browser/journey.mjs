@@ -1,7 +1,8 @@
 // The whole journey with two browser contexts: a realtor lists a home with a photo, a new buyer signs
 // up and books it, the realtor confirms and starts the tour, both join (the Chime SDK's
 // MeetingSessionConfiguration built from the join payload), consent, record, notes, end, and the
-// results page shows transcript, highlights and summary; clicking a highlight moves the player.
+// results page shows transcript, highlights and summary; clicking a highlight moves the player; a question
+// about the tour is answered, its cited moments seeking the player too.
 import { at, check, go, launch, newPage, run, shot, signIn, until } from "./browser.mjs";
 
 const PHOTO = process.env.PHOTO;
@@ -174,8 +175,19 @@ await run(async () => {
   await until(realtor, () => document.getElementById("player").currentTime * 1000, (at) => Math.abs(at - ms) < 1500, `the player at ${ms} ms`);
   // The transcript follows the player: the line at that moment is marked.
   await realtor.locator('.transcript button.line[aria-current="true"]').waitFor();
+  // Ask the tour: an answer appears (offline, by retrieval over the transcript); a cited moment seeks the player.
+  await realtor.getByLabel("Your question").fill("Was there a leak in the basement?");
+  await realtor.getByRole("button", { name: "Ask", exact: true }).click();
+  await realtor.locator(".answers li.answer").first().waitFor({ timeout: 30_000 });
+  const moments = await realtor.locator(".answers li.answer").first().locator("button.moment").count();
+  if (moments > 0) {
+    const moment = realtor.locator(".answers li.answer").first().locator("button.moment").first();
+    const at = Number(await moment.getAttribute("data-ms"));
+    await moment.click();
+    await until(realtor, () => document.getElementById("player").currentTime * 1000, (now) => Math.abs(now - at) < 1500, `the player at ${at} ms`);
+  }
   await realtor.locator("#player").evaluate((audio) => audio.pause());
   await shot(realtor, "realtor-results");
-  console.log(`journey: ${lines} transcript lines, ${marks} highlights; seeked to ${ms} ms`);
+  console.log(`journey: ${lines} transcript lines, ${marks} highlights; seeked to ${ms} ms; the answer cites ${moments} moments`);
   await browser.close();
 });

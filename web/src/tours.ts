@@ -3,6 +3,7 @@ import * as api from "./api";
 import type { Page } from "./app";
 import { currentUser, explain, link, loading, navigate } from "./app";
 import { clockTime, h, message, setMessage, when } from "./dom";
+import { askSection } from "./ask";
 import { openRoom } from "./room";
 
 export interface Call {
@@ -315,6 +316,7 @@ async function resultsPage(main: HTMLElement, [id]: string[]): Promise<void> {
     playerSection,
     timeline,
     h("section", { "aria-labelledby": "summary-title" }, h("h2", { id: "summary-title" }, "Summary"), cards),
+    askSection(base, seek),
     transcriptSection,
     notesList(t.notes ?? []),
   );
