@@ -15,7 +15,7 @@ screen). The list is theirs, newest first, one Query a page.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
 from realty.adapters.errors import UpstreamPermanent, UpstreamRetryable
@@ -93,7 +93,7 @@ def _material(caller: Caller, tour_id: str) -> tuple[TourView, list[Segment], li
 
 
 def _next_midnight(now: datetime) -> datetime:
-    return datetime(now.year, now.month, now.day, tzinfo=now.tzinfo) + timedelta(days=1)
+    return datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
 
 
 def _take_question_of_the_day(user_id: str) -> str | None:
@@ -102,7 +102,7 @@ def _take_question_of_the_day(user_id: str) -> str | None:
     limit = get_settings().ask_daily_limit
     if limit <= 0:
         return None
-    now = clock.now()
+    now = clock.now().astimezone(UTC)
     day, midnight = now.date().isoformat(), _next_midnight(now)
     if not store.take_daily(user_id, day=day, limit=limit, day_ends=int(midnight.timestamp())):
         raise RateLimited(
