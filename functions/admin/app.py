@@ -62,7 +62,7 @@ def update_user(id: str, body: AdminUpdateUserRequest) -> OneUser:
 @app.delete("/api/v1/admin/users/<id>", summary="Disable a user's sign-in and mark them deleted", tags=["admin"])
 def delete_user(id: str) -> OneUser:
     caller = require_role(app, Role.ADMIN)
-    return respond(app, users.admin_delete_user(caller, id))
+    return respond(app, admin_users.delete_user(caller, id))
 
 
 @app.post(

@@ -226,7 +226,10 @@ def test_confirming_twice_is_a_conflict_from_the_transition_table(world):
 
     assert again.status == 409
     assert again.error_codes == ["INVALID_TRANSITION"]
-    assert again.body["errors"][0]["message"] == "a confirmed booking can only become: cancelled, completed, pending"
+    assert (
+        again.body["errors"][0]["message"]
+        == "a confirmed booking can only become: cancelled, completed, missed, pending"
+    )
 
 
 def test_a_booking_whose_time_has_passed_cannot_be_confirmed(world, fake_clock):

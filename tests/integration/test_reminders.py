@@ -42,10 +42,11 @@ def test_confirming_a_tour_days_away_schedules_both_reminders(world):
 
     found = schedules()
     day, soon = _names(booking_id)
-    assert set(found) == {day, soon}
+    # Beside the reminders, the tour's close schedule (tests/integration/test_tour_closing.py).
+    assert set(found) == {day, soon, f"tour-close-{booking_id}"}
     assert found[day]["ScheduleExpression"] == "at(2027-03-03T15:00:00)"
     assert found[soon]["ScheduleExpression"] == "at(2027-03-04T14:45:00)"
-    for schedule in found.values():
+    for schedule in (found[day], found[soon]):
         assert schedule["GroupName"] == os.environ["SCHEDULER_GROUP"]
         assert schedule["ScheduleExpressionTimezone"] == "UTC"
         assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
@@ -63,7 +64,7 @@ def test_a_tour_less_than_a_day_away_gets_only_the_15_minute_reminder(world):
     booking_id = booked(world["buyer"], world["property"], at(hours=20))
     confirmed(world["realtor"], booking_id)
 
-    assert set(schedules()) == {f"reminder-{booking_id}-15m"}
+    assert set(schedules()) == {f"reminder-{booking_id}-15m", f"tour-close-{booking_id}"}
 
 
 def test_a_reschedule_moves_the_reminders_and_a_cancellation_removes_them(world, fake_clock):
@@ -90,7 +91,7 @@ def test_a_reschedule_moves_the_reminders_and_a_cancellation_removes_them(world,
     )
     confirmed(world["realtor"], booking_id)
     found = schedules()
-    assert set(found) == {soon}
+    assert set(found) == {soon, f"tour-close-{booking_id}"}
     assert found[soon]["ScheduleExpression"] == "at(2027-03-06T14:45:00)"
     assert found[soon]["Input"]["sequence"] == 2
 

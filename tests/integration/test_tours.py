@@ -254,7 +254,9 @@ def test_an_admin_closes_a_tour_that_never_ended(world, fake_clock, chime_stub):
         "PUT", f"/api/v1/admin/tours/{world['tour']}", caller=world["admin"], body={"status": "completed"}
     )
     assert not_started.status == 409
-    assert not_started.body["errors"][0]["message"] == "a scheduled tour can only become: cancelled, in_progress"
+    assert (
+        not_started.body["errors"][0]["message"] == "a scheduled tour can only become: cancelled, in_progress, missed"
+    )
     fake_clock.advance(days=2, hours=6)
     meeting = chime_stub.create_meeting(world["tour"])
     assert call("POST", f"/api/v1/realtors/tours/{world['tour']}/start", caller=world["realtor"]).status == 200

@@ -1,4 +1,5 @@
-"""One-time EventBridge Scheduler schedules that invoke the reminders function.
+"""One-time EventBridge Scheduler schedules that invoke the reminders function (or, for a tour's
+close, the tour closer: `OneTimeSchedule.target`).
 
 Schedules are a side effect of a committed change, like email: a failure is logged and counted
 (`ReminderScheduleFailed`) and reported as False, never raised, so it cannot undo a booking.
@@ -25,11 +26,22 @@ MAX_RETRY_ATTEMPTS = 3
 MAX_EVENT_AGE_SECONDS = 3600
 
 
+REMINDERS = "reminders"
+TOUR_CLOSER = "tour_closer"
+
+
 @dataclass(frozen=True)
 class OneTimeSchedule:
     name: str
     at: datetime
     payload: dict[str, Any]
+    # Which function it invokes: the reminders function, or the tour closer (same group, role and DLQ).
+    target: str = REMINDERS
+
+
+def _target_arn(schedule: OneTimeSchedule) -> str:
+    settings = get_settings()
+    return settings.tour_closer_function_arn if schedule.target == TOUR_CLOSER else settings.reminders_function_arn
 
 
 def at_expression(moment: datetime) -> str:
@@ -40,7 +52,7 @@ def at_expression(moment: datetime) -> str:
 def _request(schedule: OneTimeSchedule) -> dict[str, Any]:
     settings = get_settings()
     target: dict[str, Any] = {
-        "Arn": settings.reminders_function_arn,
+        "Arn": _target_arn(schedule),
         "RoleArn": settings.scheduler_role_arn,
         "Input": json.dumps(schedule.payload, separators=(",", ":"), sort_keys=True),
         "RetryPolicy": {
@@ -74,8 +86,7 @@ def configured() -> bool:
 
 def put(schedule: OneTimeSchedule) -> bool:
     """Create the schedule, or move it if one of that name exists. True when Scheduler accepted it."""
-    settings = get_settings()
-    if not settings.reminders_function_arn or not settings.scheduler_role_arn:
+    if not _target_arn(schedule) or not get_settings().scheduler_role_arn:
         logger.warning("reminders are not configured; schedule skipped", extra={"schedule": schedule.name})
         count("ReminderScheduleFailed")
         return False

@@ -233,6 +233,26 @@ def booking_cancelled(booking: Booking, *, notify: tuple[Party, ...], had_invite
         )
 
 
+def tour_missed(booking: Booking) -> int:
+    """Both participants: nobody started the tour, so it was closed as missed; how to carry on.
+
+    Returns how many emails were handled (sent, switched off by the recipient, or held)."""
+    handled = 0
+    for to in _recipients(booking, ("buyer", "realtor"), Event.TOUR_MISSED):
+        other = booking.realtor_name if to.user_id == booking.buyer_id else booking.buyer_name
+        handled += _send(
+            to,
+            f"Missed tour: {booking.property_address}",
+            [
+                f"The live video tour of {_place(booking)} on {_when(booking)} was not started, "
+                "so it has been closed as missed.",
+                f"Nothing was recorded. To see the home after all, agree a new time with {other or 'the other party'} "
+                "and book another tour in the app.",
+            ],
+        )
+    return handled
+
+
 def reminder(booking: Booking, kind: ReminderKind) -> tuple[int, int]:
     """Remind both participants; returns (emails accepted, participants with an address)."""
     lead = "tomorrow" if kind is ReminderKind.DAY_BEFORE else "in 15 minutes"

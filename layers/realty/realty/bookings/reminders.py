@@ -4,6 +4,9 @@ A confirmed booking has up to two schedules, named from its id so any later chan
 `reminder-<booking_id>-24h` (only while the tour is more than a day away) and
 `reminder-<booking_id>-15m`. Each carries the booking's `sequence`; a reminder whose booking is no
 longer confirmed, or was rescheduled since (sequence moved on), does nothing when it fires.
+
+The tour's close schedule (`realty.tours.close_schedule`) follows the booking here too: put for a
+confirmed booking's tour, removed whenever the booking has no tour to close.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from realty.bookings.models import Booking, ReminderEvent, ReminderKind
 from realty.bookings.states import BookingStatus
 from realty.core import clock
 from realty.core.metrics import count
+from realty.tours import close_schedule
 
 logger = Logger(child=True)
 
@@ -45,11 +49,16 @@ def sync_reminders(booking: Booking) -> None:
             scheduler.put(scheduler.OneTimeSchedule(name=name, at=fire_at, payload=payload))
         else:
             scheduler.delete(name)
+    if booking.status is BookingStatus.CONFIRMED and booking.tour_id:
+        close_schedule.schedule_missed(booking.id, booking.tour_id, booking.ends_at)
+    else:
+        close_schedule.cancel(booking.id)
 
 
 def cancel_reminders(booking_id: str) -> None:
     for kind in ReminderKind:
         scheduler.delete(schedule_name(booking_id, kind))
+    close_schedule.cancel(booking_id)
 
 
 def send_reminder(event: ReminderEvent) -> str:

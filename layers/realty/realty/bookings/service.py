@@ -52,7 +52,7 @@ def to_resource(booking: Booking, viewer: Caller) -> Resource[BookingAttributes]
             booking,
             viewer.user_id,
             viewer_is_admin=viewer.is_admin,
-            confirmed=booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED),
+            confirmed=booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.MISSED),
         ),
         status=booking.status,
         scheduled_at=booking.scheduled_at,

@@ -18,6 +18,8 @@ class BookingStatus(StrEnum):
     DECLINED = "declined"
     CANCELLED = "cancelled"
     COMPLETED = "completed"
+    # Its tour was never started (`realty.calls.closing`): set by the system, never by a request.
+    MISSED = "missed"
 
 
 BOOKING_TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
@@ -25,10 +27,13 @@ BOOKING_TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
     BookingStatus.PENDING: frozenset(
         {BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.DECLINED, BookingStatus.CANCELLED}
     ),
-    BookingStatus.CONFIRMED: frozenset({BookingStatus.PENDING, BookingStatus.CANCELLED, BookingStatus.COMPLETED}),
+    BookingStatus.CONFIRMED: frozenset(
+        {BookingStatus.PENDING, BookingStatus.CANCELLED, BookingStatus.COMPLETED, BookingStatus.MISSED}
+    ),
     BookingStatus.DECLINED: frozenset(),
     BookingStatus.CANCELLED: frozenset(),
     BookingStatus.COMPLETED: frozenset(),
+    BookingStatus.MISSED: frozenset(),
 }
 
 

@@ -367,3 +367,16 @@ def complete_action(booking: Booking, *, stamp: str) -> dict[str, Any]:
         names={"#status": "status"},
         values={":confirmed": "confirmed", ":one": 1, ":version": booking.version},
     )
+
+
+def missed_action(booking: Booking, *, stamp: str) -> dict[str, Any]:
+    """Update a confirmed booking to missed (its tour was never started), if it still holds that tour."""
+    return update_action(
+        _main(),
+        key(f"BOOKING#{booking.id}", "BOOKING"),
+        set_values={"status": "missed", "updated_at": stamp},
+        clauses=["version = version + :one"],
+        condition="version = :version AND #status = :confirmed AND tour_id = :tour",
+        names={"#status": "status"},
+        values={":confirmed": "confirmed", ":one": 1, ":version": booking.version, ":tour": booking.tour_id},
+    )

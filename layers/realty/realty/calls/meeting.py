@@ -34,6 +34,7 @@ from realty.core.auth import Caller
 from realty.core.envelope import Resource
 from realty.core.errors import Conflict
 from realty.core.metrics import count
+from realty.tours import close_schedule
 from realty.tours.access import Side
 from realty.tours.models import CallStatus, RecordingStatus, Tour
 from realty.tours.states import TourStatus, ensure_transition
@@ -95,6 +96,8 @@ def start_tour(caller: Caller, tour_id: str) -> Resource[StartAttributes]:
             return start_resource(current)
         raise
     count("ToursStarted")
+    # The tour's close schedule moves from "missed" to its maximum length (`realty.calls.closing`).
+    close_schedule.schedule_overdue(tour.booking_id, tour.id, stamp)
     emails.tour_started(tour)
     return start_resource(started)
 
@@ -189,6 +192,12 @@ def close_tour(caller: Caller, tour_id: str) -> CallState:
     tour and booking changed in one transaction."""
     tour, call = managed_tour(caller, tour_id)
     return _end(tour, call, actor=caller.user_id, reason="closed_by_admin", delete_meeting=True)
+
+
+def close_overdue(tour: Tour, call: CallState) -> CallState:
+    """The tour's maximum length passed and nobody ended it (`realty.calls.closing`): end it as its
+    realtor would (capture stopped, meeting deleted, recording concatenated), as the system."""
+    return _end(tour, call, actor=SYSTEM_ACTOR, reason="max_length", delete_meeting=True)
 
 
 def meeting_ended(tour_id: str, meeting_id: str | None) -> CallState | None:

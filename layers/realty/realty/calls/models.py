@@ -12,10 +12,11 @@ attendee)`). Their models name the fields a client needs and let every other Chi
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints
 
+from realty.core.ids import ULID_PATTERN
 from realty.core.models import Model
 from realty.tours.models import Call, CallStatus, RecordingStatus
 from realty.users.people import Person
@@ -195,3 +196,13 @@ class RecordingAttributes(Model):
     duration_seconds: int | None = Field(default=None, description="from the capture's start and stop times")
     recorded_at: str | None = None
     failure_reason: str | None = None
+
+
+class CloseTourEvent(Model):
+    """What a tour's close schedule sends (`realty.tours.close_schedule`, `realty.calls.closing`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    action: Literal["close_tour"]
+    booking_id: Annotated[str, StringConstraints(pattern=ULID_PATTERN)]
+    tour_id: Annotated[str, StringConstraints(pattern=ULID_PATTERN)]

@@ -237,6 +237,29 @@ def end_call(
     return ended
 
 
+def close_missed(call: CallState, *, booking: Booking | None, stamp: str, audit: dict[str, Any]) -> None:
+    """A tour nobody started: the tour `scheduled -> missed` and its confirmed booking `missed`, in one
+    transaction, only while the call was never opened (a start at the same instant wins or loses whole)."""
+    tour = tours_store.status_action(
+        call.tour_id, expected=TourStatus.SCHEDULED, target=TourStatus.MISSED, stamp=stamp, stamp_attribute="missed_at"
+    )
+    never_started = {
+        "ConditionCheck": {
+            "TableName": _main(),
+            "Key": tours_store.tour_key(call.tour_id, "CALL"),
+            "ConditionExpression": "#status = :created",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":created": {"S": CallStatus.CREATED.value}},
+        }
+    }
+    actions: list[dict[str, Any] | Guarded] = [Guarded(tour, TOUR_CHANGED), Guarded(never_started, CALL_CHANGED)]
+    if booking is not None:
+        from realty.bookings import store as bookings_store
+
+        actions.append(Guarded(bookings_store.missed_action(booking, stamp=stamp), BOOKING_CHANGED))
+    transact(*actions, audit)
+
+
 def start_concatenation(
     call: CallState, changes: Mapping[str, Any], *, pointer: PipelinePointer, audit: dict[str, Any]
 ) -> CallState:

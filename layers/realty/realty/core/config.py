@@ -61,6 +61,10 @@ class Settings:
     scheduler_role_arn: str = _env("SCHEDULER_ROLE_ARN", default="")
     scheduler_dlq_arn: str = _env("SCHEDULER_DLQ_ARN", default="")
     reminders_function_arn: str = _env("REMINDERS_FUNCTION_ARN", default="")
+    # The function that closes tours nobody started or ended (`realty.calls.closing`), and when.
+    tour_closer_function_arn: str = _env("TOUR_CLOSER_FUNCTION_ARN", default="")
+    missed_tour_grace_minutes: int = _env("MISSED_TOUR_GRACE_MINUTES", default=30)
+    tour_max_length_minutes: int = _env("TOUR_MAX_LENGTH_MINUTES", default=180)
     chime_media_region: str = _env("CHIME_MEDIA_REGION", default="us-east-1")
     # `stripe`: the pro features follow the realtor's Stripe subscription (or a complimentary plan an
     # admin granted); `off`: a stage without Stripe, where every realtor has them.

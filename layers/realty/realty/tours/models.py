@@ -102,6 +102,7 @@ class Tour(_Stored):
     started_at: str | None = None
     ended_at: str | None = None
     cancelled_at: str | None = None
+    missed_at: str | None = None  # closed as missed: nobody started it (`realty.calls.closing`)
     created_at: str
     updated_at: str
 

@@ -19,16 +19,19 @@ class TourStatus(StrEnum):
     PROCESSED = "processed"
     PROCESSING_FAILED = "processing_failed"
     CANCELLED = "cancelled"
+    # Nobody started it by its end plus a grace period (`realty.calls.closing`).
+    MISSED = "missed"
 
 
 TOUR_TRANSITIONS: dict[TourStatus, frozenset[TourStatus]] = {
-    TourStatus.SCHEDULED: frozenset({TourStatus.IN_PROGRESS, TourStatus.CANCELLED}),
+    TourStatus.SCHEDULED: frozenset({TourStatus.IN_PROGRESS, TourStatus.CANCELLED, TourStatus.MISSED}),
     TourStatus.IN_PROGRESS: frozenset({TourStatus.COMPLETED}),
     TourStatus.COMPLETED: frozenset({TourStatus.PROCESSING}),
     TourStatus.PROCESSING: frozenset({TourStatus.PROCESSED, TourStatus.PROCESSING_FAILED}),
     TourStatus.PROCESSED: frozenset({TourStatus.PROCESSING}),
     TourStatus.PROCESSING_FAILED: frozenset({TourStatus.PROCESSING}),
     TourStatus.CANCELLED: frozenset(),
+    TourStatus.MISSED: frozenset(),
 }
 
 
