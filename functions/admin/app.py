@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from realty.admin import service as audit
 from realty.admin import users as admin_users
 from realty.admin.models import AuditLogAttributes
 from realty.billing import service as billing
 from realty.billing.models import AdminSubscriptionAttributes, ComplimentaryPlanRequest
-from realty.core.api import create_app, make_handler, respond, respond_page
+from realty.core.api import Query, Response, create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
 from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
-
 from realty.admin import bookings as admin_bookings
 from realty.availability import service as availability
 from realty.availability.models import (
@@ -32,7 +29,7 @@ from realty.bookings.models import (
     UpdateBookingRequest,
 )
 from realty.bookings.states import BookingStatus
-from realty.core.api import create_app, make_handler, respond, respond_page
+from realty.core.api import Header, Query, Response, create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
 from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
