@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from realty.admin import bookings as admin_bookings
-from realty.availability import service as availability
 from realty.availability.models import (
     MAX_BLOCKS,
     MAX_TOUR_MINUTES,
@@ -17,7 +15,7 @@ from realty.availability.models import (
     FreeSlotsAttributes,
     PutAvailabilityRequest,
 )
-from realty.bookings import feed, free, service
+from realty.bookings import feed, service
 from realty.bookings.feed import FeedAttributes
 from realty.bookings.idempotency import create_booking_once
 from realty.bookings.models import (
@@ -296,6 +294,8 @@ def calendar_feed(token: str) -> Response[str]:
 
 
 # ---------------------------------------------------------------- availability and free slots
+# The availability service and the free-slot search (time zones, the calendar rules) are imported by
+# their routes, as the admin's booking edit is: most requests of this function are about bookings.
 
 
 SlotsFrom = Annotated[
@@ -318,6 +318,8 @@ def list_free_slots(
     to: SlotsTo = None,
     duration: SlotsDuration = None,
 ) -> Response[Envelope[Resource[FreeSlotsAttributes]]]:
+    from realty.bookings import free
+
     caller = require_role(app, Role.BUYER, Role.ADMIN)
     return respond(app, free.free_slots(caller, id, from_=from_, to=to, duration_minutes=duration))
 
@@ -328,11 +330,15 @@ OneBlock = Response[Envelope[Resource[BlockAttributes]]]
 
 @app.get("/api/v1/realtors/availability", summary="My availability rules (defaults until saved)", tags=["availability"])
 def get_availability() -> Rules:
+    from realty.availability import service as availability
+
     return respond(app, availability.get_availability(require_role(app, Role.REALTOR)))
 
 
 @app.put("/api/v1/realtors/availability", summary="Replace my availability rules", tags=["availability"])
 def put_availability(body: PutAvailabilityRequest) -> Rules:
+    from realty.availability import service as availability
+
     return respond(app, availability.put_availability(require_role(app, Role.REALTOR), body))
 
 
@@ -342,6 +348,8 @@ def put_availability(body: PutAvailabilityRequest) -> Rules:
     tags=["availability"],
 )
 def list_availability_blocks() -> Response[ListEnvelope[Resource[BlockAttributes]]]:
+    from realty.availability import service as availability
+
     blocks = availability.list_blocks(require_role(app, Role.REALTOR))
     return respond_page(app, blocks, limit=MAX_BLOCKS, next_cursor=None)
 
@@ -353,11 +361,15 @@ def list_availability_blocks() -> Response[ListEnvelope[Resource[BlockAttributes
     status_code=201,
 )
 def create_availability_block(body: CreateBlockRequest) -> OneBlock:
+    from realty.availability import service as availability
+
     return respond(app, availability.create_block(require_role(app, Role.REALTOR), body), status=201)
 
 
 @app.delete("/api/v1/realtors/availability/blocks/<id>", summary="Remove a block or opening", tags=["availability"])
 def delete_availability_block(id: str) -> OneBlock:
+    from realty.availability import service as availability
+
     return respond(app, availability.delete_block(require_role(app, Role.REALTOR), id))
 
 
@@ -382,6 +394,8 @@ def get_any_booking(id: str) -> One:
     tags=["admin"],
 )
 def update_any_booking(id: str, body: AdminUpdateBookingRequest) -> One:
+    from realty.admin import bookings as admin_bookings
+
     return respond(app, admin_bookings.admin_update_booking(require_role(app, Role.ADMIN), id, body))
 
 

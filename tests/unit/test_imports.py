@@ -53,6 +53,15 @@ for directory in sys.argv[1:]:
     spec.loader.exec_module(module)
 loaded = sorted(m for m in sys.modules if m.startswith("aws_lambda_powertools.event_handler."))
 
+from realty.core.models import Model
+
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+
+built = sorted({f"{c.__module__}.{c.__qualname__}" for c in subclasses(Model) if c.__pydantic_complete__})
+
 from realty.core.api import create_app, make_handler, respond
 from realty.core.models import Model
 from testkit.api import FakeLambdaContext
@@ -78,7 +87,7 @@ import aws_lambda_powertools.event_handler as package
 from aws_lambda_powertools.event_handler import api_gateway, content_types
 from aws_lambda_powertools.event_handler import AppSyncResolver, Response
 same = Response is api_gateway.Response and package.APIGatewayRestResolver is api_gateway.APIGatewayRestResolver
-print(json.dumps({"loaded": loaded, "answers": answers, "same": same, "all": package.__all__,
+print(json.dumps({"loaded": loaded, "built": built, "answers": answers, "same": same, "all": package.__all__,
                   "content_types": content_types.APPLICATION_JSON,
                   "appsync_on_request": AppSyncResolver.__module__ in sys.modules}))
 """
@@ -118,6 +127,14 @@ def test_no_api_function_imports_the_resolvers_it_never_uses(probe: dict[str, An
     assert f"{EVENT_HANDLER}.api_gateway" in probe["loaded"]
     unused = {f"{EVENT_HANDLER}.{name}" for name in UNUSED_RESOLVERS}
     assert not [m for m in probe["loaded"] if m in unused or m.rpartition(".")[0] in unused]
+
+
+def test_no_layer_model_is_built_at_import(probe: dict[str, Any]):
+    """Validators are built on first use (realty.core.models): a model validated or instantiated at
+    import builds its validator in every function that imports it. Parametrising a generic envelope
+    (`Response[Envelope[Resource[X]]]` in a handler module) builds the generic origins; that is all."""
+    envelope_origins = {f"realty.core.envelope.{name}" for name in ("Envelope", "ListEnvelope", "Resource")}
+    assert set(probe["built"]) <= envelope_origins
 
 
 def test_the_rest_resolver_validates_and_answers_as_before(probe: dict[str, Any]):
