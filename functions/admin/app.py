@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from realty.admin import service as audit
 from realty.admin import users as admin_users
 from realty.admin.models import AuditLogAttributes
-from realty.billing import service as billing
 from realty.billing.models import AdminSubscriptionAttributes, ComplimentaryPlanRequest
 from realty.core.api import Query, Response, create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
@@ -81,6 +79,8 @@ def request_avatar_upload(id: str, body: ImageUploadRequest) -> Response[Envelop
 def set_complimentary_plan(
     id: str, body: ComplimentaryPlanRequest
 ) -> Response[Envelope[Resource[AdminSubscriptionAttributes]]]:
+    from realty.billing import service as billing  # this route alone: imported on use (cold start)
+
     caller = require_role(app, Role.ADMIN)
     return respond(app, billing.set_complimentary_plan(caller, id, body))
 
@@ -95,6 +95,8 @@ def list_audit_logs(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response[ListEnvelope[Resource[AuditLogAttributes]]]:
+    from realty.admin import service as audit  # this route alone: imported on use (cold start)
+
     require_role(app, Role.ADMIN)
     page = audit.list_audit_logs(
         actor_id=actor_id,
