@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from realty.core import snapstart
 from realty.core.api import Query, Response, create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
@@ -28,6 +29,8 @@ from realty.tours.models import (
 from realty.tours.states import TourStatus
 
 app = create_app()
+# Imported by their routes (below), and before a SnapStart snapshot so no restored copy pays them.
+snapstart.import_before_snapshot("realty.admin.tours", "realty.processing.artifacts", "realty.processing.service")
 
 Detail = Response[Envelope[Resource[TourDetailAttributes]]]
 One = Response[Envelope[Resource[TourAttributes]]]

@@ -44,9 +44,24 @@ def test_the_installed_powertools_event_handler_init_only_reexports():
     assert set(public) <= set(names)
 
 
+# Modules the API functions import in the routes that use them (cold start), and before a SnapStart
+# snapshot (realty.core.snapstart.import_before_snapshot).
+ROUTE_ONLY_MODULES = [
+    "realty.admin.bookings",
+    "realty.admin.service",
+    "realty.admin.tours",
+    "realty.availability.service",
+    "realty.billing.service",
+    "realty.bookings.free",
+    "realty.bookings.proposals",
+    "realty.processing.artifacts",
+    "realty.processing.service",
+]
+
+
 _PROBE = """
 import importlib.util, json, sys
-for directory in sys.argv[1:]:
+for directory in sys.argv[2:]:
     spec = importlib.util.spec_from_file_location(f"probe_{directory}_app", f"functions/{directory}/app.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -61,6 +76,11 @@ def subclasses(cls):
         yield from subclasses(sub)
 
 built = sorted({f"{c.__module__}.{c.__qualname__}" for c in subclasses(Model) if c.__pydantic_complete__})
+route_modules = json.loads(sys.argv[1])
+imported_at_init = sorted(m for m in route_modules if m in sys.modules)
+from realty.core import snapstart
+snapstart.run_before_snapshot()
+imported_before_snapshot = sorted(m for m in route_modules if m in sys.modules)
 
 from realty.core.api import create_app, make_handler, respond
 from realty.core.models import Model
@@ -87,7 +107,8 @@ import aws_lambda_powertools.event_handler as package
 from aws_lambda_powertools.event_handler import api_gateway, content_types
 from aws_lambda_powertools.event_handler import AppSyncResolver, Response
 same = Response is api_gateway.Response and package.APIGatewayRestResolver is api_gateway.APIGatewayRestResolver
-print(json.dumps({"loaded": loaded, "built": built, "answers": answers, "same": same, "all": package.__all__,
+print(json.dumps({"loaded": loaded, "built": built, "answers": answers, "imported_at_init": imported_at_init,
+                  "imported_before_snapshot": imported_before_snapshot, "same": same, "all": package.__all__,
                   "content_types": content_types.APPLICATION_JSON,
                   "appsync_on_request": AppSyncResolver.__module__ in sys.modules}))
 """
@@ -111,7 +132,7 @@ def probe() -> dict[str, Any]:
         "MAIN_TABLE": "realty-test-main",
     }
     output = subprocess.run(
-        [sys.executable, "-c", _PROBE, *_api_functions()],
+        [sys.executable, "-c", _PROBE, json.dumps(ROUTE_ONLY_MODULES), *_api_functions()],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -135,6 +156,13 @@ def test_no_layer_model_is_built_at_import(probe: dict[str, Any]):
     (`Response[Envelope[Resource[X]]]` in a handler module) builds the generic origins; that is all."""
     envelope_origins = {f"realty.core.envelope.{name}" for name in ("Envelope", "ListEnvelope", "Resource")}
     assert set(probe["built"]) <= envelope_origins
+
+
+def test_route_only_modules_wait_for_their_route_or_the_snapshot(probe: dict[str, Any]):
+    # The probe imports every API function in one interpreter: the billing function imports its own
+    # service at module level (the admin function only in its complimentary-plan route).
+    assert probe["imported_at_init"] == ["realty.billing.service"]
+    assert probe["imported_before_snapshot"] == ROUTE_ONLY_MODULES
 
 
 def test_the_rest_resolver_validates_and_answers_as_before(probe: dict[str, Any]):
