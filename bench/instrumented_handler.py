@@ -8,7 +8,9 @@ a Tracer, an AWS client, with the cuts the layer's shared pieces made (docs/deci
 - the Tracer (the X-Ray SDK and its botocore patch) is built on the first invocation X-Ray samples,
   not at import (`realty.core.observability`);
 - the client comes from a botocore session, not boto3 (`realty.core.aws`);
-- the model's validator is built on first use (`defer_build`, as `realty.core.models.Model`).
+- the model's validator is built on first use (`defer_build`, as `realty.core.models.Model`);
+- Powertools' `event_handler/__init__` is read, not run, so the resolvers it would import and no
+  function uses are not loaded (`realty.core.imports`, as `realty.core.api`).
 
 `bench/instrumented_before_handler.py` is the same stack before the cut.
 """
@@ -20,8 +22,13 @@ from typing import Any
 
 import botocore.session
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from pydantic import BaseModel, ConfigDict
+
+from realty.core.imports import defer_package_init
+
+defer_package_init("aws_lambda_powertools.event_handler")  # as realty.core.api does, before the import below
+
+from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver  # noqa: E402
 
 app = APIGatewayRestResolver(enable_validation=True)
 logger = Logger()

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
-from realty.admin import service as audit
 from realty.admin import users as admin_users
 from realty.admin.models import AuditLogAttributes
-from realty.billing import service as billing
 from realty.billing.models import AdminSubscriptionAttributes, ComplimentaryPlanRequest
-from realty.core.api import create_app, make_handler, respond, respond_page
+from realty.core import snapstart
+from realty.core.api import Query, Response, create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
 from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -21,6 +17,8 @@ from realty.users import service as users
 from realty.users.models import AdminUpdateUserRequest, AdminUserAttributes
 
 app = create_app()
+# Imported by their routes (below), and before a SnapStart snapshot so no restored copy pays them.
+snapstart.import_before_snapshot("realty.admin.service", "realty.billing.service")
 
 OneUser = Response[Envelope[Resource[AdminUserAttributes]]]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
@@ -84,6 +82,8 @@ def request_avatar_upload(id: str, body: ImageUploadRequest) -> Response[Envelop
 def set_complimentary_plan(
     id: str, body: ComplimentaryPlanRequest
 ) -> Response[Envelope[Resource[AdminSubscriptionAttributes]]]:
+    from realty.billing import service as billing  # this route alone: imported on use (cold start)
+
     caller = require_role(app, Role.ADMIN)
     return respond(app, billing.set_complimentary_plan(caller, id, body))
 
@@ -98,6 +98,8 @@ def list_audit_logs(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Response[ListEnvelope[Resource[AuditLogAttributes]]]:
+    from realty.admin import service as audit  # this route alone: imported on use (cold start)
+
     require_role(app, Role.ADMIN)
     page = audit.list_audit_logs(
         actor_id=actor_id,

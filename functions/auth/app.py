@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-
 from realty.auth import profile, service
 from realty.auth.models import (
     ConfirmRequest,
@@ -18,7 +16,7 @@ from realty.auth.models import (
     RegistrationAttributes,
     TokenAttributes,
 )
-from realty.core.api import create_app, make_handler, respond
+from realty.core.api import Response, create_app, make_handler, respond
 from realty.core.auth import bearer_token, current_caller
 from realty.core.envelope import Envelope, Resource
 from realty.users import service as users

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-
 from realty.billing import service
 from realty.billing.models import (
     CheckoutSessionAttributes,
@@ -13,7 +11,7 @@ from realty.billing.models import (
     PortalSessionAttributes,
     SubscriptionAttributes,
 )
-from realty.core.api import create_app, make_handler, respond
+from realty.core.api import Response, create_app, make_handler, respond
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, Resource
 

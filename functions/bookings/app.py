@@ -5,11 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header, Query
-
-from realty.admin import bookings as admin_bookings
-from realty.availability import service as availability
 from realty.availability.models import (
     MAX_BLOCKS,
     MAX_TOUR_MINUTES,
@@ -20,7 +15,7 @@ from realty.availability.models import (
     FreeSlotsAttributes,
     PutAvailabilityRequest,
 )
-from realty.bookings import feed, free, service
+from realty.bookings import feed, service
 from realty.bookings.feed import FeedAttributes
 from realty.bookings.idempotency import create_booking_once
 from realty.bookings.models import (
@@ -32,7 +27,8 @@ from realty.bookings.models import (
     UpdateBookingRequest,
 )
 from realty.bookings.states import BookingStatus
-from realty.core.api import create_app, make_handler, respond, respond_page
+from realty.core import snapstart
+from realty.core.api import Header, Query, Response, create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
 from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -41,6 +37,10 @@ from realty.users import preferences
 from realty.users.preferences import NotificationPreferences, PreferencesAttributes
 
 app = create_app()
+# Imported by their routes (below), and before a SnapStart snapshot so no restored copy pays them.
+snapstart.import_before_snapshot(
+    "realty.admin.bookings", "realty.availability.service", "realty.bookings.free", "realty.bookings.proposals"
+)
 
 One = Response[Envelope[Resource[BookingAttributes]]]
 Many = Response[ListEnvelope[Resource[BookingAttributes]]]
@@ -299,6 +299,8 @@ def calendar_feed(token: str) -> Response[str]:
 
 
 # ---------------------------------------------------------------- availability and free slots
+# The availability service and the free-slot search (time zones, the calendar rules) are imported by
+# their routes, as the admin's booking edit is: most requests of this function are about bookings.
 
 
 SlotsFrom = Annotated[
@@ -321,6 +323,8 @@ def list_free_slots(
     to: SlotsTo = None,
     duration: SlotsDuration = None,
 ) -> Response[Envelope[Resource[FreeSlotsAttributes]]]:
+    from realty.bookings import free
+
     caller = require_role(app, Role.BUYER, Role.ADMIN)
     return respond(app, free.free_slots(caller, id, from_=from_, to=to, duration_minutes=duration))
 
@@ -331,11 +335,15 @@ OneBlock = Response[Envelope[Resource[BlockAttributes]]]
 
 @app.get("/api/v1/realtors/availability", summary="My availability rules (defaults until saved)", tags=["availability"])
 def get_availability() -> Rules:
+    from realty.availability import service as availability
+
     return respond(app, availability.get_availability(require_role(app, Role.REALTOR)))
 
 
 @app.put("/api/v1/realtors/availability", summary="Replace my availability rules", tags=["availability"])
 def put_availability(body: PutAvailabilityRequest) -> Rules:
+    from realty.availability import service as availability
+
     return respond(app, availability.put_availability(require_role(app, Role.REALTOR), body))
 
 
@@ -345,6 +353,8 @@ def put_availability(body: PutAvailabilityRequest) -> Rules:
     tags=["availability"],
 )
 def list_availability_blocks() -> Response[ListEnvelope[Resource[BlockAttributes]]]:
+    from realty.availability import service as availability
+
     blocks = availability.list_blocks(require_role(app, Role.REALTOR))
     return respond_page(app, blocks, limit=MAX_BLOCKS, next_cursor=None)
 
@@ -356,11 +366,15 @@ def list_availability_blocks() -> Response[ListEnvelope[Resource[BlockAttributes
     status_code=201,
 )
 def create_availability_block(body: CreateBlockRequest) -> OneBlock:
+    from realty.availability import service as availability
+
     return respond(app, availability.create_block(require_role(app, Role.REALTOR), body), status=201)
 
 
 @app.delete("/api/v1/realtors/availability/blocks/<id>", summary="Remove a block or opening", tags=["availability"])
 def delete_availability_block(id: str) -> OneBlock:
+    from realty.availability import service as availability
+
     return respond(app, availability.delete_block(require_role(app, Role.REALTOR), id))
 
 
@@ -385,6 +399,8 @@ def get_any_booking(id: str) -> One:
     tags=["admin"],
 )
 def update_any_booking(id: str, body: AdminUpdateBookingRequest) -> One:
+    from realty.admin import bookings as admin_bookings
+
     return respond(app, admin_bookings.admin_update_booking(require_role(app, Role.ADMIN), id, body))
 
 

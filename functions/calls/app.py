@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
-
 from realty.calls import meeting, playback, recording
 from realty.calls.models import (
     BuyerJoinRequest,
@@ -21,7 +18,7 @@ from realty.calls.models import (
     RecordRequest,
     StartAttributes,
 )
-from realty.core.api import create_app, make_handler, respond
+from realty.core.api import Body, Response, create_app, make_handler, respond
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, Resource
 

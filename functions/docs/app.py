@@ -10,11 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
-
 from realty import apidocs
-from realty.core.api import create_app, make_handler
+from realty.core.api import Path as PathParam
+from realty.core.api import Response, create_app, make_handler
 from realty.core.errors import NotFound
 
 DOCUMENT_PATH = Path(__file__).with_name("openapi.json")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-
-from realty.core.api import create_app, make_handler, respond
+from realty.core.api import Response, create_app, make_handler, respond
 from realty.core.envelope import Envelope, Resource
 from realty.health import HealthAttributes, check_health
 

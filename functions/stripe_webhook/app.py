@@ -10,11 +10,9 @@ import base64
 import binascii
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-
 from realty.billing import webhooks
 from realty.billing.models import WebhookReceiptAttributes
-from realty.core.api import create_app, make_handler, respond
+from realty.core.api import Response, create_app, make_handler, respond
 from realty.core.envelope import Envelope, Resource
 from realty.core.errors import BadRequest
 

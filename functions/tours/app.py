@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
-from realty.admin import tours as admin_tours
-from realty.core.api import create_app, make_handler, respond, respond_page
+from realty.core import snapstart
+from realty.core.api import Query, Response, create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
 from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from realty.processing import artifacts
-from realty.processing import service as processing
 from realty.processing.models import (
     HighlightsAttributes,
     ProcessingAttributes,
@@ -34,6 +29,8 @@ from realty.tours.models import (
 from realty.tours.states import TourStatus
 
 app = create_app()
+# Imported by their routes (below), and before a SnapStart snapshot so no restored copy pays them.
+snapstart.import_before_snapshot("realty.admin.tours", "realty.processing.artifacts", "realty.processing.service")
 
 Detail = Response[Envelope[Resource[TourDetailAttributes]]]
 One = Response[Envelope[Resource[TourAttributes]]]
@@ -162,17 +159,23 @@ def get_any_tour(id: str) -> Detail:
     tags=["admin"],
 )
 def update_any_tour(id: str, body: UpdateTourRequest) -> One:
+    from realty.admin import tours as admin_tours
+
     return respond(app, admin_tours.update_tour(require_role(app, Role.ADMIN), id, body))
 
 
 @app.delete("/api/v1/admin/tours/<id>", summary="Cancel a tour (with its booking)", tags=["admin"])
 def cancel_any_tour(id: str) -> One:
+    from realty.admin import tours as admin_tours
+
     return respond(app, admin_tours.cancel_tour(require_role(app, Role.ADMIN), id))
 
 
 # ---------------------------------------------------------------- processing results (realty.processing)
 # While a tour is not processed these answer 200 with its `status` and null content (see
 # realty/processing/artifacts.py); the transcript's full text is read from S3 and returned inline.
+# The processing service and artifacts, like the admin's tour changes above, are imported by the
+# routes that use them: most requests of this function are about tours and notes (cold start).
 
 Transcript = Response[Envelope[Resource[TranscriptAttributes]]]
 Highlights = Response[Envelope[Resource[HighlightsAttributes]]]
@@ -186,36 +189,50 @@ Summary = Response[Envelope[Resource[SummaryAttributes]]]
     status_code=202,
 )
 def reprocess_tour(id: str) -> Response[Envelope[Resource[ProcessingAttributes]]]:
+    from realty.processing import service as processing
+
     return respond(app, processing.reprocess(require_role(app, Role.REALTOR, Role.ADMIN), id), status=202)
 
 
 @app.get("/api/v1/realtors/tours/<id>/transcript", summary="The tour's transcript", tags=["tours"])
 def get_realtor_transcript(id: str) -> Transcript:
+    from realty.processing import artifacts
+
     return respond(app, artifacts.get_transcript(require_role(app, Role.REALTOR, Role.ADMIN), id))
 
 
 @app.get("/api/v1/realtors/tours/<id>/highlights", summary="The tour's highlights, in time order", tags=["tours"])
 def get_realtor_highlights(id: str) -> Highlights:
+    from realty.processing import artifacts
+
     return respond(app, artifacts.get_highlights(require_role(app, Role.REALTOR, Role.ADMIN), id))
 
 
 @app.get("/api/v1/realtors/tours/<id>/summary", summary="The tour's summary", tags=["tours"])
 def get_realtor_summary(id: str) -> Summary:
+    from realty.processing import artifacts
+
     return respond(app, artifacts.get_summary(require_role(app, Role.REALTOR, Role.ADMIN), id))
 
 
 @app.get("/api/v1/buyers/tours/<id>/transcript", summary="The tour's transcript", tags=["tours"])
 def get_buyer_transcript(id: str) -> Transcript:
+    from realty.processing import artifacts
+
     return respond(app, artifacts.get_transcript(require_role(app, Role.BUYER, Role.ADMIN), id))
 
 
 @app.get("/api/v1/buyers/tours/<id>/highlights", summary="The tour's highlights, in time order", tags=["tours"])
 def get_buyer_highlights(id: str) -> Highlights:
+    from realty.processing import artifacts
+
     return respond(app, artifacts.get_highlights(require_role(app, Role.BUYER, Role.ADMIN), id))
 
 
 @app.get("/api/v1/buyers/tours/<id>/summary", summary="The tour's summary", tags=["tours"])
 def get_buyer_summary(id: str) -> Summary:
+    from realty.processing import artifacts
+
     return respond(app, artifacts.get_summary(require_role(app, Role.BUYER, Role.ADMIN), id))
 
 

@@ -103,7 +103,9 @@ def _no_overlap(ranges: list[TimeRange]) -> list[TimeRange]:
 
 
 DayRanges = Annotated[list[TimeRange], Field(max_length=MAX_RANGES_PER_DAY), AfterValidator(_no_overlap)]
-ALL_DAY = [TimeRange(start="00:00", end="24:00")]
+# Built without validation (a valid range): validating here would build TimeRange's validator at
+# import, in every function that imports these models, instead of on its first use (core.models).
+ALL_DAY = [TimeRange.model_construct(start="00:00", end="24:00")]
 
 
 class WeeklyHours(Model):

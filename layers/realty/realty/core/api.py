@@ -12,21 +12,44 @@ from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
+from realty.core.imports import defer_package_init
+
+# Before any import from the package: its __init__ imports every resolver Powertools ships, this API
+# uses the REST one (realty.core.imports). Handlers import these names from here for that reason.
+defer_package_init("aws_lambda_powertools.event_handler")
+
+from aws_lambda_powertools import Logger  # noqa: E402
+from aws_lambda_powertools.event_handler import content_types  # noqa: E402
+from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver, Response  # noqa: E402
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError  # noqa: E402
+from aws_lambda_powertools.event_handler.openapi.exceptions import (  # noqa: E402
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query  # noqa: E402
+from aws_lambda_powertools.utilities.typing import LambdaContext  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
 
-from realty.core import actor
-from realty.core.config import get_settings
-from realty.core.envelope import ErrorItem, error_body, meta
-from realty.core.errors import AppError, BadRequest, PayloadTooLarge
-from realty.core.observability import instrument_handler
+from realty.core import actor  # noqa: E402
+from realty.core.config import get_settings  # noqa: E402
+from realty.core.envelope import ErrorItem, error_body, meta  # noqa: E402
+from realty.core.errors import AppError, BadRequest, PayloadTooLarge  # noqa: E402
+from realty.core.observability import instrument_handler  # noqa: E402
+
+# What handlers import from here rather than from Powertools (see above).
+__all__ = [
+    "Body",
+    "Header",
+    "Path",
+    "Query",
+    "Response",
+    "create_app",
+    "error_response",
+    "make_handler",
+    "request_id",
+    "respond",
+    "respond_page",
+]
 
 logger = Logger()
 
