@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -225,3 +226,11 @@ def test_an_init_that_runs_code_is_imported_as_usual(packages):
     package = defer_package_init("eager_pkg")
     assert package.SETTING.__class__.__name__ == "Light"
     assert "__getattr__" not in package.__dict__
+
+
+def test_functions_take_powertools_resolver_names_from_core_api():
+    """The probe above loads every function in one process, so a function importing Powertools'
+    `event_handler` before `realty.core.api` would hide behind the others: check each one's source."""
+    direct = re.compile(r"^\s*(from|import)\s+aws_lambda_powertools\.event_handler\b", re.MULTILINE)
+    offenders = [d for d in _api_functions() if direct.search((ROOT / "functions" / d / "app.py").read_text())]
+    assert not offenders
