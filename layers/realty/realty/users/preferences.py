@@ -33,6 +33,7 @@ class NotificationEvent(StrEnum):
     TIME_PROPOSED = "time_proposed"
     PROPOSAL_DECLINED = "proposal_declined"
     REMINDER = "reminder"
+    TOUR_ENDED = "tour_ended"
 
 
 class EmailChoices(Model):
@@ -48,6 +49,7 @@ class EmailChoices(Model):
     time_proposed: bool = True
     proposal_declined: bool = True
     reminder: bool = True
+    tour_ended: bool = True
 
 
 class QuietHours(Model):
