@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from realty.admin import tours as admin_tours
+from realty.admin.models import AdminUpdateTourRequest
 from realty.core.api import create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
@@ -29,7 +30,6 @@ from realty.tours.models import (
     TourAttributes,
     TourDetailAttributes,
     UpdateNoteRequest,
-    UpdateTourRequest,
 )
 from realty.tours.states import TourStatus
 
@@ -158,10 +158,10 @@ def get_any_tour(id: str) -> Detail:
 
 @app.put(
     "/api/v1/admin/tours/<id>",
-    summary="Cancel a tour (with its booking) or close a tour that never ended",
+    summary="Move a tour (its booking moves), cancel it (with its booking) or close a tour that never ended",
     tags=["admin"],
 )
-def update_any_tour(id: str, body: UpdateTourRequest) -> One:
+def update_any_tour(id: str, body: AdminUpdateTourRequest) -> One:
     return respond(app, admin_tours.update_tour(require_role(app, Role.ADMIN), id, body))
 
 
