@@ -31,7 +31,11 @@ def verify_email(caller: Caller, access_token: str, request: VerifyEmailRequest)
     the record still holds it as pending and Cognito already has it, so support re-sends the change.
     """
     from realty.auth import cognito
+    from realty.core import actor
 
+    # A removed or signed-out account is refused first, as every change refuses it (one GetItem,
+    # which the Cognito call below would otherwise make).
+    actor.confirm()
     pending = users.pending_email_of(caller.user_id)  # 409 when nothing waits, before any code is tried
     cognito.verify_email(access_token=access_token, code=request.code)
     if users.confirm_email_change(caller.user_id, pending) is not None:
