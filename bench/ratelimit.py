@@ -82,15 +82,15 @@ def run(rounds: int = 60) -> dict[str, Any]:
             scenario.uninstall_clock()
     rows = []
     for route in routes:
-        on, off = samples[(route, True)], samples[(route, False)]
-        on_ms = statistics.median(i.seconds for i in on) * 1000
-        off_ms = statistics.median(i.seconds for i in off) * 1000
+        limited, unlimited = samples[(route, True)], samples[(route, False)]
+        on_ms = statistics.median(i.seconds for i in limited) * 1000
+        off_ms = statistics.median(i.seconds for i in unlimited) * 1000
         rows.append(
             {
                 "route": route,
-                "requests": len(on),
-                "dynamodb_calls_off": _calls(off),
-                "dynamodb_calls_on": _calls(on),
+                "requests": len(limited),
+                "dynamodb_calls_off": _calls(unlimited),
+                "dynamodb_calls_on": _calls(limited),
                 "p50_ms_off": round(off_ms, 2),
                 "p50_ms_on": round(on_ms, 2),
                 "added_ms": round(on_ms - off_ms, 2),
