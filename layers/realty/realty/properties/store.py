@@ -412,12 +412,13 @@ class SearchQuery:
         return index_key_names(self.index)
 
     def read_ahead(self, limit: int) -> int:
-        """Search items the first Query of a page reads: more for each filter beyond the partition's
-        own word, as each one lets through only a part of the items (a quarter, say, for another
-        word); the second call, if any, goes by the match rate the first one saw (`query_page`)."""
+        """Search items the first Query of a page reads: ten times more for each filter beyond the
+        partition's own word, as each lets through only a part of the items (another word, a city,
+        a price range: a tenth to a half); the second call, if any, goes by the match rate the first
+        one saw (`query_page`)."""
         filters = max(len(self.words) - 1, 0) + (self.city_key is not None)
         filters += any(v is not None for v in (self.min_price, self.max_price, self.min_bedrooms))
-        return max(dynamo.FILTERED_PAGE_SIZE, min(SEARCH_MAX_READ_AHEAD, limit * 4**filters))
+        return max(dynamo.FILTERED_PAGE_SIZE, min(SEARCH_MAX_READ_AHEAD, limit * 10**filters))
 
 
 # Search items are small (ids, words, price, bedrooms, city): a thousand stay well under the 1 MB a
