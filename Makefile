@@ -9,7 +9,7 @@ REQS := requirements-dev.txt requirements.lock layers/realty/requirements.txt $(
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: first-admin email-index web publish-web dev test lint format typecheck openapi bench package load fuzz lock smoke scale clean
+.PHONY: first-admin email-index backfill web publish-web dev test lint format typecheck openapi bench package load fuzz lock smoke scale clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ first-admin: $(STAMP)  ## make first-admin EMAIL=ops@example.com STACK=realtyfor
 
 email-index: $(STAMP)  ## make email-index STACK=realtyforyou-prod [REGION=...]: once, the admin email search key for users saved before it existed
 	$(BIN)/python scripts/email_index.py --stack-name "$(STACK)" $(if $(REGION),--region "$(REGION)")
+
+backfill: $(STAMP)  ## make backfill STACK=realtyforyou-prod [REGION=...]: once, search items and participant copies for older items (resumable)
+	$(BIN)/python scripts/backfill.py --stack-name "$(STACK)" $(if $(REGION),--region "$(REGION)")
 
 publish-web: $(STAMP)  ## make publish-web STACK=realtyforyou-dev: the app and its config.json into a deployed stack
 	$(BIN)/python scripts/publish_web.py --stack-name "$(STACK)"

@@ -6,7 +6,8 @@
 
 Sections: `cold` (bench.cold_imports), `restore` (bench.restore: the work left after a SnapStart
 restore), `api` (bench.api: AWS calls and warm latency per route, from
-bench.scenario), `processing` (bench.processing), `search` (bench.search: buyer search over a few thousand listings).
+bench.scenario), `processing` (bench.processing), `search` (bench.search: buyer search over a few thousand listings),
+`ratelimit` (bench.ratelimit: a read and a change with the per-user rate limiter on and off).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bench import report  # noqa: E402
 from tools.functions import ROOT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
-SECTIONS = ("cold", "restore", "api", "search", "processing")
+SECTIONS = ("cold", "restore", "api", "search", "ratelimit", "processing")
 
 
 def _machine() -> str:
@@ -82,6 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         results["search"] = search.run(listings=500 if args.quick else 3000)
         timings["search"] = time.monotonic() - started
         print(report.search_table(results["search"]), end="\n\n", flush=True)
+    if "ratelimit" in wanted:
+        from bench import ratelimit
+
+        started = time.monotonic()
+        results["ratelimit"] = ratelimit.run(rounds=20 if args.quick else 200)
+        timings["ratelimit"] = time.monotonic() - started
+        print(report.ratelimit_table(results["ratelimit"]), end="\n\n", flush=True)
     if "processing" in wanted:
         from bench import processing
 
@@ -89,7 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         results["processing"] = processing.run(minutes=20 if args.quick else 60)
         timings["processing"] = time.monotonic() - started
         print(report.processing_table(results["processing"]), end="\n\n", flush=True)
-    sections = (("cold", "cold_imports"), ("restore", "restore"), ("api", "api"), ("search", "search"))
+    sections = (
+        ("cold", "cold_imports"),
+        ("restore", "restore"),
+        ("api", "api"),
+        ("search", "search"),
+        ("ratelimit", "ratelimit"),
+    )
     for name, key in (*sections, ("processing", "processing")):
         if name in timings:  # sections not run this time keep their last figures and their date
             results[key]["measured_at"] = results["measured_at"]

@@ -134,6 +134,24 @@ def search_table(search: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def ratelimit_table(limits: dict[str, Any]) -> str:
+    lines = [
+        f"The per-user rate limiter's cost: each route {limits['rounds']} times with the limiter on (the template's "
+        f"{limits['limits']['rate_limit_reads_per_minute']} reads and "
+        f"{limits['limits']['rate_limit_writes_per_minute']} changes a minute) and as many off, interleaved "
+        "in one run. In-process against moto: the limiter's own work, not a network round trip.",
+        "",
+        "| route | DynamoDB calls off | DynamoDB calls on | p50 ms off | p50 ms on | added ms | on / off |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for row in limits["routes"]:
+        lines.append(
+            f"| `{row['route']}` | {row['dynamodb_calls_off']} | {row['dynamodb_calls_on']} | {row['p50_ms_off']} | "
+            f"{row['p50_ms_on']} | {row['added_ms']} | {row['ratio']} |"
+        )
+    return "\n".join(lines)
+
+
 def render(results: dict[str, Any]) -> str:
     parts = [f"# make bench ({results.get('measured_at', '')}, {results.get('machine', '')})"]
     if "cold_imports" in results:
@@ -144,6 +162,8 @@ def render(results: dict[str, Any]) -> str:
         parts += ["## AWS calls and warm latency per route", routes_table(results["api"])]
     if "search" in results:
         parts += ["## Searching listings", search_table(results["search"])]
+    if "ratelimit" in results:
+        parts += ["## The rate limiter's cost", ratelimit_table(results["ratelimit"])]
     if "processing" in results:
         parts += ["## Processing a long recording", processing_table(results["processing"])]
     return "\n\n".join(parts) + "\n"

@@ -12,6 +12,12 @@ answers like AWS. Installed once, in-process, before the moto server starts (`st
   iteration", a write AWS would have made). Writes to moto's DynamoDB backend are serialised
   (`serialise_dynamodb_writes`), which is what DynamoDB's own isolation gives a caller.
 
+- Cognito `VerifyUserAttribute` (a user confirming the new email an admin set): moto has no such
+  operation, and changes an email at once in `AdminUpdateUserAttributes` rather than keeping it
+  pending as `AttributesRequireVerificationBeforeUpdate` does. Locally the new address is therefore
+  already the account's, and the verification accepts a code as moto's other confirmations do
+  (below), so the app's flow (`POST /auth/me/email/verify`) completes as on AWS.
+
 Not changed: moto accepts any confirmation code that does not start with `moto-confirmation-code:`
 (the local stack sends no Cognito email, so this is how a password reset can be tried locally).
 """
@@ -45,8 +51,23 @@ def install() -> None:
         return original(self, client_id, username, password, confirmation_code)
 
     CognitoIdpBackend.confirm_forgot_password = confirm_forgot_password  # type: ignore[method-assign]
+    _add_verify_user_attribute()
     serialise_dynamodb_writes()
     _INSTALLED = True
+
+
+def _add_verify_user_attribute() -> None:
+    from moto.cognitoidp.exceptions import CodeMismatchException
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import EmptyResult
+
+    def verify_user_attribute(self: CognitoIdpResponse) -> Any:
+        code = str(self._get_param("Code") or "")
+        if self._get_param("AttributeName") != "email" or code.startswith("moto-confirmation-code:"):
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        return EmptyResult()
+
+    CognitoIdpResponse.verify_user_attribute = verify_user_attribute  # type: ignore[attr-defined]
 
 
 def serialise_dynamodb_writes() -> None:

@@ -16,8 +16,9 @@ env.apply()
 from realty.core.auth import Caller, Role  # noqa: E402
 from testkit.aws import JwksHandler, emulated_account, jwks_endpoint, reset_caches  # noqa: E402
 
-# Fixtures any test module may use without importing them: fake_clock, outbox; tour, chime_stub, state_machine.
-pytest_plugins = ("tests.support.bookings", "tests.support.calls")
+# Fixtures any test module may use without importing them: fake_clock, outbox; tour, chime_stub, state_machine;
+# email_verification.
+pytest_plugins = ("tests.support.bookings", "tests.support.calls", "tests.support.cognito")
 
 
 @pytest.fixture

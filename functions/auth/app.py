@@ -15,6 +15,7 @@ from realty.auth.models import (
     RegisterRequest,
     RegistrationAttributes,
     TokenAttributes,
+    VerifyEmailRequest,
 )
 from realty.core.api import Response, create_app, make_handler, respond
 from realty.core.auth import bearer_token, current_caller
@@ -73,6 +74,16 @@ def get_me() -> Profile:
 @app.put("/api/v1/auth/me", summary="Change the signed-in user's name or phone", tags=["auth"])
 def update_me(body: UpdateProfileRequest) -> Profile:
     return respond(app, profile.update_profile(current_caller(app), body))
+
+
+@app.post(
+    "/api/v1/auth/me/email/verify",
+    summary="Make the new email an admin set the signed-in user's, with the code emailed to it",
+    tags=["auth"],
+)
+def verify_my_email(body: VerifyEmailRequest) -> Profile:
+    token = bearer_token(app.current_event.headers.get("Authorization"))
+    return respond(app, profile.verify_email(current_caller(app), token, body))
 
 
 lambda_handler: Any = make_handler(app)

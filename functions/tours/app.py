@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from realty.admin.models import AdminUpdateTourRequest
 from realty.core import snapstart
 from realty.core.api import Query, Response, create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
@@ -24,7 +25,6 @@ from realty.tours.models import (
     TourAttributes,
     TourDetailAttributes,
     UpdateNoteRequest,
-    UpdateTourRequest,
 )
 from realty.tours.states import TourStatus
 
@@ -155,10 +155,10 @@ def get_any_tour(id: str) -> Detail:
 
 @app.put(
     "/api/v1/admin/tours/<id>",
-    summary="Cancel a tour (with its booking) or close a tour that never ended",
+    summary="Move a tour (its booking moves), cancel it (with its booking) or close a tour that never ended",
     tags=["admin"],
 )
-def update_any_tour(id: str, body: UpdateTourRequest) -> One:
+def update_any_tour(id: str, body: AdminUpdateTourRequest) -> One:
     from realty.admin import tours as admin_tours
 
     return respond(app, admin_tours.update_tour(require_role(app, Role.ADMIN), id, body))

@@ -328,6 +328,7 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
         ("POST", "/api/v1/admin/users/{id}/avatar"): {"content_type": "image/jpeg"},
         ("PUT", "/api/v1/admin/users/{id}/complimentary-plan"): {"granted": True, "reason": "support"},
         ("PUT", "/api/v1/auth/me"): {"full_name": "Renamed"},
+        ("POST", "/api/v1/auth/me/email/verify"): {"code": "123456"},
         ("POST", "/api/v1/buyers/bookings"): {"property_id": tour.property_id, "scheduled_at": at(days=5)},
         ("PUT", "/api/v1/buyers/bookings/{id}"): {"notes": "moved"},
         ("POST", "/api/v1/buyers/calls/{id}/join"): {"recording_consent": False},

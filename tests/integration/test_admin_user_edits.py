@@ -127,3 +127,94 @@ def test_an_admin_cannot_deactivate_themself_nor_revive_a_deleted_user(make_user
     revived = call("PUT", f"/api/v1/admin/users/{buyer.user_id}", caller=admin, body={"active": True})
     assert revived.status == 409
     assert call("GET", f"/api/v1/admin/users/{buyer.user_id}", caller=admin).data["attributes"]["status"] == "deleted"
+
+
+# ---------------------------------------------------------------- email, through the verified flow
+
+
+def _verify(user: Caller, tokens: dict[str, str], code: str) -> Any:
+    return call(
+        "POST",
+        "/api/v1/auth/me/email/verify",
+        caller=user,
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        body={"code": code},
+    )
+
+
+def test_an_admins_new_email_for_a_user_takes_effect_only_once_the_user_verifies_it(
+    member, make_user, email_verification
+):
+    from tests.support.bookings import at, booked, new_property
+
+    user, tokens = member
+    admin, buyer = make_user(Role.ADMIN), make_user(Role.BUYER)
+    booking_id = booked(buyer, new_property(user), at(days=2), 30)
+    path = f"/api/v1/admin/users/{user.user_id}"
+
+    asked = call("PUT", path, caller=admin, body={"email": "New.Member@Example.com"})
+
+    assert asked.status == 200, asked.body
+    assert asked.data["attributes"]["email"] == "member@example.com"
+    assert asked.data["attributes"]["pending_email"] == "new.member@example.com"
+    assert email_verification.sent == ["new.member@example.com"]
+    assert call("GET", "/api/v1/admin/users", caller=admin, query={"email": "new.member"}).data == []
+    assert _login("member@example.com").status == 200  # the old address still signs in until verified
+    [requested] = _audit(user.user_id)
+    assert requested["action"]["S"] == "user.email_change_requested"
+    assert requested["details"]["M"]["before"]["M"]["email"] == {"S": "member@example.com"}
+    assert requested["details"]["M"]["after"]["M"]["email"] == {"S": "new.member@example.com"}
+
+    wrong = _verify(user, tokens, "999999")
+    assert wrong.status == 422 and wrong.body["errors"][0]["field"] == "code"
+    assert call("GET", "/api/v1/auth/me", caller=user).data["attributes"]["email"] == "member@example.com"
+
+    verified = _verify(user, tokens, email_verification.code_for("new.member@example.com"))
+
+    assert verified.status == 200, verified.body
+    assert verified.data["attributes"]["email"] == "new.member@example.com"
+    assert verified.data["attributes"]["pending_email"] is None
+    found = call("GET", "/api/v1/admin/users", caller=admin, query={"email": "new.member"}).data
+    assert [u["id"] for u in found] == [user.user_id]
+    assert call("GET", "/api/v1/admin/users", caller=admin, query={"email": "member@"}).data == []
+    booking = call("GET", f"/api/v1/buyers/bookings/{booking_id}", caller=buyer).data
+    assert booking["attributes"]["realtor"]["name"] == "M"
+    admin_view = call("GET", f"/api/v1/admin/bookings/{booking_id}", caller=admin).data
+    assert admin_view["attributes"]["realtor"]["email"] == "new.member@example.com"
+    assert _login("new.member@example.com").status == 200
+    changed = [i for i in _audit(user.user_id) if i["action"]["S"] == "user.email_changed"]
+    assert [i["details"]["M"]["after"]["M"]["email"]["S"] for i in changed] == ["new.member@example.com"]
+    assert changed[0]["details"]["M"]["before"]["M"]["email"] == {"S": "member@example.com"}
+
+    again = _verify(user, tokens, email_verification.code_for("new.member@example.com"))
+    assert again.status == 409
+
+
+def test_an_email_another_account_uses_is_409_and_bad_email_fields_are_422(member, make_user, email_verification):
+    user, _ = member
+    admin = make_user(Role.ADMIN)
+    other = make_user(Role.BUYER, email="taken@example.com")
+    path = f"/api/v1/admin/users/{user.user_id}"
+
+    taken = call("PUT", path, caller=admin, body={"email": "Taken@example.com"})
+    assert taken.status == 409 and taken.body["errors"][0]["field"] == "email"
+    for body, field in (
+        ({"email": "not-an-email"}, "email"),
+        ({"email": None}, "email"),
+        ({"emial": "a@b.co"}, "emial"),
+    ):
+        invalid = call("PUT", path, caller=admin, body=body)
+        assert invalid.status == 422, (body, invalid.body)
+        assert [e["field"] for e in invalid.body["errors"]] == [field]
+    seeded = call("PUT", f"/api/v1/admin/users/{other.user_id}", caller=admin, body={"email": "fresh@example.com"})
+    assert seeded.status == 409  # no sign-in account to send the code through
+    assert email_verification.sent == []
+    assert _audit(user.user_id) == [] and _audit(other.user_id) == []
+    nothing = call(
+        "POST",
+        "/api/v1/auth/me/email/verify",
+        caller=user,
+        headers={"Authorization": "Bearer whatever"},
+        body={"code": "000001"},
+    )
+    assert nothing.status == 409

@@ -164,6 +164,50 @@ def test_paging_a_search_returns_every_match_once_with_one_query_and_one_batch_r
     assert "Scan" not in calls
 
 
+def test_a_search_whose_words_rarely_meet_takes_at_most_two_queries_a_page_and_finds_every_match(
+    people, ticking_clock, monkeypatch
+):
+    from realty.core import aws, dynamo
+    from realty.properties import store
+
+    # Scaled down: a first read of 5 items, at most 20 a read, over 40 listings holding "pool" (the
+    # query's longest word: its partition is read) of which every tenth also says "spa".
+    monkeypatch.setattr(dynamo, "FILTERED_PAGE_SIZE", 5)
+    monkeypatch.setattr(store, "SEARCH_MAX_READ_AHEAD", 20)
+    realtor, buyer = people["realtor"], people["buyer"]
+    expected = []
+    for n in range(40):
+        prop = create(realtor, price=100000 + n * 1000, description="pool spa" if n % 10 == 3 else "pool deck")
+        if n % 10 == 3:
+            expected.append(prop["id"])
+    queries_per_page: list[int] = []
+
+    def recording(service: str) -> Any:
+        real = aws.client(service)
+        real.meta.events.register_first(
+            "before-call.dynamodb.Query",
+            lambda **_: queries_per_page.__setitem__(-1, queries_per_page[-1] + 1),
+            unique_id="search-query-counter",
+        )
+        return real
+
+    monkeypatch.setattr("realty.core.dynamo.client", recording)
+    found: list[str] = []
+    cursor: str | None = None
+    while True:
+        queries_per_page.append(0)
+        query = {"q": "pool spa", "sort": "price_asc", "limit": "3", **({"cursor": cursor} if cursor else {})}
+        page = call("GET", BROWSE, caller=buyer, query=query)
+        assert page.status == 200, page.body
+        found += [p["id"] for p in page.data]
+        cursor = page.body["meta"]["pagination"]["next_cursor"]
+        if cursor is None:
+            break
+
+    assert found == expected
+    assert max(queries_per_page) == 2 and min(queries_per_page) >= 1, queries_per_page
+
+
 def test_cursors_belong_to_their_search(people, ticking_clock):
     realtor, buyer = people["realtor"], people["buyer"]
     for _ in range(3):

@@ -76,3 +76,24 @@ def test_chime_ending_the_meeting_ends_the_tour_and_emails_both(tour, chime_stub
 
     assert outbox.subjects("bo@example.com") == [SUBJECT]
     assert outbox.subjects("rita@example.com") == [SUBJECT]
+
+
+def test_a_party_who_switched_the_tour_ended_email_off_is_not_sent_it(tour, chime_stub, outbox):
+    quiet = {"start": "00:00", "end": "23:45", "time_zone": "UTC"}  # quiet hours do not hold this email
+    off = call(
+        "PUT",
+        "/api/v1/buyers/notification-preferences",
+        caller=tour.buyer,
+        body={"email": {"tour_ended": False}},
+    )
+    assert off.status == 200 and off.data["attributes"]["email"]["tour_ended"] is False
+    kept = call("PUT", "/api/v1/realtors/notification-preferences", caller=tour.realtor, body={"quiet_hours": quiet})
+    assert kept.status == 200 and kept.data["attributes"]["email"]["tour_ended"] is True
+    meeting = _start(tour, chime_stub)
+    chime_stub.delete_meeting(meeting["MeetingId"])
+    outbox.clear()
+
+    assert call("POST", f"/api/v1/realtors/tours/{tour.tour_id}/end", caller=tour.realtor).status == 200
+
+    assert SUBJECT not in outbox.subjects("bo@example.com")
+    assert outbox.subjects("rita@example.com") == [SUBJECT]

@@ -277,6 +277,73 @@ def test_an_admin_closes_a_tour_that_never_ended(world, fake_clock, chime_stub):
         assert invalid.status == 422, body
 
 
+def _tour_audit(tour_id: str) -> list[dict]:
+    return boto3.client("dynamodb", region_name="us-east-1").query(
+        TableName=os.environ["AUDIT_TABLE"],
+        IndexName="GSI2",
+        KeyConditionExpression="GSI2PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"RESOURCE#tour#{tour_id}"}},
+    )["Items"]
+
+
+def test_an_admin_moves_a_tour_and_its_booking_moves_through_the_parties_checks(world):
+    admin, old_tour = world["admin"], world["tour"]
+    confirmed(world["realtor"], booked(world["buyer"], world["property"], at(days=3), 60))
+    taken = call("PUT", f"/api/v1/admin/tours/{old_tour}", caller=admin, body={"scheduled_at": at(days=3, minutes=15)})
+    assert taken.status == 409, taken.body  # the realtor has another tour then: the parties' own check
+    assert call("GET", f"/api/v1/admin/tours/{old_tour}", caller=admin).data["attributes"]["status"] == "scheduled"
+    world["outbox"].clear()
+
+    moved = call(
+        "PUT",
+        f"/api/v1/admin/tours/{old_tour}",
+        caller=admin,
+        body={"scheduled_at": at(days=4, hours=1), "duration_minutes": 30},
+    )
+
+    assert moved.status == 200, moved.body
+    new_tour = moved.data["id"]
+    assert new_tour != old_tour
+    assert moved.data["attributes"]["status"] == "scheduled"
+    assert moved.data["attributes"]["scheduled_at"] == at(days=4, hours=1)
+    assert call("GET", f"/api/v1/admin/tours/{old_tour}", caller=admin).data["attributes"]["status"] == "cancelled"
+    booking = call("GET", f"/api/v1/buyers/bookings/{world['booking']}", caller=world["buyer"]).data
+    assert booking["attributes"]["status"] == "confirmed"
+    assert booking["attributes"]["scheduled_at"] == at(days=4, hours=1)
+    assert booking["attributes"]["duration_minutes"] == 30
+    assert booking["relationships"]["tour"]["id"] == new_tour
+    assert "bo@example.com" in {m.to[0] for m in world["outbox"].sent}
+    [audit] = [i for i in _tour_audit(old_tour) if i["action"]["S"] == "tour.moved"]
+    details = audit["details"]["M"]
+    assert audit["actor_id"]["S"] == admin.user_id and details["new_tour_id"]["S"] == new_tour
+    assert details["before"]["M"]["scheduled_at"]["S"] == at(days=2, hours=6)
+    assert details["after"]["M"]["scheduled_at"]["S"] == at(days=4, hours=1)
+    assert details["after"]["M"]["duration_minutes"]["N"] == "30"
+
+
+def test_an_admin_tour_edit_refuses_mixed_or_unknown_fields_and_a_started_tour_is_not_moved(
+    world, chime_stub, fake_clock
+):
+    path = f"/api/v1/admin/tours/{world['tour']}"
+    for body, field in (
+        ({"status": "cancelled", "scheduled_at": at(days=5)}, None),
+        ({"scheduled_at": "tomorrow"}, "scheduled_at"),
+        ({"scheduled_at": at(days=5, minutes=7)}, "scheduled_at"),
+        ({"duration_minutes": 7}, "duration_minutes"),
+        ({"scheduled_at": None}, "scheduled_at"),
+        ({"room": "kitchen"}, "room"),
+    ):
+        invalid = call("PUT", path, caller=world["admin"], body=body)
+        assert invalid.status == 422, (body, invalid.body)
+        if field:
+            assert invalid.body["errors"][0]["field"] == field, body
+    fake_clock.advance(days=2, hours=6)
+    chime_stub.create_meeting(world["tour"])
+    assert call("POST", f"/api/v1/realtors/tours/{world['tour']}/start", caller=world["realtor"]).status == 200
+    started = call("PUT", path, caller=world["admin"], body={"scheduled_at": at(days=5)})
+    assert started.status == 409 and started.error_codes == ["INVALID_TRANSITION"]
+
+
 def test_the_sample_events_drive_the_handlers(world):
     import json
 

@@ -197,6 +197,38 @@ def test_a_filtered_page_reads_ahead_until_full_and_resumes_after_its_last_item(
     assert client.requests[1][1]["ExclusiveStartKey"] == {"PK": {"S": "ITEM#4"}}
 
 
+def test_a_selective_filter_reads_the_rest_of_the_page_at_the_match_rate_it_saw(fake):
+    client = fake(
+        query=[
+            # 2 of 100 matched: 18 more need about 900 items at that rate (1,350 with the margin).
+            {"Items": [_item(1), _item(2)], "Count": 2, "ScannedCount": 100, "LastEvaluatedKey": {"PK": {"S": "X"}}},
+            {"Items": [_item(n) for n in range(3, 21)], "Count": 18, "ScannedCount": 1000},
+        ]
+    )
+    items, last_key = query_page(
+        FILTERED, limit=20, start_key=None, key_names=KEYS, read_ahead=100, max_read_ahead=1000, max_calls=2
+    )
+
+    assert len(items) == 20 and last_key is None
+    assert [request["Limit"] for _, request in client.requests] == [100, 1000]
+
+
+def test_a_page_stops_at_its_call_budget_short_with_a_cursor(fake):
+    client = fake(
+        query=[
+            {"Items": [], "Count": 0, "ScannedCount": 300, "LastEvaluatedKey": {"PK": {"S": "A"}}},
+            {"Items": [_item(7)], "Count": 1, "ScannedCount": 1000, "LastEvaluatedKey": {"PK": {"S": "B"}}},
+        ]
+    )
+    items, last_key = query_page(
+        FILTERED, limit=20, start_key=None, key_names=KEYS, read_ahead=300, max_read_ahead=1000, max_calls=2
+    )
+
+    assert items == [_item(7)] and last_key == {"PK": {"S": "B"}}
+    # Nothing matched in the first call: the second reads as far as allowed.
+    assert [request["Limit"] for _, request in client.requests] == [300, 1000]
+
+
 def test_an_unfiltered_page_is_one_query_of_the_page_size(fake):
     start = {name: _item(2)[name] for name in KEYS}
     client = fake(query=[{"Items": [_item(3), _item(4)], "LastEvaluatedKey": {"PK": {"S": "ITEM#4"}}}])

@@ -265,6 +265,7 @@ const EMAILS: [string, string][] = [
   ["time_proposed", "A new time is proposed"],
   ["proposal_declined", "A proposed time is declined"],
   ["reminder", "Reminder before a tour"],
+  ["tour_ended", "A tour has ended"],
 ];
 
 function feedSection(base: string): HTMLElement {

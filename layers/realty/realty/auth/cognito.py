@@ -173,3 +173,10 @@ def get_user_attributes(*, access_token: str) -> dict[str, str]:
     with cognito_errors(not_authorized="a valid access token is required"):
         response = client("cognito-idp").get_user(AccessToken=access_token)
     return {a["Name"]: a["Value"] for a in response.get("UserAttributes", [])}
+
+
+def verify_email(*, access_token: str, code: str) -> None:
+    """Confirm the token owner's new email with the code Cognito sent to it: with
+    `AttributesRequireVerificationBeforeUpdate`, the pending address becomes the account's email."""
+    with cognito_errors(not_authorized="a valid access token is required"):
+        client("cognito-idp").verify_user_attribute(AccessToken=access_token, AttributeName="email", Code=code)

@@ -28,6 +28,10 @@ class ConfirmRequest(_Request):
     code: Code
 
 
+class VerifyEmailRequest(_Request):
+    code: Code = Field(description="the code Cognito emailed to the new address")
+
+
 class LoginRequest(_Request):
     email: Email
     password: Password

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from html import escape
 
+from aws_lambda_powertools import Logger
+
 from realty.adapters import email
+from realty.core import clock
 from realty.tours.models import Tour
+
+logger = Logger(child=True)
 
 
 def _send(address: str | None, name: str | None, subject: str, paragraphs: list[str]) -> bool:
@@ -58,8 +63,10 @@ def recording_failed(tour: Tour) -> bool:
 def tour_ended(tour: Tour, *, recorded: bool) -> tuple[bool, bool]:
     """Both parties: the tour is over, and what happens next (the recording's results, or the notes).
 
-    Whether the buyer and the realtor were emailed (False: no address, or the send failed).
+    Whether the buyer and the realtor were emailed (False: no address, switched off in their
+    notification preferences (`tour_ended`), or the send failed).
     """
+    wanted = _wanted_tour_ended(tour.buyer_id, tour.realtor_id)
     place = f"{tour.property_address}, {tour.property_city}"
     subject = f"Your tour of {tour.property_address} has ended"
     if recorded:
@@ -75,7 +82,7 @@ def tour_ended(tour: Tour, *, recorded: bool) -> tuple[bool, bool]:
         realtor_next = "The tour was not recorded. Your notes stay on the tour's page in RealtyForYou."
         buyer_next = "The tour was not recorded. Your notes stay on the tour's page in RealtyForYou."
     buyer = _send(
-        tour.buyer_email,
+        tour.buyer_email if tour.buyer_id in wanted else None,
         tour.buyer_name,
         subject,
         [
@@ -85,7 +92,7 @@ def tour_ended(tour: Tour, *, recorded: bool) -> tuple[bool, bool]:
         ],
     )
     realtor = _send(
-        tour.realtor_email,
+        tour.realtor_email if tour.realtor_id in wanted else None,
         tour.realtor_name,
         subject,
         [
@@ -95,3 +102,25 @@ def tour_ended(tour: Tour, *, recorded: bool) -> tuple[bool, bool]:
         ],
     )
     return buyer, realtor
+
+
+def _wanted_tour_ended(*user_ids: str) -> set[str]:
+    """Those of these users who have not switched the "tour ended" email off (one BatchGetItem).
+
+    Only the on/off choice applies, not quiet hours: the email follows the end of a call the recipient
+    was on a moment ago. Preferences that cannot be read count as the defaults (every email), as for
+    the booking emails: a lost read must not lose the email.
+    """
+    from realty.users.preferences import NotificationEvent, delivery, read_many
+
+    try:
+        saved = read_many(list(user_ids))
+    except Exception:
+        logger.exception("notification preferences not read; defaults apply")
+        saved = {}
+    now = clock.now()
+    return {
+        u
+        for u in user_ids
+        if delivery(saved.get(u), NotificationEvent.TOUR_ENDED, urgent=True, now=now, tour_start=None) == "send"
+    }

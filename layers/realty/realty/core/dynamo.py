@@ -406,14 +406,25 @@ def index_key_names(index: str | None) -> frozenset[str]:
 
 
 def query_page(
-    request: Mapping[str, Any], *, limit: int, start_key: Mapping[str, Any] | None, key_names: Collection[str]
+    request: Mapping[str, Any],
+    *,
+    limit: int,
+    start_key: Mapping[str, Any] | None,
+    key_names: Collection[str],
+    read_ahead: int | None = None,
+    max_read_ahead: int | None = None,
+    max_calls: int = MAX_QUERY_CALLS_PER_PAGE,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Up to `limit` items (typed) of one Query from `start_key` on, and the key to resume after the last.
 
     Every list pages this way. Unfiltered, one Query of `limit` items. Filtered, the Query reads
-    ahead `FILTERED_PAGE_SIZE` items a call until `limit` matched or the partition ended, and a page
-    cut short of what matched resumes from its last item's own key, so the next page starts exactly
-    after it. A resume key whose attributes are not this query's (`key_names`) is a bad cursor.
+    ahead `read_ahead` (default `FILTERED_PAGE_SIZE`) items a call until `limit` matched, the
+    partition ended or `max_calls` calls were made (the page is then short, with a cursor), and a
+    page cut short of what matched resumes from its last item's own key, so the next page starts
+    exactly after it. With `max_read_ahead`,
+    a call that matched too few reads the next one as far as its match rate says the rest of the
+    page needs (up to that bound): a selective filter takes two calls, not a dozen. A resume key
+    whose attributes are not this query's (`key_names`) is a bad cursor.
     """
     if start_key is not None and set(start_key) != set(key_names):
         raise BadRequest("cursor is invalid or belongs to another query", field="cursor")
@@ -422,9 +433,10 @@ def query_page(
         query["ExclusiveStartKey"] = dict(start_key)
     filtered = "FilterExpression" in query
     found: list[dict[str, Any]] = []
-    for _ in range(MAX_QUERY_CALLS_PER_PAGE):
+    batch = read_ahead or FILTERED_PAGE_SIZE
+    for _ in range(max_calls):
         room = limit - len(found)
-        query["Limit"] = FILTERED_PAGE_SIZE if filtered else room
+        query["Limit"] = batch if filtered else room
         response = client("dynamodb").query(**query)
         items = response.get("Items") or []
         last = response.get("LastEvaluatedKey")
@@ -435,4 +447,17 @@ def query_page(
         if not last or len(found) == limit:
             return found, last
         query["ExclusiveStartKey"] = last
+        if max_read_ahead is not None:
+            batch = _read_ahead_for(limit - len(found), response, batch, max_read_ahead)
     return found, query.get("ExclusiveStartKey")
+
+
+def _read_ahead_for(missing: int, response: Mapping[str, Any], batch: int, ceiling: int) -> int:
+    """How many items the next call reads to match `missing` more, at the last call's match rate
+    (with half again as margin), between the last call's read-ahead and `ceiling`."""
+    matched = int(response.get("Count") or 0)
+    scanned = int(response.get("ScannedCount") or batch)
+    if not matched:
+        return max(batch, ceiling)
+    wanted = -(-missing * scanned * 3 // (matched * 2))  # ceil(missing / (matched / scanned) * 1.5)
+    return max(batch, min(ceiling, wanted))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from realty.core import dynamo
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import (
@@ -410,13 +411,40 @@ class SearchQuery:
     def key_names(self) -> frozenset[str]:
         return index_key_names(self.index)
 
+    def read_ahead(self, limit: int) -> int:
+        """Search items the first Query of a page reads: ten times more for each filter beyond the
+        partition's own word, as each lets through only a part of the items (another word, a city,
+        a price range: a tenth to a half); the second call, if any, goes by the match rate the first
+        one saw (`query_page`)."""
+        filters = max(len(self.words) - 1, 0) + (self.city_key is not None)
+        filters += any(v is not None for v in (self.min_price, self.max_price, self.min_bedrooms))
+        return max(dynamo.FILTERED_PAGE_SIZE, min(SEARCH_MAX_READ_AHEAD, limit * 10**filters))
+
+
+# Search items are small (ids, words, price, bedrooms, city): a thousand stay well under the 1 MB a
+# Query returns, and reading them in one call costs less than the round trips of ten.
+SEARCH_MAX_READ_AHEAD = 1000
+# Every search page is at most two Queries (and one BatchGetItem): a very selective search returns a
+# short page with a cursor rather than keep reading (`query_page`'s `max_calls`).
+SEARCH_QUERIES_PER_PAGE = 2
+
 
 def search_properties(
     query: SearchQuery, *, limit: int, start_key: dict[str, Any] | None
 ) -> tuple[list[Property], dict[str, Any] | None]:
-    """Up to `limit` matching listings in the query's order: one paged Query of the search partition,
-    then one BatchGetItem of the listings it names (a listing removed in between is left out)."""
-    items, last_key = query_page(_search_request(query), limit=limit, start_key=start_key, key_names=query.key_names)
+    """Up to `limit` matching listings in the query's order: one or two Queries of the search partition
+    (reading ahead as far as the filters need), then one BatchGetItem of the listings they name (a
+    listing removed in between is left out). A page may be short, with a cursor, when the filters
+    match so rarely that two reads of `SEARCH_MAX_READ_AHEAD` items did not fill it."""
+    items, last_key = query_page(
+        _search_request(query),
+        limit=limit,
+        start_key=start_key,
+        key_names=query.key_names,
+        read_ahead=query.read_ahead(limit),
+        max_read_ahead=SEARCH_MAX_READ_AHEAD,
+        max_calls=SEARCH_QUERIES_PER_PAGE,
+    )
     ids = [item["property_id"]["S"] for item in items]
     found = batch_get(get_settings().main_table, [_property_key(i) for i in ids]) if ids else []
     by_id = {item["id"]: item for item in found}

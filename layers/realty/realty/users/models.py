@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from realty.core.auth import Role
 from realty.core.models import Model
-from realty.core.types import SINGLE_LINE, Omittable
+from realty.core.types import SINGLE_LINE, Email, Omittable
 
 # Defined beside the identity item, free of pydantic (the authorizer imports only that module).
 from realty.users.identity import Identity as Identity
@@ -28,6 +28,9 @@ class User(Model):
     cognito_sub: str
     status: UserStatus = UserStatus.ACTIVE
     phone_ciphertext: str | None = None
+    pending_email: str | None = Field(
+        default=None, description="an address an admin set that the user has not verified yet; `email` stays until then"
+    )
     avatar_url: str | None = None
     avatar_key: str | None = Field(default=None, description="media bucket key of the avatar; URLs are made on read")
     signed_out_at: int | None = Field(default=None, description="epoch milliseconds of the last sign-out")
@@ -42,6 +45,11 @@ class UserAttributes(Model):
     role: Role
     phone: str | None = None
     avatar_url: str | None = None
+    pending_email: str | None = Field(
+        default=None,
+        description="a new address waiting to be verified with the code emailed to it "
+        "(`POST /auth/me/email/verify`); `email` is used until then",
+    )
     created_at: str
     updated_at: str
 
@@ -78,6 +86,12 @@ class AdminUpdateUserRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     full_name: Omittable[FullName] = None
+    email: Omittable[Email] = Field(
+        default=None,
+        description="a new address, verified as the user's own change is: Cognito emails it a code, the user "
+        "confirms it with `POST /auth/me/email/verify`, and only then is it their email (`pending_email` until "
+        "then); 409 when another account uses it",
+    )
     role: Omittable[Role] = None
     phone: Omittable[str] = Field(default=None, description="E.164, e.g. +14155550123; empty string removes it")
     active: Omittable[bool] = Field(

@@ -34,6 +34,7 @@ class NotificationEvent(StrEnum):
     PROPOSAL_DECLINED = "proposal_declined"
     REMINDER = "reminder"
     TOUR_MISSED = "tour_missed"
+    TOUR_ENDED = "tour_ended"
 
 
 class EmailChoices(Model):
@@ -50,6 +51,7 @@ class EmailChoices(Model):
     proposal_declined: bool = True
     reminder: bool = True
     tour_missed: bool = True
+    tour_ended: bool = True
 
 
 class QuietHours(Model):

@@ -76,6 +76,7 @@ def to_resource(user: User, *, reveal_phone: bool) -> Resource[UserAttributes]:
         role=user.role,
         phone=phone,
         avatar_url=_avatar_url(user),
+        pending_email=user.pending_email,
         created_at=user.created_at,
         updated_at=user.updated_at,
     )
@@ -208,7 +209,10 @@ def admin_get_user(user_id: str) -> Resource[AdminUserAttributes]:
 
 
 def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequest) -> Resource[AdminUserAttributes]:
-    """Edit a user's name, role, phone or active state; user and identity items change in one transaction.
+    """Edit a user's name, email, role, phone or active state; user and identity items change in one transaction.
+
+    A new email goes through the verified flow: Cognito emails it a code and the record keeps it as
+    `pending_email` until the user confirms it (`confirm_email_change`); the audit has before and after.
 
     Deactivating disables sign-in at Cognito and signs the user out everywhere (the authorizer then
     refuses their tokens, as for a deleted user) but keeps the account whole; reactivating enables
@@ -217,9 +221,12 @@ def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequ
     """
     user = _changeable_user(user_id)
     changes = request.model_dump(exclude_unset=True)
+    if "email" in changes:
+        changes["email"] = str(changes["email"]).lower()
     phone_before = store.decrypt_phone(user.id, user.phone_ciphertext) if user.phone_ciphertext else ""
     current: dict[str, object] = {
         "full_name": user.full_name,
+        "email": user.email,
         "role": user.role,
         "phone": phone_before,
         "active": user.status is UserStatus.ACTIVE,
@@ -236,6 +243,10 @@ def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequ
     if "phone" in changed:
         update["phone_ciphertext"] = store.encrypt_phone(user.id, changes["phone"]) if changes["phone"] else None
     action = "user.updated"
+    if "email" in changed:
+        _request_email_change(user, changes["email"])
+        update["pending_email"] = changes["email"]
+        action = "user.email_change_requested"
     if "active" in changed:
         if changes["active"]:
             store.enable_sign_in(user.email)
@@ -259,11 +270,58 @@ def admin_update_user(caller: Caller, user_id: str, request: AdminUpdateUserRequ
     }
     if "role" in changed:
         details["role"] = {"from": user.role.value, "to": updated.role.value}
+    if "email" in changed:
+        details["email_verification"] = "pending"  # `email` changes when the user verifies the new one
     audit = audit_action(
         actor_id=caller.user_id, action=action, resource_type="user", resource_id=user.id, details=details
     )
     store.save_user(updated, audit=audit)
     return to_admin_resource(updated, reveal_phone=True)
+
+
+def _request_email_change(user: User, new_email: str) -> None:
+    """Cognito emails the new address a code; the record keeps `email` until the user verifies it
+    (`confirm_email_change`). Another account's address is a 409 here, before Cognito is asked,
+    and again from Cognito (which keeps emails unique) should one slip in between."""
+    if any(owner != user.id for owner in store.email_owners(new_email)):
+        raise Conflict("another account uses this email", field="email")
+    store.request_email_change(user.email, new_email)
+
+
+def confirm_email_change(user_id: str, verified_email: str) -> User | None:
+    """The user verified a new address at Cognito: make it their email (search key, identity and,
+    by the caller, the copies on their bookings and tours), audited with before and after.
+
+    `verified_email` is the address Cognito verified; None (nothing to do) when the record already has it.
+    A concurrent edit of the user is retried on a fresh read.
+    """
+    new_email = verified_email.lower()
+    for attempt in range(3):
+        user = _own_user(user_id)
+        if user.email == new_email and user.pending_email is None:
+            return None
+        updated = user.model_copy(update={"email": new_email, "pending_email": None, "updated_at": clock.now_iso()})
+        audit = audit_action(
+            actor_id=user_id,
+            action="user.email_changed",
+            resource_type="user",
+            resource_id=user_id,
+            details={"changed_fields": ["email"], "before": {"email": user.email}, "after": {"email": new_email}},
+        )
+        try:
+            return store.save_user(updated, audit=audit)
+        except Conflict:
+            if attempt == 2:
+                raise
+    return None  # pragma: no cover - the loop returns or raises
+
+
+def pending_email_of(user_id: str) -> str:
+    """The address waiting for the caller's verification; 409 when none is."""
+    user = _own_user(user_id)
+    if not user.pending_email:
+        raise Conflict("no new email is waiting to be verified")
+    return user.pending_email
 
 
 def _audit_value(name: str, value: object) -> object:

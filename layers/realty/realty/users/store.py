@@ -11,7 +11,7 @@ from realty.core.auth import Role
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import Guarded, batch_get, from_item, index_key_names, key, query_page, to_item, transact
-from realty.core.errors import Conflict, RateLimited, UpstreamError
+from realty.core.errors import Conflict, RateLimited, UpstreamError, ValidationFailed
 from realty.users.identity import Identity
 from realty.users.identity import get_identity as get_identity  # the authorizer's one read, kept light there
 from realty.users.models import User
@@ -176,6 +176,19 @@ def query_users(
     return [User.model_validate(from_item(item)) for item in items], last_key
 
 
+def email_owners(email: str) -> list[str]:
+    """The ids of the users whose email is exactly this one (lower case): one Query of GSI3."""
+    keys = email_search_key(email, "")
+    response = client("dynamodb").query(
+        TableName=get_settings().main_table,
+        IndexName="GSI3",
+        KeyConditionExpression="GSI3PK = :pk AND begins_with(GSI3SK, :email)",
+        ExpressionAttributeValues={":pk": {"S": keys["GSI3PK"]}, ":email": {"S": keys["GSI3SK"]}},
+        ProjectionExpression="id",
+    )
+    return [str(item["id"]["S"]) for item in response.get("Items", [])]
+
+
 def backfill_email_search_keys(*, page_size: int = 100) -> int:
     """Give every user saved before the email search key existed its GSI3 keys; returns how many.
 
@@ -234,6 +247,31 @@ def disable_sign_in(username: str) -> None:
         code = error.response.get("Error", {}).get("Code", "")
         if code == "UserNotFoundException":
             return
+        if code in {"TooManyRequestsException", "LimitExceededException"}:
+            raise RateLimited("the sign-in service is busy, retry later") from error
+        raise UpstreamError("the sign-in service failed, retry later") from error
+
+
+def request_email_change(username: str, new_email: str) -> None:
+    """Ask Cognito to change the user's email: with `AttributesRequireVerificationBeforeUpdate` (the
+    user pool's setting) Cognito keeps the current address, for signing in and for mail, and emails a
+    code to the new one; the address changes when the user verifies it (`VerifyUserAttribute`).
+    `email_verified` is not sent: `true` would skip the verification, which is the point.
+    """
+    try:
+        client("cognito-idp").admin_update_user_attributes(
+            UserPoolId=get_settings().user_pool_id,
+            Username=username,
+            UserAttributes=[{"Name": "email", "Value": new_email}],
+        )
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in {"AliasExistsException", "UsernameExistsException"}:
+            raise Conflict("another account uses this email", field="email") from error
+        if code == "UserNotFoundException":
+            raise Conflict("this user has no sign-in account to verify a new email with", field="email") from error
+        if code == "InvalidParameterException":
+            raise ValidationFailed("email is not accepted", field="email") from error
         if code in {"TooManyRequestsException", "LimitExceededException"}:
             raise RateLimited("the sign-in service is busy, retry later") from error
         raise UpstreamError("the sign-in service failed, retry later") from error
