@@ -222,6 +222,11 @@ class ChunkTranscript(Model):
     model: str
     segments: list[Segment]
     confidence_score: float | None = None
+    # Per segment (same order), what the merge labels speakers with over the whole tour: the voice's
+    # pitch in Hz (offline) and the diarizer's speaker label (`realtor`/`buyer` with reference clips,
+    # else its own `A`, `B`... for this chunk only). Empty on chunks transcribed before speakers.
+    pitch_hz: list[float | None] = Field(default_factory=list)
+    speaker_labels: list[str | None] = Field(default_factory=list)
 
 
 class Transcript(Model):

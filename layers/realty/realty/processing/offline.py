@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from realty.processing import voice
 from realty.processing.audio import SAMPLE_RATE, decode_pcm
 from realty.processing.models import (
     ChunkTranscript,
@@ -32,12 +33,15 @@ _DECODER_OPTIONS = {"maxhmmpf": 10_000, "maxwpf": 10, "loglevel": "FATAL"}
 
 
 def transcribe(path: Path, *, index: int, offset_ms: int, duration_ms: int, timeout: float) -> ChunkTranscript:
-    """pocketsphinx over one chunk: its VAD finds the utterances, each becomes a segment."""
+    """pocketsphinx over one chunk: its VAD finds the utterances, each becomes a segment, with the
+    pitch of its voice (what the merge tells the two speakers apart by)."""
     from pocketsphinx import Decoder, Segmenter
 
     pcm = decode_pcm(path, timeout=timeout)
     decoder = Decoder(samprate=SAMPLE_RATE, **_DECODER_OPTIONS)
     segments: list[Segment] = []
+    pitches: list[float | None] = []
+    signal = voice.downsample(pcm)
     for utterance in Segmenter(sample_rate=SAMPLE_RATE).segment(io.BytesIO(pcm)):
         decoder.start_utt()
         decoder.process_raw(utterance.pcm, full_utt=True)
@@ -49,6 +53,10 @@ def transcribe(path: Path, *, index: int, offset_ms: int, duration_ms: int, time
         start = offset_ms + round(utterance.start_time * 1000)
         end = offset_ms + round(utterance.end_time * 1000)
         segments.append(Segment(start_ms=start, end_ms=max(end, start), text=text))
+        local_start = round(utterance.start_time * 1000)
+        pitches.append(
+            voice.segment_pitch(signal, start_ms=local_start, end_ms=max(round(utterance.end_time * 1000), local_start))
+        )
     return ChunkTranscript(
         index=index,
         offset_ms=offset_ms,
@@ -57,6 +65,7 @@ def transcribe(path: Path, *, index: int, offset_ms: int, duration_ms: int, time
         model=POCKETSPHINX_MODEL,
         segments=segments,
         confidence_score=None,
+        pitch_hz=pitches,
     )
 
 
