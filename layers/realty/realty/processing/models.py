@@ -201,6 +201,8 @@ class Outcome(Model):
 
 
 class Segment(Model):
+    """A line of the transcript, with who said it."""
+
     start_ms: int
     end_ms: int
     text: str
@@ -265,6 +267,8 @@ class HighlightDraft(Model):
     source: HighlightSource = HighlightSource.AI
     note_id: str | None = None
     private_to: str | None = None
+    speaker: SpeakerRole | None = None
+    speaker_name: str | None = None
 
 
 class StoredHighlight(Highlight):

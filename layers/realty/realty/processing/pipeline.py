@@ -240,7 +240,7 @@ def _use_llm(event: AnalysisInput) -> bool:
 
 def detect_highlights(event: AnalysisInput, time_left: TimeLeft) -> HighlightsResult:
     """Highlights (LLM or rules, plus the participants' notes) replace the tour's earlier ones."""
-    _current_tour(event)
+    tour = _current_tour(event)
     transcript = Transcript.model_validate(store.get_json(event.transcript.key))
     notes = store.list_notes(event.tour_id)
     drafts, model = highlights.detect(
@@ -249,6 +249,7 @@ def detect_highlights(event: AnalysisInput, time_left: TimeLeft) -> HighlightsRe
         duration_ms=transcript.duration_ms,
         use_llm=_use_llm(event),
         time_left=time_left,
+        participants=speakers.Participants(realtor_name=tour.realtor_name, buyer_name=tour.buyer_name),
     )
     stamp = clock.now_iso()
     stored = [
