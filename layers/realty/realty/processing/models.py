@@ -208,10 +208,12 @@ class Segment(Model):
     text: str
     # Who said it, how that was decided (e.g. `diarization`, `timeline`, `voice`, `words`) and how sure
     # it is (0-1); None on transcripts made before speakers were labelled.
-    speaker: SpeakerRole | None = None
-    speaker_name: str | None = None
-    speaker_method: str | None = None
-    speaker_confidence: float | None = None
+    speaker: SpeakerRole | None = Field(default=None, description="who said it: realtor, buyer or unknown")
+    speaker_name: str | None = Field(default=None, description="the speaker's name, when known")
+    speaker_method: str | None = Field(
+        default=None, description="what decided the speaker: diarization, timeline, voice or words (null: unknown)"
+    )
+    speaker_confidence: float | None = Field(default=None, description="how sure the label is, 0-1")
 
 
 class ChunkTranscript(Model):
