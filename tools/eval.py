@@ -41,7 +41,8 @@ DATASET = ROOT / "eval" / "conversations.json"
 AUDIO = ROOT / "eval" / "audio"
 RESULTS = ROOT / "eval" / "results.json"
 
-VOICES = {"realtor": ("en-us+m3", 150), "buyer": ("en-us+f2", 160)}
+# Two voices about 80 Hz apart, a little slower than espeak-ng's default (pocketsphinx hears them better).
+VOICES = {"realtor": ("en-us+m3", 140), "buyer": ("en-us+f2", 130)}
 PAUSE_MS = 900
 RATE = 16_000
 # A highlight at a planted turn may point up to this much before the turn's first word.

@@ -196,3 +196,17 @@ def test_the_eval_scores_words_by_the_turn_they_were_spoken_in():
     )
     scores = highlight_scores(found, turns, {"likes": [1], "concerns": [], "questions": []})
     assert scores["likes"]["recall"] == 1.0 and scores["likes"]["precision"] == 0.5
+
+
+def test_two_voices_whose_words_tie_take_their_roles_from_who_opened_the_tour():
+    segments = _segments("the three floors", "there is a field", "yes the laundry room", "i love the light")
+
+    labelled = speakers.label(
+        segments, [speakers.Evidence(pitch_hz=p) for p in (LOW, HIGH, LOW, HIGH)], participants=DANA
+    )
+
+    assert [s.speaker for s in labelled] == ["realtor", "buyer", "realtor", "buyer"]
+
+
+def test_a_worry_said_aloud_is_a_concern():
+    assert offline.classify("The street is loud at night, I am worried about it.").kind.value == "concern"

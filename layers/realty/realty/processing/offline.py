@@ -83,7 +83,8 @@ _PRICE = re.compile(
 )
 _CONCERN = re.compile(
     r"\b(leak\w*|crack\w*|repair\w*|mou?ld\w*|noise|noisy|damage\w*|stain\w*|rot|rotten|pests?|termites?"
-    r"|asbestos|radon|foundation issues?|water damage|broken|worn|outdated|drafty|smell\w*|flood\w*)\b",
+    r"|asbestos|radon|foundation issues?|water damage|broken|worn|outdated|drafty|smell\w*|flood\w*"
+    r"|worr(?:y|ied|ies|ying)|concern(?:ed|s)?|problems?)\b",
     re.IGNORECASE,
 )
 _NEXT_STEP = re.compile(

@@ -11,7 +11,8 @@ across the chunks of a long tour. The signals, strongest first:
   realtor and buyer.
 - `voice`: the tour's utterances clustered by pitch into two voices (`realty.processing.voice`);
   a voice (or a chunk's diarizer label) takes the role that the timeline and the words of its
-  segments vote for, and the two voices never take the same role.
+  segments vote for, and the two voices never take the same role (a tie: the voice that opened the
+  tour is the realtor's, who welcomes the buyer).
 - `words`: what is said: the realtor welcomes, describes and promises documents, the buyer asks
   "do you", "is there", says "I love", "our budget".
 
@@ -52,6 +53,8 @@ _BUYER_WORDS = re.compile(
     re.IGNORECASE,
 )
 _WORDS_CONFIDENCE = 0.55
+# The weight of "the realtor speaks first", used only to break a tie between the two voices.
+OPENER_VOTE = 0.5
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,11 @@ def label(
         else:
             score = words_score(segment.text)
             votes[group] += max(min(score, 2), -2)
+    # A tie between the two voices is broken by who opened the tour: the realtor welcomes the buyer.
+    opener = next((g for g in groups if g is not None and g.startswith("voice:")), None)
+    voice_votes = [v for g, v in votes.items() if g.startswith("voice:")]
+    if opener is not None and len(voice_votes) == 2 and voice_votes[0] == voice_votes[1]:
+        votes[opener] -= OPENER_VOTE
     roles = _group_roles(dict(votes))
 
     for index, segment in enumerate(segments):
