@@ -210,3 +210,39 @@ def test_two_voices_whose_words_tie_take_their_roles_from_who_opened_the_tour():
 
 def test_a_worry_said_aloud_is_a_concern():
     assert offline.classify("The street is loud at night, I am worried about it.").kind.value == "concern"
+
+
+def test_the_llm_reads_who_said_each_line_and_its_highlights_take_that_speaker(monkeypatch):
+    from realty.adapters import openai as openai_adapter
+    from realty.processing.models import LlmHighlight, LlmHighlights, LlmSummary
+
+    sent: list[str] = []
+
+    def parse(*, system, user, schema, model, timeout):
+        sent.append(system + "\n" + user)
+        if schema is LlmHighlights:
+            return LlmHighlights(
+                highlights=[
+                    LlmHighlight(timestamp_ms=0, highlight_type="feature", note="Renovated kitchen", quote="q"),
+                    LlmHighlight(timestamp_ms=21_000, highlight_type="feature", note="Loves the garden", quote="q"),
+                ]
+            )
+        return LlmSummary(
+            overview="o", liked=["Dana (buyer): the garden"], concerns=[], questions_for_seller=[], next_steps=[]
+        )
+
+    monkeypatch.setattr(openai_adapter, "parse", parse)
+    segments = _labelled((SpeakerRole.REALTOR, "The kitchen was renovated."), (SpeakerRole.BUYER, "I love the garden."))
+
+    found = highlights.llm_highlights(segments, duration_ms=30_000, time_left=lambda: 60.0)
+    from realty.processing import summary
+
+    content = summary.llm_summary(segments, [], time_left=lambda: 60.0)
+
+    assert [(h.note, h.speaker, h.speaker_name) for h in found] == [
+        ("Renovated kitchen", "realtor", "Riley"),
+        ("Loves the garden", "buyer", "Dana"),
+    ]
+    assert "[0] Riley (realtor): The kitchen was renovated.\n[20000] Dana (buyer): I love the garden." in sent[0]
+    assert "the realtor's praise is not a buyer like" in sent[1]
+    assert content.liked == ["Dana (buyer): the garden"]
