@@ -17,7 +17,7 @@ from realty.adapters import openai as openai_adapter
 from realty.core.config import reset_settings
 from realty.processing import offline, speakers, store, timeline, transcription
 from realty.processing.models import SpeakerRole
-from testkit.processing import FIXTURE, OPENAI, diarized_json, seed_tour, set_openai_key
+from testkit.processing import FIXTURE, OPENAI, diarized_json, seed_tour, set_openai_key, whisper_verbose
 from tools.eval import speaker_accuracy
 
 TURNS = json.loads((Path(FIXTURE).parent / "sample_tour.turns.json").read_text())
@@ -87,6 +87,36 @@ def test_the_diarizing_model_gets_reference_clips_where_the_meeting_shows_each_s
         (65_900, SpeakerRole.BUYER, "diarization"),
     ]
     assert merged.model == "gpt-4o-transcribe-diarize"
+
+
+@pytest.fixture
+def whisper(aws) -> Iterator[respx.MockRouter]:
+    openai_adapter.reset()
+    set_openai_key("sk-test-abc")
+    openai_adapter.set_http_client_factory(httpx.Client)
+    with respx.mock(base_url=OPENAI, assert_all_called=False) as router:
+        yield router
+    openai_adapter.set_http_client_factory(None)
+    openai_adapter.reset()
+
+
+def test_whisper_segments_are_told_apart_by_voice_too(whisper, tmp_path):
+    """whisper-1 names no speaker: the chunk's own audio gives each segment its pitch, and the two voices
+    of the sample take their roles by what each says."""
+    whisper.post("/audio/transcriptions").mock(
+        return_value=httpx.Response(
+            200, json=whisper_verbose([(t["start_ms"] / 1000, t["end_ms"] / 1000, t["text"]) for t in TURNS["turns"]])
+        )
+    )
+    chunk = tmp_path / "chunk-000.mp3"
+    chunk.write_bytes(FIXTURE.read_bytes())
+
+    result = transcription.transcribe_chunk(chunk, index=0, offset_ms=0, duration_ms=80_000, time_left=lambda: 300.0)
+    merged = transcription.merge([result], duration_ms=80_000)
+
+    assert len(result.pitch_hz) == len(TURNS["turns"]) and all(result.pitch_hz)
+    assert speaker_accuracy(merged.segments, TURNS["turns"])["accuracy"] == 1.0
+    assert {s.speaker_method for s in merged.segments} == {"voice"}
 
 
 def test_without_a_timeline_the_diarizers_letters_are_mapped_by_what_is_said(diarizing, tmp_path):

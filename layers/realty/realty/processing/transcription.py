@@ -4,12 +4,14 @@ one transcript, where the speakers of the whole tour are labelled (`realty.proce
 from __future__ import annotations
 
 import math
+import subprocess
 from collections import Counter
 from pathlib import Path
 
 from realty.adapters import openai as openai_adapter
 from realty.core.config import get_settings
-from realty.processing import audio, offline, speakers
+from realty.processing import audio, offline, speakers, voice
+from realty.processing.errors import InvalidRecording
 from realty.processing.models import ChunkTranscript, Segment, Transcript
 from realty.processing.windows import DEADLINE_MARGIN_SECONDS, TimeLeft, request_timeout
 
@@ -67,6 +69,7 @@ def transcribe_chunk(
     )
     end_of_chunk = offset_ms + duration_ms
     segments: list[Segment] = []
+    local_times: list[tuple[int, int]] = []
     weighted, weight = 0.0, 0.0
     for segment in result.segments:
         text = segment.text.strip()
@@ -75,6 +78,7 @@ def transcribe_chunk(
         start = min(offset_ms + round(segment.start * 1000), end_of_chunk)
         end = min(max(offset_ms + round(segment.end * 1000), start), end_of_chunk)
         segments.append(Segment(start_ms=start, end_ms=end, text=text))
+        local_times.append((start - offset_ms, end - offset_ms))
         if segment.avg_logprob is not None:
             length = max(segment.end - segment.start, 0.01)
             weighted += math.exp(min(segment.avg_logprob, 0.0)) * length
@@ -87,7 +91,20 @@ def transcribe_chunk(
         model=settings.transcription_model,
         segments=segments,
         confidence_score=round(weighted / weight, 4) if weight else None,
+        pitch_hz=_pitches(path, local_times, timeout=max(time_left() - DEADLINE_MARGIN_SECONDS, 1.0)),
     )
+
+
+def _pitches(path: Path, times: list[tuple[int, int]], *, timeout: float) -> list[float | None]:
+    """Each Whisper segment's voice pitch (chunk times), so the merge can tell two voices apart here too.
+    A chunk that cannot be decoded for it only loses this signal, never its transcript."""
+    if not times:
+        return []
+    try:
+        signal = voice.downsample(audio.decode_pcm(path, timeout=timeout))
+    except (InvalidRecording, OSError, subprocess.TimeoutExpired):
+        return [None] * len(times)
+    return [voice.segment_pitch(signal, start_ms=start, end_ms=end) for start, end in times]
 
 
 def _chunk_spans(
