@@ -9,7 +9,7 @@ REQS := requirements-dev.txt requirements.lock layers/realty/requirements.txt $(
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: first-admin email-index backfill web publish-web dev test lint format typecheck openapi bench package load fuzz lock smoke scale clean
+.PHONY: first-admin email-index backfill web publish-web dev test lint format typecheck openapi bench eval package load fuzz lock smoke scale clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ scale: $(STAMP)  ## regenerate docs/scale.md (the scale model: limits at 1x/100x
 
 bench: $(STAMP)  ## cold starts, AWS calls and latency per route, long-recording processing -> bench/results.json
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+eval: $(STAMP)  ## speaker labels, highlights and summary on the labelled two-voice set (eval/) -> eval/results.json (OpenAI too with OPENAI_API_KEY)
+	$(BIN)/python -m tools.eval $(EVAL_ARGS)
 
 lock: $(STAMP)  ## resolve the one lock (requirements.lock) and every requirements.txt from the requirements.in files
 	$(BIN)/python -m tools.lock

@@ -3,8 +3,13 @@
 # spoken by espeak-ng with two voices and mixed down with sox to what the processing pipeline
 # expects from a recording (mono, 16 kHz, low-bitrate MP3).
 #
+# The two voices differ clearly in pitch (about 105 Hz and 190 Hz): the offline speaker labelling tells
+# them apart by it. Beside the MP3 it writes `sample_tour.turns.json`: each turn's speaker, text and
+# time, what tests/integration/test_processing_speakers.py scores the labels against.
+#
 # Run once by hand (needs: apt-get install -y espeak-ng sox libsox-fmt-mp3); the tests and the local
-# stack use only the committed output, never this script.
+# stack use only the committed output, never this script. Regenerate the video after it
+# (scripts/make_sample_video.py).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -40,6 +45,9 @@ script=(
 sox -n -r 16000 -c 1 "$work/pause.wav" trim 0 0.9
 parts=()
 n=0
+at_ms=0
+turns="$(dirname "$out")/$(basename "$out" .mp3).turns.json"
+printf '{"realtor": "Riley", "buyer": "Dana", "turns": [\n' > "$turns"
 for entry in "${script[@]}"; do
   speaker="${entry%%|*}"
   line="${entry#*|}"
@@ -50,7 +58,13 @@ for entry in "${script[@]}"; do
   espeak-ng -v "$voice" -s "$speed" -w "$work/raw-$n.wav" "$line"
   sox "$work/raw-$n.wav" -r 16000 -c 1 "$work/line-$n.wav"
   parts+=("$work/line-$n.wav" "$work/pause.wav")
+  length_ms="$(soxi -D "$work/line-$n.wav" | awk '{printf "%d", $1 * 1000}')"
+  [[ $n -gt 1 ]] && printf ',\n' >> "$turns"
+  printf ' {"speaker": "%s", "start_ms": %d, "end_ms": %d, "text": "%s"}' \
+    "$speaker" "$at_ms" "$((at_ms + length_ms))" "$line" >> "$turns"
+  at_ms=$((at_ms + length_ms + 900))
 done
+printf '\n]}\n' >> "$turns"
 
 sox "${parts[@]}" "$work/tour.wav"
 # 24 kbps mono MP3 at 16 kHz: small enough to commit, what the pipeline's own audio step produces.

@@ -210,6 +210,29 @@ def whisper_verbose(segments: list[tuple[float, float, str]], *, language: str =
     }
 
 
+def diarized_json(segments: list[tuple[float, float, str, str]]) -> dict[str, Any]:
+    """A `diarized_json` transcription (`gpt-4o-transcribe-diarize`): segments with their speaker,
+    a known speaker's name when reference clips were sent, else `A`, `B`..."""
+    duration = max((end for _, end, _, _ in segments), default=0.0)
+    return {
+        "task": "transcribe",
+        "duration": duration,
+        "text": " ".join(text for _, _, text, _ in segments),
+        "segments": [
+            {
+                "type": "transcript.text.segment",
+                "id": f"seg_{index}",
+                "start": start,
+                "end": end,
+                "text": text,
+                "speaker": speaker,
+            }
+            for index, (start, end, text, speaker) in enumerate(segments)
+        ],
+        "usage": {"type": "duration", "seconds": int(duration) + 1},
+    }
+
+
 def chat_completion(content: dict[str, Any], *, model: str = "gpt-4o-mini-2024-07-18") -> dict[str, Any]:
     """A chat completion whose message content is the JSON a structured-output request asked for."""
     return {

@@ -166,6 +166,10 @@ await run(async () => {
   const marks = await realtor.locator("button.highlight").count();
   const cards = await realtor.locator(".summary article").count();
   check(lines > 0, "the transcript has lines");
+  // Who said what: the demo's two voices are labelled on the transcript (the realtor opens the tour).
+  const firstSpeaker = (await realtor.locator(".transcript button.line .speaker").first().textContent()) ?? "";
+  check(/\(realtor\):$/.test(firstSpeaker), `the first line is the realtor's (${firstSpeaker})`);
+  check((await realtor.locator(".transcript .speaker.buyer").count()) > 0, "the buyer's lines are labelled");
   check(marks > 0, "there are highlights");
   check(cards === 4, "the summary has its four cards");
   await realtor.locator("#player").evaluate((audio) => new Promise((resolve) => (audio.readyState >= 1 ? resolve() : audio.addEventListener("loadedmetadata", resolve, { once: true }))));

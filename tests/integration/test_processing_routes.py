@@ -163,7 +163,17 @@ def test_a_highlight_has_one_shape_in_the_tours_details_and_on_its_route(aws, pe
     listed = sorted(route.data["attributes"]["highlights"], key=lambda h: h["id"])
     assert embedded == listed
     assert embedded[0]["quote"] == "The asking price is $450,000."
-    assert set(embedded[0]) == {"id", "timestamp_ms", "highlight_type", "note", "quote", "source", "image_url"}
+    assert set(embedded[0]) == {
+        "id",
+        "timestamp_ms",
+        "highlight_type",
+        "note",
+        "quote",
+        "source",
+        "image_url",
+        "speaker",
+        "speaker_name",
+    }
 
 
 def test_before_processing_the_routes_answer_the_status_without_content(aws, people):

@@ -65,6 +65,12 @@ def test_a_recording_becomes_a_processed_tour_with_offline_providers(processing_
     words = transcript["full_text"].split()
     for expected in ("bedrooms", "price", "basement", "offer"):
         assert expected in words, expected
+    # Two voices, told apart over the whole tour (three chunks): the realtor opens, the buyer answers.
+    said = [(s["speaker"], s["speaker_name"], s["speaker_method"]) for s in transcript["segments"]]
+    assert said[0] == ("realtor", "Rita Realtor", "voice")
+    assert said[1][:2] == ("buyer", "Bo Buyer")
+    assert {s["speaker"] for s in transcript["segments"]} == {"realtor", "buyer"}
+    assert all(0 < s["speaker_confidence"] <= 1 for s in transcript["segments"])
 
     highlights = [item for sk, item in items.items() if sk.startswith("HIGHLIGHT#")]
     by_source = {h["source"] for h in highlights}
@@ -74,6 +80,8 @@ def test_a_recording_becomes_a_processed_tour_with_offline_providers(processing_
     assert {"price", "feature"} <= {h["highlight_type"] for h in ai}
     notes = sorted((h["timestamp_ms"], h["highlight_type"], h["note"]) for h in highlights if h["source"] == "note")
     assert notes[0] == (41_000, "concern", "Water stain on the basement wall")
+    assert {h["speaker"] for h in highlights if h["source"] == "note" and h["timestamp_ms"] == 41_000} == {"buyer"}
+    assert all(h["speaker"] in ("realtor", "buyer") for h in ai)
     assert notes[1][0] == metadata["duration_ms"]  # clamped into the recording
     assert len(notes) == 2  # the untimed note is not a moment of the tour
     assert all(h["SK"] == f"HIGHLIGHT#{h['timestamp_ms']:010d}#{h['id']}" for h in highlights)

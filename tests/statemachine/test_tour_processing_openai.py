@@ -196,11 +196,12 @@ def test_when_the_llm_keeps_failing_the_rules_take_over_and_the_tour_is_processe
     openai_api.post("/audio/transcriptions").mock(
         return_value=httpx.Response(
             200,
+            # Where the sample recording's realtor and buyer say these (its voices label the lines).
             json=whisper_verbose(
                 [
-                    (1.0, 5.0, "The asking price is $450,000."),
-                    (6.0, 11.0, "There was a small leak in the basement last spring."),
-                    (12.0, 15.0, "Are there HOA fees for this property?"),
+                    (23.6, 27.6, "The asking price is $450,000."),
+                    (33.0, 39.7, "There was a small leak in the basement last spring."),
+                    (52.1, 54.7, "Are there HOA fees for this property?"),
                 ]
             ),
         )
@@ -222,7 +223,8 @@ def test_when_the_llm_keeps_failing_the_rules_take_over_and_the_tour_is_processe
     kinds = sorted(h["highlight_type"] for sk, h in items.items() if sk.startswith("HIGHLIGHT#"))
     assert kinds == ["concern", "price", "question"]
     assert {h["model"] for sk, h in items.items() if sk.startswith("HIGHLIGHT#")} == {"rules-v1"}
-    assert items["SUMMARY"]["questions_for_seller"] == ["Are there HOA fees for this property?"]
+    # The buyer's question, attributed (the rules summary keeps only what the buyer asked).
+    assert items["SUMMARY"]["questions_for_seller"] == ["Bo Buyer (buyer): Are there HOA fees for this property?"]
 
 
 def test_reprocessing_replaces_the_earlier_ai_highlights_and_counts_the_attempt(

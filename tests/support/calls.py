@@ -184,14 +184,15 @@ class ChimeStub:
                             "MediaPipelineArn": capture_arn,
                             "ChimeSdkMeetingConfiguration": {
                                 "ArtifactsConfiguration": {
-                                    # The composited video is played back; the audio is transcribed.
+                                    # The composited video is played back; the audio is transcribed;
+                                    # the meeting events say who spoke when.
                                     "Audio": {"State": "Enabled"},
                                     "CompositedVideo": {"State": "Enabled"},
                                     "Video": disabled,
                                     "Content": disabled,
                                     "DataChannel": disabled,
                                     "TranscriptionMessages": disabled,
-                                    "MeetingEvents": disabled,
+                                    "MeetingEvents": {"State": "Enabled"},
                                 }
                             },
                         },

@@ -29,6 +29,8 @@ export interface Highlight {
   note: string;
   quote: string | null;
   image_url: string | null;
+  speaker?: string | null;
+  speaker_name?: string | null;
 }
 
 export interface Tour {
@@ -150,7 +152,21 @@ interface Segment {
   start_ms: number;
   end_ms: number;
   text: string;
+  speaker?: string | null;
+  speaker_name?: string | null;
+  speaker_method?: string | null;
+  speaker_confidence?: number | null;
 }
+
+/** "Dana (buyer)", "realtor", "unknown speaker"; nothing for a transcript made before speakers were labelled. */
+function speakerLabel(item: { speaker?: string | null; speaker_name?: string | null }): string {
+  if (!item.speaker) return "";
+  if (item.speaker === "unknown") return "unknown speaker";
+  return item.speaker_name ? `${item.speaker_name} (${item.speaker})` : item.speaker;
+}
+
+const speakerTag = (item: { speaker?: string | null; speaker_name?: string | null }) =>
+  item.speaker ? h("span", { class: `speaker ${item.speaker}` }, `${speakerLabel(item)}:`) : "";
 
 interface Recording {
   status: string;
@@ -242,7 +258,7 @@ async function resultsPage(main: HTMLElement, [id]: string[]): Promise<void> {
 
   const segments = transcript instanceof api.ApiError ? [] : transcript.attributes.segments ?? [];
   const lines = segments.map((segment) =>
-    h("li", null, h("button", { type: "button", class: "line", "data-start": segment.start_ms, onClick: () => seek(segment.start_ms) }, h("span", { class: "time" }, clockTime(segment.start_ms)), ` ${segment.text}`)),
+    h("li", null, h("button", { type: "button", class: "line", "data-start": segment.start_ms, onClick: () => seek(segment.start_ms) }, h("span", { class: "time" }, clockTime(segment.start_ms)), speakerTag(segment), ` ${segment.text}`)),
   );
   const transcriptSection = h(
     "section",
@@ -293,6 +309,7 @@ async function resultsPage(main: HTMLElement, [id]: string[]): Promise<void> {
                   { type: "button", class: `highlight ${mark.highlight_type}`, "data-ms": mark.timestamp_ms, onClick: () => seek(mark.timestamp_ms) },
                   mark.image_url ? h("img", { src: mark.image_url, alt: "" }) : "",
                   h("span", { class: "time" }, clockTime(mark.timestamp_ms)),
+                  speakerTag(mark),
                   ` ${mark.highlight_type.replace("_", " ")}: ${mark.note}`,
                 ),
               ),

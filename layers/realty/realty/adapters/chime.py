@@ -154,8 +154,10 @@ def capture_artifacts() -> dict[str, Any]:
 
 def concatenation_artifacts() -> dict[str, Any]:
     """What the concatenation makes of the capture: the composited video (`.../composited-video/`,
-    played back, stills taken from it) and the audio (`.../audio/`, which processing transcribes and
-    whose arrival creates the recording). Nothing else is worth a second copy."""
+    played back, stills taken from it), the audio (`.../audio/`, which processing transcribes and
+    whose arrival creates the recording) and the meeting events (`.../meeting-events/`: who was the
+    active speaker when, one of the signals processing labels speakers with). Nothing else is worth
+    a second copy."""
     disabled = {"State": "Disabled"}
     return {
         "Audio": {"State": "Enabled"},
@@ -164,7 +166,7 @@ def concatenation_artifacts() -> dict[str, Any]:
         "Content": disabled,
         "DataChannel": disabled,
         "TranscriptionMessages": disabled,
-        "MeetingEvents": disabled,
+        "MeetingEvents": {"State": "Enabled"},
     }
 
 

@@ -1,4 +1,4 @@
-"""OpenAI: Whisper transcription and structured (pydantic-schema) chat outputs.
+"""OpenAI: Whisper (or diarizing) transcription and structured (pydantic-schema) chat outputs.
 
 The `openai` SDK is imported inside the functions that use it (only the processing functions pay
 its import time). The key comes from Secrets Manager (`OPENAI_SECRET_ARN`), cached per container;
@@ -52,6 +52,22 @@ class WhisperResult:
     language: str | None
     duration: float
     segments: list[WhisperSegment]
+
+
+@dataclass(frozen=True)
+class DiarizedSegment:
+    start: float
+    end: float
+    text: str
+    # A known speaker's name when reference clips were sent, else the model's own `A`, `B`...
+    speaker: str
+
+
+@dataclass(frozen=True)
+class DiarizedResult:
+    text: str
+    duration: float
+    segments: list[DiarizedSegment]
 
 
 def set_http_client_factory(factory: Callable[[], Any] | None) -> None:
@@ -174,6 +190,49 @@ def transcribe(path: Path, *, timeout: float, model: str = WHISPER_MODEL, prompt
         language=str(response.language) if response.language else None,
         duration=float(response.duration or 0),
         segments=segments,
+    )
+
+
+def _data_url(path: Path) -> str:
+    import base64
+
+    kind = "wav" if path.suffix.lower() == ".wav" else "mpeg"
+    return f"data:audio/{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def transcribe_diarized(
+    path: Path, *, timeout: float, model: str, references: dict[str, Path] | None = None
+) -> DiarizedResult:
+    """The diarizing model (`diarized_json`): segments with their speaker.
+
+    `references` (speaker name -> a 2-10 s clip of their voice) are sent as `known_speaker_names` /
+    `known_speaker_references` (data URLs), and the segments then carry those names. The model takes
+    no prompt, and needs `chunking_strategy` for audio over 30 seconds: always `auto`."""
+    options: dict[str, Any] = {}
+    if references:
+        names = sorted(references)
+        options["known_speaker_names"] = names
+        options["known_speaker_references"] = [_data_url(references[name]) for name in names]
+    with _upstream("transcription"), path.open("rb") as audio:
+        response = _client().audio.transcriptions.create(
+            model=model,
+            file=audio,
+            response_format="diarized_json",
+            chunking_strategy="auto",
+            timeout=timeout,
+            **options,
+        )
+    segments = [
+        DiarizedSegment(
+            start=float(segment.start),
+            end=float(segment.end),
+            text=str(segment.text),
+            speaker=str(segment.speaker or ""),
+        )
+        for segment in (getattr(response, "segments", None) or [])
+    ]
+    return DiarizedResult(
+        text=str(response.text), duration=float(getattr(response, "duration", 0) or 0), segments=segments
     )
 
 

@@ -83,7 +83,9 @@ class Settings:
 
     # The processing steps' tuning (the template sets some per function).
     openai_model: str = _env("OPENAI_MODEL", default="gpt-4o-mini")  # chat model for highlights and summary
-    transcription_model: str = "whisper-1"
+    # `whisper-1`, or `gpt-4o-transcribe-diarize` to have OpenAI label the speakers (template parameter
+    # TranscriptionModel); the offline path and the merge's speaker labelling do not depend on it.
+    transcription_model: str = _env("TRANSCRIPTION_MODEL", default="whisper-1")
     openai_timeout_seconds: float = _env("OPENAI_TIMEOUT_SECONDS", default=120.0)  # per request, below the timeout
     audio_chunk_seconds: int = _env("AUDIO_CHUNK_SECONDS", default=600)  # target chunk length (cut at a silence)
     audio_cut_search_seconds: int = _env("AUDIO_CUT_SEARCH_SECONDS", default=30)  # how far from it a cut may be

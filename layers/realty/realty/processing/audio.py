@@ -24,10 +24,11 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
+from typing import Any
 
 from realty.processing.errors import InvalidRecording
 
@@ -368,6 +369,43 @@ def encode_for_transcription(chunk: Path, target: Path, *, bitrate_kbps: int, ti
             "lower AUDIO_CHUNK_SECONDS or AUDIO_BITRATE_KBPS"
         )
     return target
+
+
+# What the diarizing model accepts as a known speaker's reference clip: 2-10 s of their voice.
+REFERENCE_MIN_MS, REFERENCE_MAX_MS = 2_000, 8_000
+
+
+def reference_clips(source: Path, spans: Sequence[Any], work: Path, *, timeout: float) -> dict[Any, Path]:
+    """Per role, a clip of the longest stretch (>= 2 s, cut to 8 s) in which the meeting says that
+    person alone was speaking (`spans`: objects with start_ms, end_ms, role, in `source`'s times).
+    A role with no such stretch gets no clip; a clip ffmpeg cannot cut is left out."""
+    longest: dict[Any, Any] = {}
+    for span in spans:
+        length = span.end_ms - span.start_ms
+        if length >= REFERENCE_MIN_MS and length > (
+            longest[span.role].end_ms - longest[span.role].start_ms if span.role in longest else 0
+        ):
+            longest[span.role] = span
+    clips: dict[Any, Path] = {}
+    for role, span in longest.items():
+        target = work / f"reference-{role}.{UPLOAD_FORMAT}"
+        try:
+            _run(
+                [
+                    "-loglevel", "error", "-y",
+                    "-ss", f"{span.start_ms / 1000:.3f}",
+                    "-t", f"{min(span.end_ms - span.start_ms, REFERENCE_MAX_MS) / 1000:.3f}",
+                    "-i", str(source),
+                    "-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "libmp3lame", "-b:a", "32k",
+                    str(target),
+                ],
+                timeout=timeout,
+            )  # fmt: skip
+        except InvalidRecording:
+            continue
+        if target.exists() and target.stat().st_size > 0:
+            clips[role] = target
+    return clips
 
 
 def decode_pcm(path: Path, *, timeout: float) -> bytes:

@@ -16,8 +16,9 @@ from realty.processing.models import (
     NoteView,
     Segment,
 )
+from realty.processing.speakers import Participants, role_of
 from realty.processing.windows import request_timeout, transcript_lines, windows
-from realty.tours.models import NoteVisibility, note_highlight_text
+from realty.tours.models import NoteVisibility, SpeakerRole, note_highlight_text
 
 MAX_AI_HIGHLIGHTS = 100
 NOTE_CHARS = 500
@@ -27,7 +28,10 @@ DUPLICATE_WINDOW_MS = 10_000
 
 SYSTEM_PROMPT = """You find the moments of a recorded real-estate property tour that a buyer and a \
 realtor would want to return to. The transcript lines start with [start_ms], the line's time in \
-milliseconds from the start of the recording.
+milliseconds from the start of the recording, then who spoke (the realtor or the buyer, by name, \
+or an unknown speaker) when that is known. Tell the buyer's reactions from the realtor's pitch: \
+the realtor praising a feature is a feature, not something the buyer liked; a worry is a concern \
+whoever raises it, and the note says who raised it.
 
 Return highlights of these types:
 - feature: a feature of the property described or praised (rooms, kitchen, light, garage, renovations)
@@ -55,7 +59,9 @@ def deduplicate(drafts: list[HighlightDraft]) -> list[HighlightDraft]:
     kept: list[HighlightDraft] = []
     for draft in sorted(drafts, key=lambda d: d.timestamp_ms):
         if any(
-            k.highlight_type is draft.highlight_type and abs(k.timestamp_ms - draft.timestamp_ms) < DUPLICATE_WINDOW_MS
+            k.highlight_type is draft.highlight_type
+            and k.speaker == draft.speaker
+            and abs(k.timestamp_ms - draft.timestamp_ms) < DUPLICATE_WINDOW_MS
             for k in kept[-10:]
         ):
             continue
@@ -63,13 +69,32 @@ def deduplicate(drafts: list[HighlightDraft]) -> list[HighlightDraft]:
     return kept
 
 
-def from_notes(notes: list[NoteView], duration_ms: int) -> list[HighlightDraft]:
+def _note_speaker(note: NoteView, participants: Participants | None) -> tuple[SpeakerRole | None, str | None]:
+    """A note's highlight is spoken by its author: their role, and their name when known."""
+    role = role_of(note.author_role)
+    if role is None:
+        return None, None
+    return role, participants.name(role) if participants else None
+
+
+def speaker_at(segments: list[Segment], timestamp_ms: int) -> tuple[SpeakerRole | None, str | None]:
+    """Who said the line an AI highlight points at: the segment starting there, else the one it falls in."""
+    chosen = next((s for s in segments if s.start_ms == timestamp_ms), None)
+    if chosen is None:
+        chosen = next((s for s in segments if s.start_ms <= timestamp_ms <= s.end_ms), None)
+    return (chosen.speaker, chosen.speaker_name) if chosen else (None, None)
+
+
+def from_notes(
+    notes: list[NoteView], duration_ms: int, participants: Participants | None = None
+) -> list[HighlightDraft]:
     """Participants' timestamped notes as highlights; a note's time is clamped into the recording
     (the note is real, the participant's clock may be a little off). Untimed notes are not moments."""
     drafts = []
     for note in notes:
         if note.timestamp_ms is None or not note.content.strip():
             continue
+        speaker, name = _note_speaker(note, participants)
         drafts.append(
             HighlightDraft(
                 timestamp_ms=min(max(note.timestamp_ms, 0), duration_ms),
@@ -79,6 +104,8 @@ def from_notes(notes: list[NoteView], duration_ms: int) -> list[HighlightDraft]:
                 source=HighlightSource.NOTE,
                 note_id=note.id,
                 private_to=note.user_id if note.visibility is NoteVisibility.PRIVATE else None,
+                speaker=speaker,
+                speaker_name=name,
             )
         )
     return drafts
@@ -97,17 +124,21 @@ def llm_highlights(
             model=settings.openai_model,
             timeout=request_timeout(settings.openai_timeout_seconds, time_left),
         )
-        drafts.extend(
-            HighlightDraft(
-                timestamp_ms=item.timestamp_ms,
-                highlight_type=HighlightType(item.highlight_type),
-                note=_clip(item.note, NOTE_CHARS),
-                quote=_clip(item.quote, QUOTE_CHARS),
-                source=HighlightSource.AI,
+        for item in answer.highlights:
+            if not item.note.strip():
+                continue
+            speaker, name = speaker_at(segments, item.timestamp_ms)
+            drafts.append(
+                HighlightDraft(
+                    timestamp_ms=item.timestamp_ms,
+                    highlight_type=HighlightType(item.highlight_type),
+                    note=_clip(item.note, NOTE_CHARS),
+                    quote=_clip(item.quote, QUOTE_CHARS),
+                    source=HighlightSource.AI,
+                    speaker=speaker,
+                    speaker_name=name,
+                )
             )
-            for item in answer.highlights
-            if item.note.strip()
-        )
     return drafts
 
 
@@ -118,8 +149,9 @@ def detect(
     duration_ms: int,
     use_llm: bool,
     time_left: Callable[[], float],
+    participants: Participants | None = None,
 ) -> tuple[list[HighlightDraft], str]:
-    """(highlights in time order, the provider that made the AI ones)."""
+    """(highlights in time order, the provider that made the AI ones), each with who said it."""
     if use_llm and segments:
         ai = llm_highlights(segments, duration_ms=duration_ms, time_left=time_left)
         model = get_settings().openai_model
@@ -127,5 +159,5 @@ def detect(
         ai = offline.rule_highlights(segments)
         model = RULES_MODEL
     ai = deduplicate(within_recording(ai, duration_ms))[:MAX_AI_HIGHLIGHTS]
-    combined = sorted(ai + from_notes(notes, duration_ms), key=lambda d: (d.timestamp_ms, d.source.value))
+    combined = sorted(ai + from_notes(notes, duration_ms, participants), key=lambda d: (d.timestamp_ms, d.source.value))
     return combined, model

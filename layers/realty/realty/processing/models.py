@@ -201,15 +201,19 @@ class Outcome(Model):
 
 
 class Segment(Model):
+    """A line of the transcript, with who said it."""
+
     start_ms: int
     end_ms: int
     text: str
     # Who said it, how that was decided (e.g. `diarization`, `timeline`, `voice`, `words`) and how sure
     # it is (0-1); None on transcripts made before speakers were labelled.
-    speaker: SpeakerRole | None = None
-    speaker_name: str | None = None
-    speaker_method: str | None = None
-    speaker_confidence: float | None = None
+    speaker: SpeakerRole | None = Field(default=None, description="who said it: realtor, buyer or unknown")
+    speaker_name: str | None = Field(default=None, description="the speaker's name, when known")
+    speaker_method: str | None = Field(
+        default=None, description="what decided the speaker: diarization, timeline, voice or words (null: unknown)"
+    )
+    speaker_confidence: float | None = Field(default=None, description="how sure the label is, 0-1")
 
 
 class ChunkTranscript(Model):
@@ -222,6 +226,11 @@ class ChunkTranscript(Model):
     model: str
     segments: list[Segment]
     confidence_score: float | None = None
+    # Per segment (same order), what the merge labels speakers with over the whole tour: the voice's
+    # pitch in Hz (offline) and the diarizer's speaker label (`realtor`/`buyer` with reference clips,
+    # else its own `A`, `B`... for this chunk only). Empty on chunks transcribed before speakers.
+    pitch_hz: list[float | None] = Field(default_factory=list)
+    speaker_labels: list[str | None] = Field(default_factory=list)
 
 
 class Transcript(Model):
@@ -260,6 +269,8 @@ class HighlightDraft(Model):
     source: HighlightSource = HighlightSource.AI
     note_id: str | None = None
     private_to: str | None = None
+    speaker: SpeakerRole | None = None
+    speaker_name: str | None = None
 
 
 class StoredHighlight(Highlight):

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from realty.processing import voice
 from realty.processing.audio import SAMPLE_RATE, decode_pcm
 from realty.processing.models import (
     ChunkTranscript,
@@ -20,8 +21,10 @@ from realty.processing.models import (
     HighlightType,
     NoteView,
     Segment,
+    SpeakerRole,
     SummaryContent,
 )
+from realty.processing.speakers import speaker_prefix
 
 POCKETSPHINX_MODEL = "pocketsphinx-5.1.1"
 # Same accuracy as the defaults on our sample, ~25% faster: fewer active HMMs and words per frame.
@@ -32,12 +35,15 @@ _DECODER_OPTIONS = {"maxhmmpf": 10_000, "maxwpf": 10, "loglevel": "FATAL"}
 
 
 def transcribe(path: Path, *, index: int, offset_ms: int, duration_ms: int, timeout: float) -> ChunkTranscript:
-    """pocketsphinx over one chunk: its VAD finds the utterances, each becomes a segment."""
+    """pocketsphinx over one chunk: its VAD finds the utterances, each becomes a segment, with the
+    pitch of its voice (what the merge tells the two speakers apart by)."""
     from pocketsphinx import Decoder, Segmenter
 
     pcm = decode_pcm(path, timeout=timeout)
     decoder = Decoder(samprate=SAMPLE_RATE, **_DECODER_OPTIONS)
     segments: list[Segment] = []
+    pitches: list[float | None] = []
+    signal = voice.downsample(pcm)
     for utterance in Segmenter(sample_rate=SAMPLE_RATE).segment(io.BytesIO(pcm)):
         decoder.start_utt()
         decoder.process_raw(utterance.pcm, full_utt=True)
@@ -49,6 +55,10 @@ def transcribe(path: Path, *, index: int, offset_ms: int, duration_ms: int, time
         start = offset_ms + round(utterance.start_time * 1000)
         end = offset_ms + round(utterance.end_time * 1000)
         segments.append(Segment(start_ms=start, end_ms=max(end, start), text=text))
+        local_start = round(utterance.start_time * 1000)
+        pitches.append(
+            voice.segment_pitch(signal, start_ms=local_start, end_ms=max(round(utterance.end_time * 1000), local_start))
+        )
     return ChunkTranscript(
         index=index,
         offset_ms=offset_ms,
@@ -57,6 +67,7 @@ def transcribe(path: Path, *, index: int, offset_ms: int, duration_ms: int, time
         model=POCKETSPHINX_MODEL,
         segments=segments,
         confidence_score=None,
+        pitch_hz=pitches,
     )
 
 
@@ -72,7 +83,8 @@ _PRICE = re.compile(
 )
 _CONCERN = re.compile(
     r"\b(leak\w*|crack\w*|repair\w*|mou?ld\w*|noise|noisy|damage\w*|stain\w*|rot|rotten|pests?|termites?"
-    r"|asbestos|radon|foundation issues?|water damage|broken|worn|outdated|drafty|smell\w*|flood\w*)\b",
+    r"|asbestos|radon|foundation issues?|water damage|broken|worn|outdated|drafty|smell\w*|flood\w*"
+    r"|worr(?:y|ied|ies|ying)|concern(?:ed|s)?|problems?)\b",
     re.IGNORECASE,
 )
 _NEXT_STEP = re.compile(
@@ -153,17 +165,20 @@ def _note_for(match: _Match, text: str) -> str:
 
 
 def rule_highlights(segments: Iterable[Segment]) -> list[HighlightDraft]:
-    """Highlights from keyword rules, one per moment and type."""
+    """Highlights from keyword rules, one per moment, type and speaker, each with who said it."""
     found: list[HighlightDraft] = []
-    last_at: dict[HighlightType, int] = {}
+    # Per type and speaker: the realtor praising the kitchen and the buyer loving it a moment later
+    # are two highlights (a pitch and a reaction), two lines of the same speaker about it are one.
+    last_at: dict[tuple[HighlightType, str | None], int] = {}
     for segment in segments:
         match = classify(segment.text)
         if match is None:
             continue
-        previous = last_at.get(match.kind)
+        moment = (match.kind, segment.speaker.value if segment.speaker else None)
+        previous = last_at.get(moment)
         if previous is not None and segment.start_ms - previous < _SAME_MOMENT_MS:
             continue
-        last_at[match.kind] = segment.start_ms
+        last_at[moment] = segment.start_ms
         found.append(
             HighlightDraft(
                 timestamp_ms=segment.start_ms,
@@ -171,11 +186,18 @@ def rule_highlights(segments: Iterable[Segment]) -> list[HighlightDraft]:
                 note=_note_for(match, segment.text),
                 quote=segment.text.strip()[:_QUOTE_CHARS],
                 source=HighlightSource.AI,
+                speaker=segment.speaker,
+                speaker_name=segment.speaker_name,
             )
         )
         if len(found) >= MAX_RULE_HIGHLIGHTS:
             break
     return found
+
+
+def _note_author(note: NoteView) -> str | None:
+    role = (note.author_role or "").strip().lower()
+    return f"{role} (note)" if role in (SpeakerRole.REALTOR.value, SpeakerRole.BUYER.value) else None
 
 
 def note_type(note: NoteView) -> HighlightType:
@@ -225,26 +247,44 @@ def _minutes(duration_ms: int) -> str:
     return f"{minutes} minute" + ("" if minutes == 1 else "s")
 
 
+def _said_by_buyer(segment: Segment) -> bool:
+    """Whether a segment may stand for the buyer's own likes and worries: the buyer said it, or the
+    transcript predates speaker labels (then every line counts, as before)."""
+    return segment.speaker in (None, SpeakerRole.BUYER)
+
+
+def _attributed(text: str, who: str | None) -> str:
+    return f"{who}: {text}" if who else text
+
+
 def rule_summary(segments: list[Segment], notes: list[NoteView], *, duration_ms: int) -> SummaryContent:
-    """An extractive summary: the sentences the rules file under each heading, verbatim."""
+    """An extractive summary: the sentences the rules file under each heading, verbatim, each
+    attributed to who said it ("Dana (buyer): ...") once speakers are labelled.
+
+    `liked`, `concerns` and `questions_for_seller` hold only what the buyer said (the realtor's praise
+    of a kitchen is not a buyer's like) and the participants' notes; next steps come from anyone."""
     liked: list[str] = []
     concerns: list[str] = []
     questions: list[str] = []
     next_steps: list[str] = []
     features: list[str] = []
-    pieces = [(s.text, None) for s in segments] + [(n.content, note_type(n)) for n in notes]
-    for text, tagged in pieces:
+    pieces: list[tuple[str, HighlightType | None, str | None, bool]] = [
+        (s.text, None, speaker_prefix(s) if s.speaker else None, _said_by_buyer(s)) for s in segments
+    ]
+    pieces += [(n.content, note_type(n), _note_author(n), True) for n in notes]
+    for text, tagged, who, buyers in pieces:
         for sentence in _sentences(text) or [text]:
             kind = tagged or (match.kind if (match := classify(sentence)) else None)
-            if kind is HighlightType.CONCERN:
-                concerns.append(sentence)
-            elif kind is HighlightType.QUESTION:
-                questions.append(sentence)
+            quoted = _attributed(sentence, who)
+            if kind is HighlightType.CONCERN and buyers:
+                concerns.append(quoted)
+            elif kind is HighlightType.QUESTION and buyers:
+                questions.append(quoted)
             elif kind is HighlightType.NEXT_STEP:
-                next_steps.append(sentence)
+                next_steps.append(quoted)
             elif kind in (HighlightType.FEATURE, HighlightType.PRICE):
-                if _POSITIVE.search(sentence):
-                    liked.append(sentence)
+                if _POSITIVE.search(sentence) and buyers:
+                    liked.append(quoted)
                 if kind is HighlightType.FEATURE:
                     features.extend(m.group(0).lower() for m in _FEATURE.finditer(sentence))
     if not segments and not notes:

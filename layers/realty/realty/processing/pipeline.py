@@ -21,7 +21,17 @@ from realty.core import clock, ids
 from realty.core.audit import SYSTEM_ACTOR, audit_action
 from realty.core.config import get_settings
 from realty.core.metrics import count
-from realty.processing import audio, highlights, notifications, stills, store, summary, transcription
+from realty.processing import (
+    audio,
+    highlights,
+    notifications,
+    speakers,
+    stills,
+    store,
+    summary,
+    timeline,
+    transcription,
+)
 from realty.processing.errors import (
     InvalidRecording,
     ProcessingError,
@@ -121,9 +131,12 @@ def download_recording(event: DownloadInput) -> RecordingRef:
 
 
 def prepare_audio(event: PrepareInput, time_left: TimeLeft) -> AudioPlan:
-    """Recording -> chunks cut in silences, in S3 (`work/<tour_id>/<attempt>/chunk-NNN.mka`)."""
-    _current_tour(event)
+    """Recording -> chunks cut in silences, in S3 (`work/<tour_id>/<attempt>/chunk-NNN.mka`), and the
+    meeting's speaking timeline beside them (`timeline.json`) for the transcription and the merge."""
+    tour = _current_tour(event)
     settings = get_settings()
+    spans = timeline.of_meeting(tour)
+    timeline.save(event.tour_id, event.attempt, spans)
     with _scratch() as scratch:
         work = Path(scratch)
         suffix = Path(event.recording.key).suffix[:10] or ".bin"
@@ -168,6 +181,9 @@ def transcribe_chunk(event: TranscribeInput, time_left: TimeLeft) -> ChunkTransc
             offset_ms=chunk.offset_ms,
             duration_ms=chunk.duration_ms,
             time_left=time_left,
+            timeline=timeline.saved(event.tour_id, event.attempt)
+            if transcription.is_diarizing(get_settings().transcription_model) and openai_adapter.is_configured()
+            else None,
         )
     object_key = store.chunk_key(event.tour_id, event.attempt, chunk.index, "json")
     store.put_json(object_key, result.model_dump(mode="json"))
@@ -179,9 +195,14 @@ def transcribe_chunk(event: TranscribeInput, time_left: TimeLeft) -> ChunkTransc
 
 def merge_transcript(event: MergeInput) -> TranscriptRef:
     """Chunk transcripts -> `transcripts/<tour_id>/transcript.json` + the TRANSCRIPT item."""
-    _current_tour(event)
+    tour = _current_tour(event)
     chunks = [ChunkTranscript.model_validate(store.get_json(ref.key)) for ref in event.chunk_transcripts]
-    transcript = transcription.merge(chunks, duration_ms=event.audio.duration_ms)
+    transcript = transcription.merge(
+        chunks,
+        duration_ms=event.audio.duration_ms,
+        participants=speakers.Participants(realtor_name=tour.realtor_name, buyer_name=tour.buyer_name),
+        timeline=timeline.saved(event.tour_id, event.attempt),
+    )
     object_key = store.transcript_key(event.tour_id)
     store.put_json(object_key, transcript.model_dump(mode="json"))
     store.put_transcript_metadata(
@@ -219,7 +240,7 @@ def _use_llm(event: AnalysisInput) -> bool:
 
 def detect_highlights(event: AnalysisInput, time_left: TimeLeft) -> HighlightsResult:
     """Highlights (LLM or rules, plus the participants' notes) replace the tour's earlier ones."""
-    _current_tour(event)
+    tour = _current_tour(event)
     transcript = Transcript.model_validate(store.get_json(event.transcript.key))
     notes = store.list_notes(event.tour_id)
     drafts, model = highlights.detect(
@@ -228,6 +249,7 @@ def detect_highlights(event: AnalysisInput, time_left: TimeLeft) -> HighlightsRe
         duration_ms=transcript.duration_ms,
         use_llm=_use_llm(event),
         time_left=time_left,
+        participants=speakers.Participants(realtor_name=tour.realtor_name, buyer_name=tour.buyer_name),
     )
     stamp = clock.now_iso()
     stored = [

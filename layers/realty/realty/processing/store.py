@@ -50,6 +50,11 @@ def chunk_key(tour_id: str, attempt: int, index: int, extension: str) -> str:
     return f"work/{tour_id}/{attempt}/chunk-{index:03d}.{extension}"
 
 
+def timeline_key(tour_id: str, attempt: int) -> str:
+    """The meeting's speaking timeline, as PrepareAudio found it for this attempt (the later steps read it)."""
+    return f"work/{tour_id}/{attempt}/timeline.json"
+
+
 def still_key(tour_id: str, attempt: int, highlight_id: str) -> str:
     """Beside the recording it shows, per attempt (a reprocess makes new highlights, new stills)."""
     return f"recordings/{tour_id}/stills/{attempt}/{highlight_id}.jpg"
@@ -372,3 +377,37 @@ def running_executions(*, up_to: int) -> int:
             break
         kwargs["nextToken"] = page["nextToken"]
     return min(running, up_to)
+
+
+# ---------------------------------------------------------------- the meeting's speaking timeline
+
+
+def meeting_event_texts(tour_id: str, *, limit: int = 20) -> list[str]:
+    """The concatenated meeting-events files of the tour's call (usually one; none before this
+    release enabled them), as text; unreadable files are left out."""
+    from realty.adapters.chime import concatenated_prefix
+
+    bucket = get_settings().recordings_bucket
+    prefix = f"{concatenated_prefix(tour_id)}/meeting-events/"
+    try:
+        listed = client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=limit)
+        texts = []
+        for entry in listed.get("Contents", []):
+            body = client("s3").get_object(Bucket=bucket, Key=entry["Key"])["Body"].read()
+            texts.append(body.decode("utf-8", errors="replace"))
+    except (ClientError, BotoCoreError):
+        return []
+    return texts
+
+
+def call_attendees(tour_id: str) -> dict[str, str]:
+    """`{attendee id: realtor|buyer}` from the tour's call item (`TOUR#<id>` / `CALL`)."""
+    response = client("dynamodb").get_item(TableName=get_settings().main_table, Key=tour_key(tour_id, "CALL"))
+    found: dict[str, str] = {}
+    if "Item" in response:
+        item = from_item(response["Item"])
+        for side in ("realtor", "buyer"):
+            attendee = item.get(f"{side}_attendee_id")
+            if attendee:
+                found[str(attendee)] = side
+    return found

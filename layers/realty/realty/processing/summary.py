@@ -16,13 +16,16 @@ ITEM_CHARS = 500
 OVERVIEW_CHARS = 2000
 
 WINDOW_PROMPT = """You summarise a recorded real-estate property tour for the buyer and the realtor. \
-You get part of the transcript (lines start with [start_ms]) and the participants' own notes. Write:
-- overview: two to four sentences on the property and how the tour went
-- liked: what the buyer liked
-- concerns: problems or risks that came up
-- questions_for_seller: open questions to put to the seller
+You get part of the transcript (lines start with [start_ms], then who spoke: the realtor or the \
+buyer, by name, or an unknown speaker, when known) and the participants' own notes. Write:
+- overview: two to four sentences on the property and how the tour went, including what the realtor \
+praised or pointed out
+- liked: what the buyer said they liked (the realtor's praise is not a buyer like)
+- concerns: what the buyer worried about, and problems or risks either of them raised
+- questions_for_seller: open questions the buyer wants put to the seller
 - next_steps: agreed follow-ups
-Use only what is in the transcript and notes; leave a list empty when nothing fits."""
+Attribute quotes to who said them ("Dana (buyer): ..."). Use only what is in the transcript and \
+notes; leave a list empty when nothing fits."""
 
 COMBINE_PROMPT = """You combine partial summaries of consecutive parts of one real-estate property tour \
 into one summary with the same fields. Merge duplicates, keep every distinct point, keep the order in \

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from realty.processing.models import Segment
+from realty.processing.speakers import speaker_prefix
 
 # Never ask for less than this per request, whatever the Lambda has left; below it the request
 # would time out anyway and the state machine's retry (or the rules fallback) takes over.
@@ -48,8 +49,13 @@ def _window_end(segments: list[Segment], start: int, max_chars: int) -> int:
 
 
 def transcript_lines(segments: list[Segment]) -> str:
-    """`[start_ms] text` per segment: the model quotes the number back as the highlight's time."""
-    return "\n".join(f"[{s.start_ms}] {s.text}" for s in segments)
+    """`[start_ms] Dana (buyer): text` per segment: the model quotes the number back as the highlight's
+    time, and reads who said what (a transcript made before speakers were labelled has no prefix)."""
+    return "\n".join(f"[{s.start_ms}] {_speaker(s)}{s.text}" for s in segments)
+
+
+def _speaker(segment: Segment) -> str:
+    return "" if segment.speaker is None else f"{speaker_prefix(segment)}: "
 
 
 def request_timeout(configured: float, time_left: TimeLeft) -> float:

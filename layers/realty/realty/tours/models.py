@@ -271,6 +271,12 @@ class HighlightAttributes(Model):
     image_url: str | None = Field(
         default=None, description="a still frame of the tour's video at this moment (presigned GET, 15 minutes)"
     )
+    speaker: SpeakerRole | None = Field(
+        default=None,
+        description="who said it (a note's highlight: its author): realtor, buyer or unknown; null before speakers "
+        "were labelled",
+    )
+    speaker_name: str | None = Field(default=None, description="the speaker's name, when known")
 
     @classmethod
     def of(cls, highlight: Highlight, *, image_url: str | None = None) -> HighlightAttributes:
@@ -283,6 +289,8 @@ class HighlightAttributes(Model):
             quote=highlight.quote or None,
             source=highlight.source,
             image_url=image_url or highlight.image_url,
+            speaker=highlight.speaker,
+            speaker_name=highlight.speaker_name,
         )
 
 
