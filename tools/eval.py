@@ -18,8 +18,9 @@ rules), and, when `OPENAI_API_KEY` is set, through OpenAI too (the configured tr
 - highlight recall and precision per planted type (like = a feature highlight, concern, question),
   counting only highlights attributed to the buyer, at the planted turn;
 - summary concerns: the planted concerns the summary's `concerns` list holds, attributed;
-- `answer_citation_accuracy`: whether an answer to each question cites the answering turns (or says
-  not discussed); "not measured" until an answer function is given to `evaluate(answer=...)`.
+- `answer_citation_accuracy`: the share of the questions asked of the tour whose answer (the route's
+  own answer function for the provider: retrieval offline, the model with OpenAI) cites only moments
+  inside the turns that answer it, or cites nothing when the question was not discussed.
 """
 
 from __future__ import annotations
@@ -233,6 +234,19 @@ def answer_citation_accuracy(
 # ---------------------------------------------------------------- running the providers
 
 
+def provider_answer(provider: str) -> AnswerFunction:
+    """The ask-the-tour answer the route would give with this provider (no notes: the labelled set has
+    none), as the cited moments' start times."""
+    from realty.questions import answering, retrieval
+
+    ask = retrieval.answer_question if provider == "offline" else answering.llm_answer
+
+    def cited(question: str, segments: Sequence[Any]) -> list[int]:
+        return [moment.timestamp_ms for moment in ask(question, segments, []).cited_moments]
+
+    return cited
+
+
 def _analyse(segments: list[Any], duration_ms: int, *, use_llm: bool) -> tuple[list[Any], Any]:
     from realty.processing import highlights, summary
 
@@ -324,7 +338,7 @@ def evaluate(
                 audio, turns = generate(conversation)
             else:
                 turns = json.loads(times.read_text())
-            scored = run(conversation, audio, turns, provider=provider, answer=answer)
+            scored = run(conversation, audio, turns, provider=provider, answer=answer or provider_answer(provider))
             runs.append({"id": conversation["id"], **scored})
             print(
                 f"{provider:8} {conversation['id']:18} speakers {scored['speaker_accuracy']['accuracy']:.1%}",
