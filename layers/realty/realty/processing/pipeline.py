@@ -21,6 +21,8 @@ from realty.core import clock, ids
 from realty.core.audit import SYSTEM_ACTOR, audit_action
 from realty.core.config import get_settings
 from realty.core.metrics import count
+from realty.followup import drafts
+from realty.followup import interest as followup_interest
 from realty.processing import audio, highlights, notifications, stills, store, summary, transcription
 from realty.processing.errors import (
     InvalidRecording,
@@ -29,6 +31,7 @@ from realty.processing.errors import (
     StaleAttempt,
 )
 from realty.processing.models import (
+    RULES_MODEL,
     AnalysisInput,
     AudioPlan,
     ChunkRef,
@@ -318,9 +321,26 @@ def generate_summary(event: AnalysisInput, time_left: TimeLeft) -> SummaryResult
 # ---------------------------------------------------------------- Finalize / MarkFailed
 
 
-def finalize(event: FinalizeInput) -> Outcome:
-    """`processing -> processed`, then tell the participants."""
+def finalize(event: FinalizeInput, time_left: TimeLeft = lambda: 60.0) -> Outcome:
+    """`processing -> processed`, then tell the participants.
+
+    Before the tour moves, the follow-up draft and the listing's interest are written from this run's
+    summary and highlights (both idempotent), so a retried Finalize writes them again rather than
+    losing them; a draft the realtor edited or sent is left alone.
+    """
     tour = store.get_tour(event.tour_id)
+    # HIGHLIGHT# .. TOUR spans notes and the recording too: the filter keeps highlights and the summary.
+    items = store.tour_items(event.tour_id, low="HIGHLIGHT#", high="TOUR", only=("HIGHLIGHT#", "SUMMARY"))
+    content = next((StoredSummary.model_validate(i) for i in items if i.get("SK") == "SUMMARY"), None)
+    found = [StoredHighlight.model_validate(i) for i in items if str(i.get("SK", "")).startswith("HIGHLIGHT#")]
+    current = tour is not None and tour.status is TourStatus.PROCESSING and tour.processing_attempt == event.attempt
+    draft_ready = False
+    if tour is not None and current:
+        followup_interest.record_processed(tour, found, content)
+        # The model writes the draft when it wrote the summary (not after the rules fallback).
+        use_llm = content is not None and content.model != RULES_MODEL and openai_adapter.is_configured()
+        drafts.write_draft(tour, content, attempt=event.attempt, use_llm=use_llm, time_left=time_left)
+        draft_ready = True
     updated = store.finish_processing(
         event.tour_id,
         attempt=event.attempt,
@@ -343,9 +363,7 @@ def finalize(event: FinalizeInput) -> Outcome:
         logger.info("stale attempt finished, tour left alone", extra={"attempt": event.attempt})
         return Outcome(updated=False)
     count("ToursProcessed")
-    items = store.tour_items(event.tour_id, low="SUMMARY", high="SUMMARY")
-    content = StoredSummary.model_validate(items[0]) if items else None
-    notifications.summary_ready(tour, content)
+    notifications.summary_ready(tour, content, found, draft_ready=draft_ready)
     return Outcome(status=TourStatus.PROCESSED, updated=True)
 
 
@@ -426,6 +444,11 @@ def mark_failed(event: FailureInput) -> Outcome:
         logger.info("stale attempt failed, tour left alone", extra={"attempt": event.attempt})
         return Outcome(updated=False)
     count("TourProcessingFailed")
+    # The tour still counts among its listing's tours (not processed); a part from an earlier run stays.
+    try:
+        followup_interest.record_failed(tour)
+    except Exception:
+        logger.exception("listing interest not recorded for the failed tour")
     logger.warning("tour processing failed", extra={"error": event.error.Error, "reason": reason})
     notifications.processing_failed(tour, reason)
     return Outcome(status=TourStatus.PROCESSING_FAILED, updated=True)

@@ -33,6 +33,8 @@ class NotificationEvent(StrEnum):
     TIME_PROPOSED = "time_proposed"
     PROPOSAL_DECLINED = "proposal_declined"
     REMINDER = "reminder"
+    TOUR_SUMMARY = "tour_summary"  # a processed tour's summary (and, for the realtor, its draft follow-up)
+    FOLLOW_UP = "follow_up"  # the realtor's follow-up message after a tour (to the buyer)
 
 
 class EmailChoices(Model):
@@ -48,6 +50,8 @@ class EmailChoices(Model):
     time_proposed: bool = True
     proposal_declined: bool = True
     reminder: bool = True
+    tour_summary: bool = True
+    follow_up: bool = True
 
 
 class QuietHours(Model):
