@@ -12,6 +12,8 @@ from realty.core.api import create_app, make_handler, respond, respond_page
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
 from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from realty.followup import service as followup
+from realty.followup.models import FollowUpAttributes, UpdateFollowUpRequest
 from realty.processing import artifacts
 from realty.processing import service as processing
 from realty.processing.models import (
@@ -217,6 +219,40 @@ def get_buyer_highlights(id: str) -> Highlights:
 @app.get("/api/v1/buyers/tours/<id>/summary", summary="The tour's summary", tags=["tours"])
 def get_buyer_summary(id: str) -> Summary:
     return respond(app, artifacts.get_summary(require_role(app, Role.BUYER, Role.ADMIN), id))
+
+
+# ---------------------------------------------------------------- the follow-up (realty.followup)
+# Drafted when processing finishes; the realtor edits it until sending it to the buyer, once.
+
+FollowUp = Response[Envelope[Resource[FollowUpAttributes]]]
+
+
+@app.get("/api/v1/realtors/tours/<id>/follow-up", summary="The draft follow-up to the buyer", tags=["tours"])
+def get_realtor_follow_up(id: str) -> FollowUp:
+    return respond(app, followup.get_follow_up(require_role(app, Role.REALTOR, Role.ADMIN), id))
+
+
+@app.put(
+    "/api/v1/realtors/tours/<id>/follow-up",
+    summary="Edit the draft follow-up (subject, body) until it is sent",
+    tags=["tours"],
+)
+def update_realtor_follow_up(id: str, body: UpdateFollowUpRequest) -> FollowUp:
+    return respond(app, followup.update_follow_up(require_role(app, Role.REALTOR, Role.ADMIN), id, body))
+
+
+@app.post(
+    "/api/v1/realtors/tours/<id>/follow-up/send",
+    summary="Send the follow-up to the buyer by email (once)",
+    tags=["tours"],
+)
+def send_realtor_follow_up(id: str) -> FollowUp:
+    return respond(app, followup.send_follow_up(require_role(app, Role.REALTOR, Role.ADMIN), id))
+
+
+@app.get("/api/v1/buyers/tours/<id>/follow-up", summary="The realtor's follow-up, once sent", tags=["tours"])
+def get_buyer_follow_up(id: str) -> FollowUp:
+    return respond(app, followup.get_sent_follow_up(require_role(app, Role.BUYER, Role.ADMIN), id))
 
 
 lambda_handler: Any = make_handler(app)

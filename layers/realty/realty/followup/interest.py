@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from realty.core import clock
 from realty.core.audit import audit_action
@@ -30,8 +31,10 @@ from realty.followup.models import (
     Theme,
 )
 from realty.followup.moments import STOPWORDS, best_moment, from_buyer_side, moment_link
-from realty.processing.models import SummaryContent, TourView
-from realty.tours.models import Highlight, HighlightType
+
+if TYPE_CHECKING:  # the properties function reads interest without importing processing or tours
+    from realty.processing.models import SummaryContent, TourView
+    from realty.tours.models import Highlight
 
 MOMENTS_PER_THEME = 10
 ENTRY_CHARS = 300
@@ -86,10 +89,8 @@ def question_key(text: str) -> str:
 # ---------------------------------------------------------------- written when a tour is processed
 
 
-def _entries(
-    highlights: Sequence[Highlight], kinds: set[HighlightType], summary_items: Iterable[str]
-) -> list[InterestEntry]:
-    own = [h for h in highlights if h.highlight_type in kinds]
+def _entries(highlights: Sequence[Highlight], kind: str, summary_items: Iterable[str]) -> list[InterestEntry]:
+    own = [h for h in highlights if h.highlight_type.value == kind]
     found = [InterestEntry(text=(h.note or h.quote)[:ENTRY_CHARS], timestamp_ms=h.timestamp_ms) for h in own]
     for item in summary_items:
         if best_moment(item, own) is not None:
@@ -113,9 +114,9 @@ def tour_interest(
         processed=True,
         scheduled_at=tour.scheduled_at,
         buyer_name=tour.buyer_name,
-        likes=_entries(buyer_side, {HighlightType.FEATURE}, summary.liked if summary else []),
-        concerns=_entries(buyer_side, {HighlightType.CONCERN}, summary.concerns if summary else []),
-        questions=_entries(buyer_side, {HighlightType.QUESTION}, summary.questions_for_seller if summary else []),
+        likes=_entries(buyer_side, "feature", summary.liked if summary else []),
+        concerns=_entries(buyer_side, "concern", summary.concerns if summary else []),
+        questions=_entries(buyer_side, "question", summary.questions_for_seller if summary else []),
         updated_at=clock.now_iso(),
     )
 

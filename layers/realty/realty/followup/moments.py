@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from realty.core.config import get_settings
-from realty.tours.models import Highlight, SpeakerRole
+
+if TYPE_CHECKING:
+    from realty.tours.models import Highlight
 
 _WORD = re.compile(r"[a-z][a-z']+")
 # Words too common in tour talk to say what a sentence is about.
@@ -59,4 +62,4 @@ def best_moment(text: str, highlights: Sequence[Highlight]) -> Highlight | None:
 def from_buyer_side(highlight: Highlight) -> bool:
     """A moment that may show the buyer's reaction: said by the buyer, or by someone not identified
     (highlights made before speakers were labelled say nothing). The realtor's own pitch is not."""
-    return highlight.speaker is not SpeakerRole.REALTOR
+    return highlight.speaker is None or highlight.speaker.value != "realtor"

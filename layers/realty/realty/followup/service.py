@@ -15,7 +15,7 @@ from realty.core import clock
 from realty.core.audit import audit_action, record
 from realty.core.auth import Caller
 from realty.core.envelope import Relationship, Resource
-from realty.core.errors import Conflict, NotFound, UpstreamError
+from realty.core.errors import Conflict, NotFound, UpstreamError, ValidationFailed
 from realty.core.metrics import count
 from realty.followup import drafts, store
 from realty.followup.models import FollowUpAttributes, FollowUpStatus, StoredFollowUp, UpdateFollowUpRequest
@@ -73,6 +73,8 @@ def get_sent_follow_up(caller: Caller, tour_id: str) -> Resource[FollowUpAttribu
 
 
 def update_follow_up(caller: Caller, tour_id: str, request: UpdateFollowUpRequest) -> Resource[FollowUpAttributes]:
+    if not request.model_fields_set:
+        raise ValidationFailed("give at least one of subject, body")
     _, follow_up = _draft(caller, tour_id)
     if follow_up.status is FollowUpStatus.SENT:
         raise Conflict(store.ALREADY_SENT)
