@@ -265,6 +265,8 @@ const EMAILS: [string, string][] = [
   ["time_proposed", "A new time is proposed"],
   ["proposal_declined", "A proposed time is declined"],
   ["reminder", "Reminder before a tour"],
+  ["tour_summary", "A tour's summary is ready"],
+  ["follow_up", "A realtor's follow-up after a tour"],
 ];
 
 function feedSection(base: string): HTMLElement {
