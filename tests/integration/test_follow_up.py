@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import httpx
+import pytest
+import respx
+
+from realty.adapters import openai as openai_adapter
 from realty.followup import drafts
 from realty.processing.models import SummaryContent, TourView
 from testkit.api import call
-from testkit.processing import audit_actions, tour_item
+from testkit.processing import OPENAI, audit_actions, chat_completion, seed_tour, set_openai_key, tour_item
 from tests.support.followup import finish, processed_tour
 
 
@@ -154,6 +159,48 @@ def test_the_model_failing_leaves_the_template_draft(monkeypatch):
     content, model = drafts.compose(tour, summary, use_llm=True, time_left=lambda: 60.0)
 
     assert model == "template-v1" and content.body.startswith("Hi Bo,")
+
+
+@pytest.fixture
+def openai_api(aws):
+    openai_adapter.reset()
+    set_openai_key("sk-test-abc")
+    openai_adapter.set_http_client_factory(httpx.Client)
+    with respx.mock(base_url=OPENAI, assert_all_called=False) as router:
+        yield router
+    openai_adapter.set_http_client_factory(None)
+    openai_adapter.reset()
+
+
+def test_with_openai_the_model_writes_the_draft_from_the_summary(people, openai_api):
+    realtor, buyer = people
+    answer = {"subject": "Thanks for visiting 12 Maple Street", "body": "Hi Bo,\n\nThanks for coming.\n\nRita"}
+    route = openai_api.post("/chat/completions").mock(return_value=httpx.Response(200, json=chat_completion(answer)))
+    tour_id = seed_tour(realtor, buyer, status="processing", processing_attempt=1, with_recording=False)
+
+    assert finish(tour_id, summary_model="gpt-4o-mini")["updated"] is True
+
+    draft = call("GET", _path(tour_id), caller=realtor).data["attributes"]
+    assert (draft["subject"], draft["body"], draft["model"]) == (answer["subject"], answer["body"], "gpt-4o-mini")
+    sent = json.loads(route.calls.last.request.content)
+    facts = json.loads(sent["messages"][1]["content"])
+    assert facts["summary"]["questions_for_seller"] == ["How old is the roof?"] and facts["buyer_name"] == "Bo Buyer"
+
+
+def test_with_openai_down_or_after_the_rules_fallback_the_template_writes_the_draft(people, openai_api):
+    realtor, buyer = people
+    route = openai_api.post("/chat/completions").mock(return_value=httpx.Response(500, json={"error": {}}))
+    down, fallback = (
+        seed_tour(realtor, buyer, status="processing", processing_attempt=1, with_recording=False) for _ in range(2)
+    )
+
+    finish(down, summary_model="gpt-4o-mini")
+    calls = route.call_count
+    finish(fallback, summary_model="rules-v1")  # the model already failed this run's summary: not asked again
+
+    assert call("GET", _path(down), caller=realtor).data["attributes"]["model"] == "template-v1"
+    assert call("GET", _path(fallback), caller=realtor).data["attributes"]["model"] == "template-v1"
+    assert calls >= 1 and route.call_count == calls
 
 
 def _summary() -> dict:

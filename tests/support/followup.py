@@ -48,12 +48,13 @@ def finish(
     attempt: int = 1,
     summary: dict[str, Any] | None = None,
     highlights: list[tuple[int, str, str, str, str | None]] | None = None,
+    summary_model: str = "rules-v1",
 ) -> dict[str, Any]:
     """Store this run's summary and highlights, then run Finalize as the state machine would."""
     set_tour(tour_id, status="processing", processing_attempt=attempt)
     stamp = clock.now_iso()
     store.put_summary(
-        StoredSummary(**(summary or SUMMARY), tour_id=tour_id, model="rules-v1", attempt=attempt, created_at=stamp)
+        StoredSummary(**(summary or SUMMARY), tour_id=tour_id, model=summary_model, attempt=attempt, created_at=stamp)
     )
     store.replace_highlights(
         tour_id,
