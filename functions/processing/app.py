@@ -89,7 +89,7 @@ def generate_summary(event: dict[str, Any], context: LambdaContext) -> Any:
 
 @step
 def finalize(event: dict[str, Any], context: LambdaContext) -> Any:
-    return pipeline.finalize(FinalizeInput.model_validate(event), _time_left(context))
+    return pipeline.finalize(FinalizeInput.model_validate(event))
 
 
 @step

@@ -148,7 +148,7 @@ def test_every_openai_caller_has_a_reserved_concurrency_cap():
         for logical_id, function in resources("AWS::Serverless::Function").items()
         if "OPENAI_SECRET_ARN" in ((function["Properties"].get("Environment") or {}).get("Variables") or {})
     }
-    assert len(callers) == 4  # transcription, highlights, summary, and the follow-up draft at Finalize
+    assert len(callers) == 3
     for function in callers.values():
         assert function["Properties"]["ReservedConcurrentExecutions"] == {
             "Fn::If": ["CapsOpenAI", {"Ref": "OpenAIReservedConcurrency"}, {"Ref": "AWS::NoValue"}]

@@ -295,7 +295,7 @@ def _taken_stills(
 
 
 def generate_summary(event: AnalysisInput, time_left: TimeLeft) -> SummaryResult:
-    _current_tour(event)
+    tour = _current_tour(event)
     transcript = Transcript.model_validate(store.get_json(event.transcript.key))
     # Both participants read the summary: a private note never feeds it.
     notes = [n for n in store.list_notes(event.tour_id) if n.visibility is NoteVisibility.SHARED]
@@ -315,32 +315,38 @@ def generate_summary(event: AnalysisInput, time_left: TimeLeft) -> SummaryResult
             created_at=clock.now_iso(),
         )
     )
+    # The draft follow-up is written from the summary here, where OpenAI is called (capped, retried,
+    # with the step's time), rather than at Finalize, whose failure would fail a processed tour.
+    # The rules fallback gets the template's draft.
+    drafts.write_draft(tour, content, attempt=event.attempt, use_llm=model != RULES_MODEL, time_left=time_left)
     return SummaryResult(model=model)
 
 
 # ---------------------------------------------------------------- Finalize / MarkFailed
 
 
-def finalize(event: FinalizeInput, time_left: TimeLeft = lambda: 60.0) -> Outcome:
+def finalize(event: FinalizeInput) -> Outcome:
     """`processing -> processed`, then tell the participants.
 
-    Before the tour moves, the follow-up draft and the listing's interest are written from this run's
-    summary and highlights (both idempotent), so a retried Finalize writes them again rather than
-    losing them; a draft the realtor edited or sent is left alone.
+    Before the tour moves, the listing's interest is written from this run's summary and highlights,
+    and the follow-up draft too if the summary step left none for this run (both idempotent), so a
+    retried Finalize writes them again rather than losing them; a draft the realtor edited or sent is
+    left alone. No model is called here: the summary step drafted the follow-up.
     """
     tour = store.get_tour(event.tour_id)
-    # HIGHLIGHT# .. TOUR spans notes and the recording too: the filter keeps highlights and the summary.
-    items = store.tour_items(event.tour_id, low="HIGHLIGHT#", high="TOUR", only=("HIGHLIGHT#", "SUMMARY"))
+    # FOLLOWUP .. TOUR spans notes and the recording too: the filter keeps the draft, highlights and summary.
+    items = store.tour_items(event.tour_id, low="FOLLOWUP", high="TOUR", only=("FOLLOWUP", "HIGHLIGHT#", "SUMMARY"))
     content = next((StoredSummary.model_validate(i) for i in items if i.get("SK") == "SUMMARY"), None)
     found = [StoredHighlight.model_validate(i) for i in items if str(i.get("SK", "")).startswith("HIGHLIGHT#")]
+    draft = next((i for i in items if i.get("SK") == "FOLLOWUP"), None)
     current = tour is not None and tour.status is TourStatus.PROCESSING and tour.processing_attempt == event.attempt
     draft_ready = False
     if tour is not None and current:
         followup_interest.record_processed(tour, found, content)
-        # The model writes the draft when it wrote the summary (not after the rules fallback).
-        use_llm = content is not None and content.model != RULES_MODEL and openai_adapter.is_configured()
-        drafts.write_draft(tour, content, attempt=event.attempt, use_llm=use_llm, time_left=time_left)
-        draft_ready = True
+        if draft is None or draft.get("attempt") != event.attempt:
+            drafts.write_draft(tour, content, attempt=event.attempt, use_llm=False, time_left=lambda: 0.0)
+        # The realtor hears of a draft to review, not of one they already sent.
+        draft_ready = draft is None or draft.get("status") != "sent"
     updated = store.finish_processing(
         event.tour_id,
         attempt=event.attempt,
