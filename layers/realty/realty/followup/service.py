@@ -111,7 +111,12 @@ def send_follow_up(caller: Caller, tour_id: str) -> Resource[FollowUpAttributes]
         resource_id=tour_id,
         details={"version": follow_up.version, "edited": follow_up.edited},
     )
-    store.mark_sent(tour_id, version=follow_up.version, stamp=stamp, sent_by=caller.user_id, audit=audit)
+    try:
+        store.mark_sent(tour_id, version=follow_up.version, stamp=stamp, sent_by=caller.user_id, audit=audit)
+    except Conflict:
+        # Sent meanwhile (a second click), or rewritten by a reprocess since it was read: say which.
+        now = store.get_follow_up(tour_id)
+        raise Conflict(store.ALREADY_SENT if now and now.status is FollowUpStatus.SENT else store.CHANGED) from None
     message = drafts.follow_up_email(tour, follow_up)
     handled = notify.deliver(
         message,
