@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from html import escape
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -19,7 +20,14 @@ from realty.core import clock
 from realty.core.config import get_settings
 from realty.core.metrics import count
 from realty.followup import store
-from realty.followup.models import BODY_MAX_CHARS, SUBJECT_MAX_CHARS, FollowUpContent, LlmFollowUp, StoredFollowUp
+from realty.followup.models import (
+    BODY_MAX_CHARS,
+    SUBJECT_MAX_CHARS,
+    FollowUpContent,
+    FollowUpStatus,
+    LlmFollowUp,
+    StoredFollowUp,
+)
 from realty.processing.models import SummaryContent, TourView
 
 logger = Logger(child=True)
@@ -146,6 +154,16 @@ def write_draft(
     if written:
         count("FollowUpDrafts")
     return written
+
+
+def ensure_draft(
+    tour: TourView, summary: SummaryContent | None, stored: dict[str, Any] | None, *, attempt: int
+) -> bool:
+    """At Finalize: the template's draft when this run's summary step left none (`stored`: the item
+    read). True when a draft waits for the realtor (not when they already sent theirs)."""
+    if stored is None or stored.get("attempt") != attempt:
+        write_draft(tour, summary, attempt=attempt, use_llm=False, time_left=lambda: 0.0)
+    return stored is None or stored.get("status") != FollowUpStatus.SENT.value
 
 
 def follow_up_email(tour: TourView, follow_up: StoredFollowUp) -> Email:

@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from aws_lambda_powertools import Logger
+
 from realty.core import clock
 from realty.core.audit import audit_action
 from realty.core.auth import Caller
@@ -35,6 +37,8 @@ from realty.followup.moments import STOPWORDS, best_moment, from_buyer_side, mom
 if TYPE_CHECKING:  # the properties function reads interest without importing processing or tours
     from realty.processing.models import SummaryContent, TourView
     from realty.tours.models import Highlight
+
+logger = Logger(child=True)
 
 MOMENTS_PER_THEME = 10
 ENTRY_CHARS = 300
@@ -130,8 +134,11 @@ def record_processed(tour: TourView, highlights: Sequence[Highlight], summary: S
 
 
 def record_failed(tour: TourView) -> None:
-    """A tour whose processing failed counts as a tour (not processed); a processed part is kept."""
-    if tour.property_id:
+    """A tour whose processing failed counts as a tour (not processed); a processed part is kept.
+    Never raises: the tour's failure is recorded and told whatever happens here."""
+    if not tour.property_id:
+        return
+    try:
         store.put_interest_stub(
             StoredInterest(
                 property_id=tour.property_id,
@@ -140,6 +147,8 @@ def record_failed(tour: TourView) -> None:
                 updated_at=clock.now_iso(),
             )
         )
+    except Exception:
+        logger.exception("listing interest not recorded for the failed tour")
 
 
 # ---------------------------------------------------------------- the realtor's read

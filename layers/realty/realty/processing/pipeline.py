@@ -339,14 +339,10 @@ def finalize(event: FinalizeInput) -> Outcome:
     content = next((StoredSummary.model_validate(i) for i in items if i.get("SK") == "SUMMARY"), None)
     found = [StoredHighlight.model_validate(i) for i in items if str(i.get("SK", "")).startswith("HIGHLIGHT#")]
     draft = next((i for i in items if i.get("SK") == "FOLLOWUP"), None)
-    current = tour is not None and tour.status is TourStatus.PROCESSING and tour.processing_attempt == event.attempt
     draft_ready = False
-    if tour is not None and current:
+    if tour is not None and tour.status is TourStatus.PROCESSING and tour.processing_attempt == event.attempt:
         followup_interest.record_processed(tour, found, content)
-        if draft is None or draft.get("attempt") != event.attempt:
-            drafts.write_draft(tour, content, attempt=event.attempt, use_llm=False, time_left=lambda: 0.0)
-        # The realtor hears of a draft to review, not of one they already sent.
-        draft_ready = draft is None or draft.get("status") != "sent"
+        draft_ready = drafts.ensure_draft(tour, content, draft, attempt=event.attempt)
     updated = store.finish_processing(
         event.tour_id,
         attempt=event.attempt,
@@ -450,11 +446,7 @@ def mark_failed(event: FailureInput) -> Outcome:
         logger.info("stale attempt failed, tour left alone", extra={"attempt": event.attempt})
         return Outcome(updated=False)
     count("TourProcessingFailed")
-    # The tour still counts among its listing's tours (not processed); a part from an earlier run stays.
-    try:
-        followup_interest.record_failed(tour)
-    except Exception:
-        logger.exception("listing interest not recorded for the failed tour")
+    followup_interest.record_failed(tour)
     logger.warning("tour processing failed", extra={"error": event.error.Error, "reason": reason})
     notifications.processing_failed(tour, reason)
     return Outcome(status=TourStatus.PROCESSING_FAILED, updated=True)
