@@ -10,7 +10,9 @@ answers like AWS. Installed once, in-process, before the moto server starts (`st
   threads): moto's `transact_write_items` deep-copies every table it touches to roll back on failure,
   while a write on another thread may change that table ("dictionary changed size during
   iteration", a write AWS would have made). Writes to moto's DynamoDB backend are serialised
-  (`serialise_dynamodb_writes`), which is what DynamoDB's own isolation gives a caller.
+  (`serialise_dynamodb_writes`), which is what DynamoDB's own isolation gives a caller. Reads are
+  serialised with them: a read of moto's backend can change what that deep copy walks too (a burst of
+  processed tours, each Finalize querying its tour while others commit, failed that copy).
 
 - Cognito `VerifyUserAttribute` (a user confirming the new email an admin set): moto has no such
   operation, and changes an email at once in `AdminUpdateUserAttributes` rather than keeping it
@@ -31,6 +33,8 @@ from typing import Any
 _INSTALLED = False
 _DYNAMODB_LOCK = threading.RLock()
 _DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+# BatchGetItem reads through `get_item`, one key at a time.
+_DYNAMODB_READS = ("get_item", "query", "scan", "transact_get_items")
 
 
 def install() -> None:
@@ -71,10 +75,10 @@ def _add_verify_user_attribute() -> None:
 
 
 def serialise_dynamodb_writes() -> None:
-    """One write at a time in moto's DynamoDB backend (see the module's docstring); idempotent."""
+    """One write (or read) at a time in moto's DynamoDB backend (see the module's docstring); idempotent."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    for name in _DYNAMODB_WRITES:
+    for name in (*_DYNAMODB_WRITES, *_DYNAMODB_READS):
         original = getattr(DynamoDBBackend, name)
         if getattr(original, "_serialised", False):
             continue

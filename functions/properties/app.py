@@ -9,6 +9,8 @@ from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
 from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from realty.media.models import ImageUploadRequest, UploadAttributes
+from realty.processing.followup import interest
+from realty.processing.followup.models import AnswerQuestionRequest, InterestAttributes, InterestQuestion
 from realty.properties import service
 from realty.properties.models import (
     MAX_PRICE,
@@ -154,6 +156,29 @@ def admin_update_property(id: str, body: UpdatePropertyRequest) -> One:
 def admin_delete_property(id: str) -> Deleted:
     caller = require_role(app, Role.ADMIN)
     return respond(app, service.delete_property(caller, id))
+
+
+# ---------------------------------------------------------------- interest per listing (processing.followup.interest)
+
+
+@app.get(
+    "/api/v1/realtors/properties/<id>/interest",
+    summary="What buyers liked, worried about and asked across the listing's tours",
+    tags=["realtors"],
+)
+def get_listing_interest(id: str) -> Response[Envelope[Resource[InterestAttributes]]]:
+    return respond(app, interest.get_interest(require_role(app, *MANAGERS), id))
+
+
+@app.put(
+    "/api/v1/realtors/properties/<id>/interest/questions/<question_id>",
+    summary="Mark a buyer's question for the seller answered (or open again)",
+    tags=["realtors"],
+)
+def answer_listing_question(
+    id: str, question_id: str, body: AnswerQuestionRequest
+) -> Response[Envelope[Resource[InterestQuestion]]]:
+    return respond(app, interest.answer_question(require_role(app, *MANAGERS), id, question_id, body))
 
 
 lambda_handler: Any = make_handler(app)

@@ -10,6 +10,8 @@ from realty.core.api import Query, Response, create_app, make_handler, respond, 
 from realty.core.auth import Role, require_role
 from realty.core.envelope import Envelope, ListEnvelope, Resource
 from realty.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from realty.processing.followup import service as followup
+from realty.processing.followup.models import FollowUpAttributes, UpdateFollowUpRequest
 from realty.processing.models import (
     HighlightsAttributes,
     ProcessingAttributes,
@@ -234,6 +236,40 @@ def get_buyer_summary(id: str) -> Summary:
     from realty.processing import artifacts
 
     return respond(app, artifacts.get_summary(require_role(app, Role.BUYER, Role.ADMIN), id))
+
+
+# ---------------------------------------------------------------- the follow-up (realty.processing.followup)
+# Drafted when processing finishes; the realtor edits it until sending it to the buyer, once.
+
+FollowUp = Response[Envelope[Resource[FollowUpAttributes]]]
+
+
+@app.get("/api/v1/realtors/tours/<id>/follow-up", summary="The draft follow-up to the buyer", tags=["tours"])
+def get_realtor_follow_up(id: str) -> FollowUp:
+    return respond(app, followup.get_follow_up(require_role(app, Role.REALTOR, Role.ADMIN), id))
+
+
+@app.put(
+    "/api/v1/realtors/tours/<id>/follow-up",
+    summary="Edit the draft follow-up (subject, body) until it is sent",
+    tags=["tours"],
+)
+def update_realtor_follow_up(id: str, body: UpdateFollowUpRequest) -> FollowUp:
+    return respond(app, followup.update_follow_up(require_role(app, Role.REALTOR, Role.ADMIN), id, body))
+
+
+@app.post(
+    "/api/v1/realtors/tours/<id>/follow-up/send",
+    summary="Send the follow-up to the buyer by email (once)",
+    tags=["tours"],
+)
+def send_realtor_follow_up(id: str) -> FollowUp:
+    return respond(app, followup.send_follow_up(require_role(app, Role.REALTOR, Role.ADMIN), id))
+
+
+@app.get("/api/v1/buyers/tours/<id>/follow-up", summary="The realtor's follow-up, once sent", tags=["tours"])
+def get_buyer_follow_up(id: str) -> FollowUp:
+    return respond(app, followup.get_sent_follow_up(require_role(app, Role.BUYER, Role.ADMIN), id))
 
 
 lambda_handler: Any = make_handler(app)

@@ -192,6 +192,17 @@ await run(async () => {
   }
   await realtor.locator("#player").evaluate((audio) => audio.pause());
   await shot(realtor, "realtor-results");
-  console.log(`journey: ${lines} transcript lines, ${marks} highlights; seeked to ${ms} ms; the answer cites ${moments} moments`);
+
+  // The draft follow-up waits on the results page; the realtor sends it, and the sent copy stays.
+  await realtor.locator("#follow-up-form").waitFor();
+  check((await realtor.getByLabel("Message").inputValue()).startsWith("Hi "), "the draft follow-up greets the buyer");
+  await realtor.getByRole("button", { name: "Send to the buyer" }).click();
+  await realtor.locator('[data-follow-up="sent"]').waitFor();
+
+  // A moment's link (the summary email's, the listing's interest) opens the results there: ?t=<ms>.
+  await realtor.goto(`${realtor.url().split("?")[0]}?t=${ms}`);
+  await realtor.locator('#main[data-results="ready"]').waitFor({ timeout: 60_000 });
+  await until(realtor, () => Number(document.getElementById("player").dataset.seekedTo ?? -1), (at) => at === ms, `the results opened at ${ms} ms`);
+  console.log(`journey: ${lines} transcript lines, ${marks} highlights; seeked to ${ms} ms; the answer cites ${moments} moments; follow-up sent`);
   await browser.close();
 });

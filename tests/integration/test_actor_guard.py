@@ -303,6 +303,9 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
         assert note.status == 201, note.body
         own_notes[side] = note.data["id"]
 
+    # The tour's follow-up draft and a buyer's question on the listing: to edit, send and mark answered.
+    question_id = _follow_up_and_question(tour.tour_id)
+
     for actor in (tour.realtor, tour.buyer, tour.admin, payer, starter):
         deactivate(actor)
     before = snapshot()
@@ -361,6 +364,8 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
         ("POST", "/api/v1/realtors/tours/{id}/notes"): {"content": "nice"},
         ("POST", "/api/v1/buyers/tours/{id}/questions"): {"question": "Is the roof new?"},
         ("POST", "/api/v1/realtors/tours/{id}/questions"): {"question": "Is the roof new?"},
+        ("PUT", "/api/v1/realtors/tours/{id}/follow-up"): {"body": "changed"},
+        ("PUT", "/api/v1/realtors/properties/{id}/interest/questions/{question_id}"): {"answered": True},
     }
     actors = {"admin": tour.admin, "buyers": tour.buyer, "realtors": tour.realtor, "auth": tour.buyer}
     routes = sorted({(r.method, r.path) for r in api_routes() if r.method in CHANGE_METHODS and not r.public})
@@ -386,6 +391,7 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
             path = path.replace("{id}", block.data["id"])
         if "{note_id}" in template_path:
             path = path.replace("{note_id}", own_notes[section])
+        path = path.replace("{question_id}", question_id)
         if template_path.endswith("/complimentary-plan"):
             path = path.replace(target.user_id, comped.user_id)
         body = bodies.get((method, template_path))
@@ -394,6 +400,21 @@ def test_every_state_changing_route_refuses_a_deactivated_actor(tour, chime_stub
     wrong = {route: answer for route, answer in answers.items() if answer[0] != 401}
     assert wrong == {}, json.dumps({k: [int(v[0]), v[1]] for k, v in wrong.items()}, indent=1)
     assert snapshot() == before
+
+
+def _follow_up_and_question(tour_id: str) -> str:
+    """What Finalize writes for a processed tour: its follow-up draft and its part of the listing's interest."""
+    from realty.processing import store
+    from realty.processing.followup import drafts, interest
+    from realty.processing.models import SummaryContent
+
+    view = store.get_tour(tour_id)
+    assert view is not None
+    question = "How old is the roof?"
+    summary = SummaryContent(overview="A tour.", liked=[], concerns=[], questions_for_seller=[question], next_steps=[])
+    assert drafts.write_draft(view, summary, attempt=1, use_llm=False, time_left=lambda: 60.0)
+    assert interest.record_processed(view, [], summary)
+    return f"{tour_id}.{interest.question_key(question)}"
 
 
 def _set_tour_status(tour_id: str, status: str) -> None:

@@ -21,6 +21,17 @@ def _s3_json(key: str) -> dict:
     return json.loads(body)
 
 
+def _main_item(pk: str, sk: str) -> dict:
+    import os
+
+    from realty.core.dynamo import from_item
+
+    found = boto3.client("dynamodb").get_item(
+        TableName=os.environ["MAIN_TABLE"], Key={"PK": {"S": pk}, "SK": {"S": sk}}
+    )
+    return from_item(found["Item"])
+
+
 def test_a_recording_becomes_a_processed_tour_with_offline_providers(processing_aws, people, outbox, monkeypatch):
     from realty.core.config import reset_settings
 
@@ -93,6 +104,16 @@ def test_a_recording_becomes_a_processed_tour_with_offline_providers(processing_
 
     assert [m.subject for m in outbox.to(realtor.email)] == ["Your tour summary is ready: 12 Maple Street"]
     assert len(outbox.to(buyer.email)) == 1
+    # Finalize drafted the realtor's follow-up, wrote the tour's part of its listing's interest, and the
+    # summary emails link to the moments.
+    follow_up = items["FOLLOWUP"]
+    assert (follow_up["status"], follow_up["model"]) == ("draft", "template-v1")
+    assert follow_up["body"].startswith("Hi Bo,\n\nThank you for touring 12 Maple Street with me.")
+    interest = _main_item(f"PROPERTY#{tour['property_id']}", f"INTEREST#{tour_id}")
+    assert interest["processed"] is True
+    assert any("stain" in concern["text"].lower() for concern in interest["concerns"])
+    assert f"/tours/{tour_id}/results?t=41000" in outbox.to(buyer.email)[0].text
+    assert "A draft follow-up to Bo Buyer is ready" in outbox.to(realtor.email)[0].text
     names = [e["type"] for e in execution_history(started.execution_arn)]
     assert "MapStateSucceeded" in names or "MapStateExited" in names
 

@@ -59,10 +59,15 @@ def _whisper(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=whisper_verbose([(1.0, 4.0, f"chunk {n} first"), (5.0, 9.5, f"chunk {n} second")]))
 
 
+# The realtor's draft follow-up, which the summary step asks for after the summary.
+FOLLOW_UP = {"subject": "Thanks for touring 12 Maple Street", "body": "Hi Bo,\n\nThanks for your time.\n\nRita"}
+
+
 def _chat(request: httpx.Request) -> httpx.Response:
     body = json.loads(request.content)
     schema = body["response_format"]["json_schema"]["name"]
-    return httpx.Response(200, json=chat_completion(HIGHLIGHTS if schema == "LlmHighlights" else SUMMARY))
+    answers = {"LlmHighlights": HIGHLIGHTS, "LlmFollowUp": FOLLOW_UP}
+    return httpx.Response(200, json=chat_completion(answers.get(schema, SUMMARY)))
 
 
 def _use_chunks_of(seconds: int, monkeypatch) -> None:
@@ -128,6 +133,8 @@ def test_a_rate_limited_chunk_is_retried_and_whisper_segments_are_merged_in_orde
     assert items["SUMMARY"]["model"] == "gpt-4o-mini"
     assert items["SUMMARY"]["questions_for_seller"] == ["What are the HOA fees?"]
     assert "Renovated kitchen" in outbox.to(buyer.email)[0].text
+    # The model drafted the follow-up from its summary.
+    assert (items["FOLLOWUP"]["subject"], items["FOLLOWUP"]["model"]) == (FOLLOW_UP["subject"], "gpt-4o-mini")
 
 
 def _bucket() -> str:
@@ -239,6 +246,8 @@ def test_reprocessing_replaces_the_earlier_ai_highlights_and_counts_the_attempt(
         body = json.loads(request.content)
         if body["response_format"]["json_schema"]["name"] == "LlmSummary":
             return httpx.Response(200, json=chat_completion(SUMMARY))
+        if body["response_format"]["json_schema"]["name"] == "LlmFollowUp":
+            return httpx.Response(200, json=chat_completion(FOLLOW_UP))
         runs["n"] += 1
         note = f"run {runs['n']}"
         return httpx.Response(

@@ -4,6 +4,7 @@ import type { Page } from "./app";
 import { explain, link, loading, navigate } from "./app";
 import { type Booking, type Property, bookingRow, facts, photo, rescheduleControl } from "./buyer";
 import { field, formValues, h, message, money, setMessage } from "./dom";
+import { interestSection } from "./followup";
 import { proposeControl } from "./schedule";
 
 async function manageListPage(main: HTMLElement): Promise<void> {
@@ -192,6 +193,7 @@ async function editListingPage(main: HTMLElement, [id]: string[]): Promise<void>
       main.querySelector("h1")!.textContent = updated.attributes.address;
     }),
     h("section", { "aria-labelledby": "photos-title" }, h("h2", { id: "photos-title" }, "Photos"), photoStatus, photos, uploadForm),
+    interestSection(id),
     h(
       "section",
       { "aria-labelledby": "danger-title" },

@@ -266,6 +266,8 @@ const EMAILS: [string, string][] = [
   ["proposal_declined", "A proposed time is declined"],
   ["reminder", "Reminder before a tour"],
   ["tour_ended", "A tour has ended"],
+  ["tour_summary", "A tour's summary is ready"],
+  ["follow_up", "A realtor's follow-up after a tour"],
 ];
 
 function feedSection(base: string): HTMLElement {

@@ -4,6 +4,7 @@ import type { Page } from "./app";
 import { currentUser, explain, link, loading, navigate } from "./app";
 import { clockTime, h, message, setMessage, when } from "./dom";
 import { askSection } from "./ask";
+import { followUpSection } from "./followup";
 import { openRoom } from "./room";
 
 export interface Call {
@@ -196,7 +197,7 @@ async function tryRequest<A>(path: string): Promise<api.Resource<A> | api.ApiErr
   }
 }
 
-async function resultsPage(main: HTMLElement, [id]: string[]): Promise<void> {
+async function resultsPage(main: HTMLElement, [id]: string[], query: URLSearchParams): Promise<void> {
   loading(main, "Loading the tour results…");
   const base = `/${side()}/tours/${id}`;
   const tour = await api.request<Tour>("GET", base);
@@ -336,7 +337,19 @@ async function resultsPage(main: HTMLElement, [id]: string[]): Promise<void> {
     askSection(base, seek),
     transcriptSection,
     notesList(t.notes ?? []),
+    followUpSection(id, currentUser().role === "realtor"),
   );
+  // A link to a moment (the summary email, the listing's interest) opens the page there: `?t=<ms>`.
+  const startAt = Number(query.get("t"));
+  if (query.has("t") && Number.isInteger(startAt) && startAt >= 0 && player.src) {
+    const jump = () => {
+      player.currentTime = startAt / 1000;
+      player.dataset.seekedTo = String(startAt);
+    };
+    if (player.readyState >= 1) jump();
+    else player.addEventListener("loadedmetadata", jump, { once: true });
+    playerSection.scrollIntoView({ block: "start" });
+  }
   main.dataset.results = "ready";
 }
 

@@ -44,6 +44,7 @@ class TourView(Model):
     buyer_id: str
     property_id: str | None = None
     property_address: str | None = None
+    scheduled_at: str | None = None
     realtor_email: str | None = None
     realtor_name: str | None = None
     buyer_email: str | None = None

@@ -38,7 +38,10 @@ from realty.processing.errors import (
     RecordingNotFound,
     StaleAttempt,
 )
+from realty.processing.followup import drafts
+from realty.processing.followup import interest as followup_interest
 from realty.processing.models import (
+    RULES_MODEL,
     AnalysisInput,
     AudioPlan,
     ChunkRef,
@@ -314,7 +317,7 @@ def _taken_stills(
 
 
 def generate_summary(event: AnalysisInput, time_left: TimeLeft) -> SummaryResult:
-    _current_tour(event)
+    tour = _current_tour(event)
     transcript = Transcript.model_validate(store.get_json(event.transcript.key))
     # Both participants read the summary: a private note never feeds it.
     notes = [n for n in store.list_notes(event.tour_id) if n.visibility is NoteVisibility.SHARED]
@@ -334,6 +337,10 @@ def generate_summary(event: AnalysisInput, time_left: TimeLeft) -> SummaryResult
             created_at=clock.now_iso(),
         )
     )
+    # The draft follow-up is written from the summary here, where OpenAI is called (capped, retried,
+    # with the step's time), rather than at Finalize, whose failure would fail a processed tour.
+    # The rules fallback gets the template's draft.
+    drafts.write_draft(tour, content, attempt=event.attempt, use_llm=model != RULES_MODEL, time_left=time_left)
     return SummaryResult(model=model)
 
 
@@ -341,8 +348,23 @@ def generate_summary(event: AnalysisInput, time_left: TimeLeft) -> SummaryResult
 
 
 def finalize(event: FinalizeInput) -> Outcome:
-    """`processing -> processed`, then tell the participants."""
+    """`processing -> processed`, then tell the participants.
+
+    Before the tour moves, the listing's interest is written from this run's summary and highlights,
+    and the follow-up draft too if the summary step left none for this run (both idempotent), so a
+    retried Finalize writes them again rather than losing them; a draft the realtor edited or sent is
+    left alone. No model is called here: the summary step drafted the follow-up.
+    """
     tour = store.get_tour(event.tour_id)
+    # FOLLOWUP .. TOUR spans notes and the recording too: the filter keeps the draft, highlights and summary.
+    items = store.tour_items(event.tour_id, low="FOLLOWUP", high="TOUR", only=("FOLLOWUP", "HIGHLIGHT#", "SUMMARY"))
+    content = next((StoredSummary.model_validate(i) for i in items if i.get("SK") == "SUMMARY"), None)
+    found = [StoredHighlight.model_validate(i) for i in items if str(i.get("SK", "")).startswith("HIGHLIGHT#")]
+    draft = next((i for i in items if i.get("SK") == "FOLLOWUP"), None)
+    draft_ready = False
+    if tour is not None and tour.status is TourStatus.PROCESSING and tour.processing_attempt == event.attempt:
+        followup_interest.record_processed(tour, found, content)
+        draft_ready = drafts.ensure_draft(tour, content, draft, attempt=event.attempt)
     updated = store.finish_processing(
         event.tour_id,
         attempt=event.attempt,
@@ -365,9 +387,7 @@ def finalize(event: FinalizeInput) -> Outcome:
         logger.info("stale attempt finished, tour left alone", extra={"attempt": event.attempt})
         return Outcome(updated=False)
     count("ToursProcessed")
-    items = store.tour_items(event.tour_id, low="SUMMARY", high="SUMMARY")
-    content = StoredSummary.model_validate(items[0]) if items else None
-    notifications.summary_ready(tour, content)
+    notifications.summary_ready(tour, content, found, draft_ready=draft_ready)
     return Outcome(status=TourStatus.PROCESSED, updated=True)
 
 
@@ -448,6 +468,7 @@ def mark_failed(event: FailureInput) -> Outcome:
         logger.info("stale attempt failed, tour left alone", extra={"attempt": event.attempt})
         return Outcome(updated=False)
     count("TourProcessingFailed")
+    followup_interest.record_failed(tour)
     logger.warning("tour processing failed", extra={"error": event.error.Error, "reason": reason})
     notifications.processing_failed(tour, reason)
     return Outcome(status=TourStatus.PROCESSING_FAILED, updated=True)

@@ -35,6 +35,8 @@ class NotificationEvent(StrEnum):
     REMINDER = "reminder"
     TOUR_MISSED = "tour_missed"
     TOUR_ENDED = "tour_ended"
+    TOUR_SUMMARY = "tour_summary"  # a processed tour's summary (and, for the realtor, its draft follow-up)
+    FOLLOW_UP = "follow_up"  # the realtor's follow-up message after a tour (to the buyer)
 
 
 class EmailChoices(Model):
@@ -52,6 +54,8 @@ class EmailChoices(Model):
     reminder: bool = True
     tour_missed: bool = True
     tour_ended: bool = True
+    tour_summary: bool = True
+    follow_up: bool = True
 
 
 class QuietHours(Model):
