@@ -96,6 +96,10 @@ def test_a_realtor_saves_hours_in_their_zone_and_reads_them_back(world):
         ({"tour_lengths": [200]}, "tour_lengths.0"),
         ({"horizon_days": 400}, "horizon_days"),
         ({"colour": "blue"}, "colour"),
+        # JSON's true is not a number of minutes (pydantic's lax int would read it as 1).
+        ({"buffer_minutes": True}, "buffer_minutes"),
+        ({"request_expiry_hours": False}, "request_expiry_hours"),
+        ({"tour_lengths": [True]}, "tour_lengths.0"),
     ],
 )
 def test_bad_rules_are_refused_naming_the_field(world, body, field):

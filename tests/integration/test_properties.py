@@ -290,6 +290,11 @@ def test_invalid_updates_are_422_and_leave_the_listing_as_it_was(cast):
         ({"status": "sold!"}, "status"),
         ({"images": []}, "images"),
         ({"description": "y" * 5001}, "description"),
+        # JSON's true and false are not numbers (pydantic's lax int and float would read 1 and 0).
+        ({"price": True}, "price"),
+        ({"bedrooms": True}, "bedrooms"),
+        ({"bathrooms": False}, "bathrooms"),
+        ({"sqft": True}, "sqft"),
     ]:
         result = call("PUT", path, caller=cast["realtor"], body=body)
         assert result.status == 422, (field, result.body)

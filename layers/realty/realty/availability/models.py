@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictInt,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -26,7 +27,7 @@ from pydantic import (
 
 from realty.core.config import get_settings
 from realty.core.models import Model
-from realty.core.types import SINGLE_LINE
+from realty.core.types import SINGLE_LINE, WHOLE_NUMBER
 
 QUARTER = 15
 DAY_MINUTES = 24 * 60
@@ -133,7 +134,7 @@ def _unique(lengths: list[int]) -> list[int]:
     return sorted(lengths)
 
 
-TourLength = Annotated[int, Field(ge=MIN_TOUR_MINUTES, le=MAX_TOUR_MINUTES)]
+TourLength = Annotated[StrictInt, Field(ge=MIN_TOUR_MINUTES, le=MAX_TOUR_MINUTES), WHOLE_NUMBER]
 TourLengths = Annotated[list[TourLength], Field(min_length=1, max_length=8), AfterValidator(_unique)]
 
 
@@ -152,13 +153,13 @@ class Availability(Model):
 
     time_zone: TimeZone = "UTC"
     hours: WeeklyHours = Field(default_factory=WeeklyHours)
-    buffer_minutes: Annotated[int, Field(ge=0, le=MAX_BUFFER_MINUTES)] = Field(
+    buffer_minutes: Annotated[StrictInt, Field(ge=0, le=MAX_BUFFER_MINUTES), WHOLE_NUMBER] = Field(
         default=0, description="free minutes kept before and after every tour"
     )
-    min_lead_minutes: Annotated[int, Field(ge=0, le=MAX_LEAD_MINUTES)] = Field(
+    min_lead_minutes: Annotated[StrictInt, Field(ge=0, le=MAX_LEAD_MINUTES), WHOLE_NUMBER] = Field(
         default_factory=_default_lead, description="how soon a tour may start, at the earliest"
     )
-    horizon_days: Annotated[int, Field(ge=1)] = Field(
+    horizon_days: Annotated[StrictInt, Field(ge=1), WHOLE_NUMBER] = Field(
         default_factory=_default_horizon, description="how far ahead a tour may be booked"
     )
     tour_lengths: TourLengths | None = Field(
@@ -167,7 +168,7 @@ class Availability(Model):
     pending_blocks_slots: bool = Field(
         default=False, description="whether a request waiting for an answer already hides its time from buyers"
     )
-    request_expiry_hours: Annotated[int, Field(ge=1, le=MAX_EXPIRY_HOURS)] | None = Field(
+    request_expiry_hours: Annotated[StrictInt, Field(ge=1, le=MAX_EXPIRY_HOURS), WHOLE_NUMBER] | None = Field(
         default=None,
         description="a request not answered within this many hours (and never later than its start minus the "
         "lead time) is declined as expired; null keeps requests until their time",

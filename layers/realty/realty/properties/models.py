@@ -5,11 +5,11 @@ from enum import StrEnum
 from html import unescape
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints
 
 from realty.availability.models import ListingSchedule, TimeZone
 from realty.core.models import Model
-from realty.core.types import SINGLE_LINE, Omittable
+from realty.core.types import SINGLE_LINE, WHOLE_NUMBER, Omittable
 from realty.users.people import Person
 
 MAX_IMAGES_PER_PROPERTY = 30
@@ -110,10 +110,10 @@ MlsId = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_.]*$")
 ]
 Description = Annotated[str, AfterValidator(_description)]
-Price = Annotated[float, Field(ge=0, lt=MAX_PRICE, allow_inf_nan=False)]
-Bedrooms = Annotated[int, Field(ge=0, le=MAX_ROOMS)]
-Bathrooms = Annotated[float, Field(ge=0, le=MAX_ROOMS, allow_inf_nan=False)]
-Sqft = Annotated[int, Field(ge=1, le=MAX_SQFT)]
+Price = Annotated[StrictFloat, Field(ge=0, lt=MAX_PRICE, allow_inf_nan=False)]
+Bedrooms = Annotated[StrictInt, Field(ge=0, le=MAX_ROOMS), WHOLE_NUMBER]
+Bathrooms = Annotated[StrictFloat, Field(ge=0, le=MAX_ROOMS, allow_inf_nan=False)]
+Sqft = Annotated[StrictInt, Field(ge=1, le=MAX_SQFT), WHOLE_NUMBER]
 
 
 class CreatePropertyRequest(Model):
