@@ -60,3 +60,24 @@ def test_the_corpus_is_spoken_words_only_and_every_word_is_known_to_the_recognis
 
     assert len(sentences) > 150
     assert unknown == []
+
+
+def test_the_model_file_is_built_once_and_rebuilt_when_the_corpus_changes(tmp_path, monkeypatch):
+    corpus = tmp_path / "tour_language.txt"
+    corpus.write_text("is there a garage\n")
+    monkeypatch.setattr(language_model, "CORPUS", corpus)
+    monkeypatch.setattr(language_model.tempfile, "tempdir", str(tmp_path))
+    language_model.tour_model_path.cache_clear()
+    try:
+        first = language_model.tour_model_path()
+        language_model.tour_model_path.cache_clear()
+        assert language_model.tour_model_path() == first
+        corpus.write_text("is there a garage\nthere is a crack\n")
+        language_model.tour_model_path.cache_clear()
+        second = language_model.tour_model_path()
+    finally:
+        language_model.tour_model_path.cache_clear()
+
+    assert second != first
+    assert "crack" in second.read_text() and "crack" not in first.read_text()
+    assert not list(tmp_path.glob("*.part"))

@@ -3,13 +3,15 @@
 pocketsphinx's stock model is trained on news and dictation; on a tour it hears "crack" as
 "tracking" and "mold" as "old". Tours use a narrow language (rooms, repairs, prices, next steps),
 so a model built from lines of it (`tour_language.txt`) makes those words the likely ones. The
-model is an ARPA trigram with interpolated absolute discounting, written once per container (a few
-milliseconds for a few hundred lines) and read by the decoder with the stock dictionary.
+model is an ARPA trigram with interpolated absolute discounting, written once (under 0.1 s for a few
+hundred lines) and read by the decoder with the stock dictionary.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import re
 import tempfile
 from collections import Counter, defaultdict
@@ -104,9 +106,15 @@ def build_arpa(sentences: Iterable[list[str]], *, discount: float = DISCOUNT) ->
 
 @cache
 def tour_model_path() -> Path:
-    """The tour language model as an ARPA file, written once per container (Lambda's /tmp is the
-    only writable place; the file is small and rebuilt on the next cold start)."""
-    folder = Path(tempfile.mkdtemp(prefix="tour-lm-"))
-    path = folder / "tour.arpa"
-    path.write_text(build_arpa(corpus_sentences(CORPUS.read_text())))
+    """The tour language model as an ARPA file in the temporary folder (Lambda's /tmp is the only
+    writable place), named by what it is built from: written once per machine and corpus, reused by
+    every later process (the local stack starts one per invocation), rebuilt when the corpus changes."""
+    text = CORPUS.read_text()
+    digest = hashlib.sha256(f"{DISCOUNT}\n{text}".encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"tour-lm-{digest}.arpa"
+    if not path.is_file():
+        # Written beside and renamed into place: a process reading it never sees half a file.
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".part", delete=False) as part:
+            part.write(build_arpa(corpus_sentences(text)))
+        os.replace(part.name, path)
     return path
