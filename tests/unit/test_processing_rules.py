@@ -54,6 +54,23 @@ def test_rules_read_unpunctuated_offline_transcripts_and_spelled_out_prices():
     assert "four hundred and fifty thousand dollars" in found[1].note
 
 
+def test_an_unpunctuated_question_after_a_statement_is_still_a_question():
+    # pocketsphinx runs "The stairs feel steep. Is there a basement?" together, without a "?".
+    assert offline.is_question("the stairs feel steep is there a basement")
+    assert offline.is_question("we like it how much are the taxes")
+    assert offline.is_question("the garage is big does it have storage")
+    # A written sentence keeps its punctuation: a statement there stays a statement.
+    assert not offline.is_question("The stairs feel steep, but there is a basement.")
+    assert not offline.is_question("we can schedule a second showing")
+    assert not offline.is_question("there is a basement")
+
+
+def test_a_worry_without_a_listed_defect_is_a_concern():
+    for said in ("I noticed the floor by the door is uneven", "the closet smells musty", "that bothers me"):
+        match = offline.classify(said)
+        assert match is not None and match.kind.value == "concern", said
+
+
 def test_one_moment_gives_one_highlight_of_a_kind():
     found = offline.rule_highlights(_segments("I love the kitchen.", "The kitchen is great.", every_ms=3_000))
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from realty.processing import voice
+from realty.processing import language_model, voice
 from realty.processing.audio import SAMPLE_RATE, decode_pcm
 from realty.processing.models import (
     ChunkTranscript,
@@ -40,7 +40,9 @@ def transcribe(path: Path, *, index: int, offset_ms: int, duration_ms: int, time
     from pocketsphinx import Decoder, Segmenter
 
     pcm = decode_pcm(path, timeout=timeout)
-    decoder = Decoder(samprate=SAMPLE_RATE, **_DECODER_OPTIONS)
+    decoder = Decoder(samprate=SAMPLE_RATE, lm=str(language_model.tour_model_path()), **_DECODER_OPTIONS)
+    for word, phones in language_model.EXTRA_WORDS.items():
+        decoder.add_word(word, phones, update=True)
     segments: list[Segment] = []
     pitches: list[float | None] = []
     signal = voice.downsample(pcm)
@@ -84,7 +86,7 @@ _PRICE = re.compile(
 _CONCERN = re.compile(
     r"\b(leak\w*|crack\w*|repair\w*|mou?ld\w*|noise|noisy|damage\w*|stain\w*|rot|rotten|pests?|termites?"
     r"|asbestos|radon|foundation issues?|water damage|broken|worn|outdated|drafty|smell\w*|flood\w*"
-    r"|worr(?:y|ied|ies|ying)|concern(?:ed|s)?|problems?)\b",
+    r"|worr(?:y|ied|ies|ying)|concern(?:ed|s)?|problems?|bother\w*|musty|peeling|sagging|uneven|i noticed)\b",
     re.IGNORECASE,
 )
 _NEXT_STEP = re.compile(
@@ -103,7 +105,16 @@ _POSITIVE = re.compile(r"\b(love|like|beautiful|great|nice|perfect|spacious|amaz
 _QUESTION_START = re.compile(
     r"^(how|what|when|where|why|who|which|is|are|does|do|did|can|could|would|will|should|has|have)\b", re.IGNORECASE
 )
+# Speech recognised without punctuation (pocketsphinx) runs a statement and a question together
+# ("the stairs feel steep is there a basement"): there, an inverted question anywhere in it counts.
+_QUESTION_INSIDE = re.compile(
+    r"\b(?:(?:is|are) there|how (?:much|many|old|far|long|big|often)|(?:what|when|where|why|who) (?:is|are|was|were"
+    r"|does|do|did|about)|(?:does|do|did) (?:the|it|this|that|they|you)"
+    r"|(?:has|have) (?:the|it|this|that|they|you) (?:been|ever|got))\b",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_PUNCTUATED = re.compile(r"[.!?,;]")
 
 _PRIORITY = (
     HighlightType.CONCERN,
@@ -128,15 +139,20 @@ def _sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE.split(text) if part.strip()]
 
 
-def _is_question(sentence: str) -> bool:
-    return sentence.rstrip().endswith("?") or bool(_QUESTION_START.match(sentence.strip()))
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks something: a "?", a question word first, or, in unpunctuated speech
+    recognition output, an inverted question anywhere in it."""
+    text = sentence.strip()
+    if text.endswith("?") or _QUESTION_START.match(text):
+        return True
+    return not _PUNCTUATED.search(text) and bool(_QUESTION_INSIDE.search(text))
 
 
 def classify(text: str) -> _Match | None:
     """The one type a piece of speech is about, by priority: concern, question, price, next step, feature."""
     for kind in _PRIORITY:
         if kind is HighlightType.QUESTION:
-            if any(_is_question(s) for s in _sentences(text)):
+            if any(is_question(s) for s in _sentences(text)):
                 return _Match(kind, [])
             continue
         pattern = {

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from realty.processing.models import NoteView, Segment
+from realty.processing.offline import is_question
 from realty.questions.models import (
     MAX_CITED_MOMENTS,
     NOT_DISCUSSED,
@@ -144,6 +145,10 @@ def moment(segment: Segment, quote: str | None = None) -> CitedMoment:
     )
 
 
+def _asked(question: Segment) -> str:
+    return f'{speaker_label(question)} asked at {clock_time(question.start_ms)}: "{moment(question).quote}" '
+
+
 def answer_question(question: str, segments: Sequence[Segment], notes: Sequence[NoteView]) -> Answer:
     """The answer from retrieval alone. `notes` must already be the ones the asker may see (the other
     participant's private notes are never passed in)."""
@@ -151,18 +156,21 @@ def answer_question(question: str, segments: Sequence[Segment], notes: Sequence[
     found = [s for s in _rank(terms(question), documents, linked=len(segments)) if s.coverage >= MIN_COVERAGE]
     ranked = [s for s in found if s.index < len(segments)]
     chosen: list[int] = []
+    asked: dict[int, int] = {}
     if ranked:
         best = ranked[0].score
         chosen = [s.index for s in ranked if s.score >= RELATIVE_SCORE * best][:MAX_CITED_MOMENTS]
-        # A question asked in the tour is answered by the next person speaking: cite the reply too.
-        replies = [i + 1 for i in chosen if segments[i].text.rstrip().endswith("?") and i + 1 < len(segments)]
-        chosen = sorted(set(chosen) | set(replies))[:MAX_CITED_MOMENTS]
+        # A question asked in the tour is not its answer: the next person speaking gives that. The
+        # reply is cited in its place; the answer still quotes the question, which says what "it" is.
+        asked = {i + 1: i for i in chosen if i + 1 < len(segments) and is_question(segments[i].text)}
+        chosen = sorted({next((r for r, q in asked.items() if q == i), i) for i in chosen})[:MAX_CITED_MOMENTS]
     note_hits = [notes[s.index - len(segments)] for s in found if s.index >= len(segments)][:2]
     if not chosen and not note_hits:
         return Answer(discussed=False, answer=NOT_DISCUSSED, cited_moments=[], model=RETRIEVAL_MODEL)
     cited = [moment(segments[i]) for i in chosen]
     parts = [
-        f'{speaker_label(segments[i])} at {clock_time(segments[i].start_ms)}: "{c.quote}"'
+        (_asked(segments[asked[i]]) if i in asked else "")
+        + f'{speaker_label(segments[i])} at {clock_time(segments[i].start_ms)}: "{c.quote}"'
         for i, c in zip(chosen, cited, strict=True)
     ]
     for note in note_hits:
