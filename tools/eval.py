@@ -219,13 +219,16 @@ def answer_citation_accuracy(
     answering turn (or, for a question not discussed, that cite nothing)."""
     if answer is None:
         return {"status": "not measured", "reason": "no answer function given"}
+    # A cited moment is a transcript segment: the turn it was said in is the one that segment overlaps
+    # most (the recogniser may open a segment a few ms before the turn's own start).
+    ends = {s.start_ms: max(s.end_ms, s.start_ms + 1) for s in segments}
     right = 0
     for item in conversation["questions"]:
         cited = answer(item["question"], segments)
         expected = item["answer_turns"]
         if not expected:
             right += not cited
-        elif cited and all(truth_at(turns, ms, ms + 1) in expected for ms in cited):
+        elif cited and all(truth_at(turns, ms, ends.get(ms, ms + 1)) in expected for ms in cited):
             right += 1
     return {"status": "measured", "questions": len(conversation["questions"]), "right": right,
             "accuracy": round(right / len(conversation["questions"]), 4)}  # fmt: skip
