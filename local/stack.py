@@ -47,6 +47,8 @@ LOCAL_PARAMETERS: dict[str, str] = {
     "AllowedOrigin": "http://localhost:5173",
     "RateLimitReadsPerMinute": "0",
     "RateLimitWritesPerMinute": "0",
+    # Browse pages are read fresh: tests and load runs check a listing shows up at once.
+    "BrowseCacheSeconds": "0",
 }
 
 
