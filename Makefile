@@ -26,6 +26,9 @@ first-admin: $(STAMP)  ## make first-admin EMAIL=ops@example.com STACK=realtyfor
 email-index: $(STAMP)  ## make email-index STACK=realtyforyou-prod [REGION=...]: once, the admin email search key for users saved before it existed
 	$(BIN)/python scripts/email_index.py --stack-name "$(STACK)" $(if $(REGION),--region "$(REGION)")
 
+rekey: $(STAMP)  ## make rekey STACK=realtyforyou-prod [REGION=...]: once after the sharded-keys release, old items onto the new population and audit keys (resumable)
+	$(BIN)/python scripts/rekey.py --stack-name "$(STACK)" $(if $(REGION),--region "$(REGION)")
+
 publish-web: $(STAMP)  ## make publish-web STACK=realtyforyou-dev: the app and its config.json into a deployed stack
 	$(BIN)/python scripts/publish_web.py --stack-name "$(STACK)"
 
