@@ -73,8 +73,12 @@ package: $(STAMP)  ## build every function and the layer for python3.13/arm64 in
 smoke: $(STAMP)  ## make smoke API_URL=<the stack's ApiUrl output>: the journey without media against a deployed stage
 	$(BIN)/python -m tests.smoke --api-url "$(API_URL)" $(SMOKE_ARGS)
 
-load: $(STAMP)  ## concurrent bookings and confirmations on a local stack; checks no double booking, no lost write
-	$(BIN)/python scripts/load_local.py
+load: $(STAMP)  ## concurrent bookings and confirmations on a local stack (no double booking, no lost write); PROFILE=peak: a peak hour's mix, p50/p95 per route, hottest partitions, lists checked; BURST=500: the processing burst
+ifdef BURST
+	REALTY_PROCESSING_BURST=$(BURST) $(BIN)/python -m pytest -p no:xdist -q tests/statemachine/test_processing_queue.py
+else
+	$(BIN)/python scripts/load_local.py $(if $(PROFILE),--profile $(PROFILE)) $(LOAD_ARGS)
+endif
 
 fuzz: $(STAMP)  ## Schemathesis against a fresh local stack as every role, every phase (reports in .local/fuzz)
 	$(BIN)/python -m tests.fuzz.run $(FUZZ_ARGS)

@@ -139,6 +139,10 @@ class LocalStack:
         from local import moto_fixes
 
         moto_fixes.install()
+        if os.environ.get("REALTY_PARTITION_LOG"):  # `make load PROFILE=peak`: the hottest partitions
+            from local import partitions
+
+            partitions.install(Path(os.environ["REALTY_PARTITION_LOG"]))
         self._moto = ThreadedMotoServer(ip_address=self.settings.host, port=self.settings.moto_port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
