@@ -39,6 +39,7 @@ def install(path: Path | None) -> None:
     _wrap(DynamoDBBackend, "delete_item", _record_delete)
     _wrap(DynamoDBBackend, "get_item", _record_get)
     _wrap(DynamoDBBackend, "query", _record_query)
+    _wrap(DynamoDBBackend, "transact_write_items", None)  # its condition checks are not reads
     _INSTALLED = True
     if path is not None:
         _start_flushing(path)
@@ -63,12 +64,23 @@ def _wrap(cls: Any, name: str, record: Any) -> None:
 
     @functools.wraps(original)
     def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original(self, *args, **kwargs)
-        with contextlib.suppress(Exception):  # counting must never fail a request
-            record(self, result, *args, **kwargs)
+        # Inside a write, moto reads the item to check its condition: that is the write's, not a read.
+        nested = getattr(_WRITING, "active", False)
+        if record is None or record in _WRITES:
+            _WRITING.active = True
+        try:
+            result = original(self, *args, **kwargs)
+        finally:
+            _WRITING.active = nested
+        if record is not None and not (nested and record not in _WRITES):
+            with contextlib.suppress(Exception):  # counting must never fail a request
+                record(self, result, *args, **kwargs)
         return result
 
     setattr(cls, name, counted)
+
+
+_WRITING = threading.local()
 
 
 def _add(kind: str, table: str, index: str, value: Any) -> None:
@@ -113,6 +125,9 @@ def _record_query(backend: Any, result: Any, table_name: str, hash_key_dict: Any
         conditions = kwargs.get("hash_key_conditions") or []
         value = next((next(iter(v.values())) for _, v in conditions if isinstance(v, dict)), "?")
     _add("read", table_name, index, value)
+
+
+_WRITES = (_record_write, _record_delete)
 
 
 def snapshot() -> list[dict[str, Any]]:

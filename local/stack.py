@@ -167,7 +167,7 @@ class LocalStack:
         self.resolver = Resolver(
             self.template,
             stack_name=self.settings.stack_name,
-            parameter_overrides={**LOCAL_PARAMETERS, **self.settings.parameter_overrides},
+            parameter_overrides={**LOCAL_PARAMETERS, **_environment_parameters(), **self.settings.parameter_overrides},
         )
         self.resources = provision(self.resolver, endpoint_url=self.moto_url)
         created = sum(1 for item in self.resources.values() if item.created)
@@ -346,6 +346,12 @@ class LocalStack:
 
 
 @cache
+def _environment_parameters() -> dict[str, str]:
+    """`REALTY_BROWSE_CACHE_SECONDS`: the browse cache as deployed (`make load PROFILE=peak` sets it)."""
+    seconds = os.environ.get("REALTY_BROWSE_CACHE_SECONDS")
+    return {"BrowseCacheSeconds": seconds} if seconds else {}
+
+
 def _client(service: str, endpoint_url: str) -> Any:
     import boto3
 
