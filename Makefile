@@ -9,7 +9,7 @@ REQS := requirements-dev.txt requirements.lock layers/realty/requirements.txt $(
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: first-admin email-index web publish-web dev test lint format typecheck openapi bench package load fuzz lock smoke scale clean
+.PHONY: first-admin email-index rekey web publish-web dev test lint format typecheck openapi bench package load fuzz lock smoke scale clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
