@@ -148,7 +148,12 @@ def _positions(start_key: Mapping[str, Any] | None, count: int, key_names: Colle
 
 
 def _concurrently(read: Any, shards: list[int]) -> dict[int, tuple[list[dict[str, Any]], dict[str, Any] | None]]:
-    """Each shard's read, in parallel threads (a page costs one round trip, not one per shard)."""
+    """Each shard's read, in parallel threads (a page costs one round trip, not one per shard).
+
+    Safe off the request's thread: reads need no actor check (`core.actor` guards changes), botocore
+    clients are thread-safe, and on Lambda the X-Ray SDK gives a new thread the invocation's trace
+    from its environment, so the shard Queries are traced under the same trace id (beside the
+    handler's subsegment rather than inside it)."""
     if len(shards) <= 1:
         return {shard: read(shard) for shard in shards}
     # Imported here: only the admin lists and the audit feed read shards.
