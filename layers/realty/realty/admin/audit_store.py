@@ -73,7 +73,8 @@ def query_audit(
     query: AuditQuery, *, limit: int, start_key: dict[str, Any] | None
 ) -> tuple[list[AuditEntry], dict[str, Any] | None]:
     """Newest first, up to `limit` entries, and the key to resume exactly after the last one (with an
-    actor filter on the by-resource index, a page may take several Query calls: `query_page`)."""
+    actor filter on a resource's history, a page may take several Query calls: `query_page`; the
+    feed of everything is one Query per shard: `shards.read_page`)."""
     items, last_key = shards.read_page(_request(query), limit=limit, start_key=start_key, key_names=query.key_names)
     return _entries(items), last_key
 

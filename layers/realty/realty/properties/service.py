@@ -258,9 +258,9 @@ def browse_properties(
     return Page(items=items, next_cursor=encode_cursor(last_key, scope))
 
 
-# Browse pages as buyers see them, kept a few seconds per instance (BROWSE_CACHE_SECONDS): the page
-# of GSI3 `ACTIVE` (every browse without a city) is the same for every buyer, and its one partition
-# is hot by reads, which no sharding spreads.
+# Browse pages as buyers see them, kept a few seconds per instance (BROWSE_CACHE_SECONDS): a browse
+# page is the same for every buyer, and the one partition every browse without a city reads (GSI3
+# `ACTIVE`) is hot by reads, which no sharding spreads. Pages of a city are kept alike.
 _BROWSE_PAGES = InstanceCache()
 
 
