@@ -75,7 +75,7 @@ smoke: $(STAMP)  ## make smoke API_URL=<the stack's ApiUrl output>: the journey 
 
 load: $(STAMP)  ## concurrent bookings and confirmations on a local stack (no double booking, no lost write); PROFILE=peak: a peak hour's mix, p50/p95 per route, hottest partitions, lists checked; BURST=500: the processing burst
 ifdef BURST
-	REALTY_PROCESSING_BURST=$(BURST) $(BIN)/python -m pytest -p no:xdist -q tests/statemachine/test_processing_queue.py
+	REALTY_PROCESSING_BURST=$(BURST) $(BIN)/python -m pytest -p no:xdist -q --timeout 0 tests/statemachine/test_processing_queue.py
 else
 	$(BIN)/python scripts/load_local.py $(if $(PROFILE),--profile $(PROFILE)) $(LOAD_ARGS)
 endif
