@@ -9,7 +9,7 @@ REQS := requirements-dev.txt requirements.lock layers/realty/requirements.txt $(
 
 export PYTHONPATH := layers/realty:.
 
-.PHONY: first-admin email-index backfill web publish-web dev test lint format typecheck openapi bench eval package load fuzz lock smoke scale clean
+.PHONY: first-admin email-index backfill rekey web publish-web dev test lint format typecheck openapi bench eval package load fuzz lock smoke scale clean
 
 $(STAMP): $(REQS)
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,8 @@ email-index: $(STAMP)  ## make email-index STACK=realtyforyou-prod [REGION=...]:
 
 backfill: $(STAMP)  ## make backfill STACK=realtyforyou-prod [REGION=...]: once, search items and participant copies for older items (resumable)
 	$(BIN)/python scripts/backfill.py --stack-name "$(STACK)" $(if $(REGION),--region "$(REGION)")
+rekey: $(STAMP)  ## make rekey STACK=realtyforyou-prod [REGION=...]: once after the sharded-keys release, old items onto the new population and audit keys (resumable)
+	$(BIN)/python scripts/rekey.py --stack-name "$(STACK)" $(if $(REGION),--region "$(REGION)")
 
 publish-web: $(STAMP)  ## make publish-web STACK=realtyforyou-dev: the app and its config.json into a deployed stack
 	$(BIN)/python scripts/publish_web.py --stack-name "$(STACK)"
@@ -76,8 +78,12 @@ package: $(STAMP)  ## build every function and the layer for python3.13/arm64 in
 smoke: $(STAMP)  ## make smoke API_URL=<the stack's ApiUrl output>: the journey without media against a deployed stage
 	$(BIN)/python -m tests.smoke --api-url "$(API_URL)" $(SMOKE_ARGS)
 
-load: $(STAMP)  ## concurrent bookings and confirmations on a local stack; checks no double booking, no lost write
-	$(BIN)/python scripts/load_local.py
+load: $(STAMP)  ## concurrent bookings and confirmations on a local stack (no double booking, no lost write); PROFILE=peak: a peak hour's mix, p50/p95 per route, hottest partitions, lists checked; BURST=500: the processing burst
+ifdef BURST
+	REALTY_PROCESSING_BURST=$(BURST) $(BIN)/python -m pytest -p no:xdist -q --timeout 0 tests/statemachine/test_processing_queue.py
+else
+	$(BIN)/python scripts/load_local.py $(if $(PROFILE),--profile $(PROFILE)) $(LOAD_ARGS)
+endif
 
 fuzz: $(STAMP)  ## Schemathesis against a fresh local stack as every role, every phase (reports in .local/fuzz)
 	$(BIN)/python -m tests.fuzz.run $(FUZZ_ARGS)

@@ -30,7 +30,13 @@ WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems",
 
 # Routes that miss the literal target on purpose; the why is in docs/decisions.md.
 PLAYBACK_AUDITED = "playback access is audited (docs/architecture.md): the read + one audit PutItem"
+SHARDED = "a population list: one Query per shard (two), concurrently, merged (decisions.md, 'No hot partition')"
 EXPLAINED = {
+    "GET /api/v1/admin/properties": SHARDED,
+    "GET /api/v1/admin/bookings": SHARDED,
+    "GET /api/v1/admin/tours": SHARDED,
+    "GET /api/v1/admin/users": SHARDED + " without role=",
+    "GET /api/v1/admin/audit-logs": SHARDED + " without a resource or an actor",
     "GET /api/v1/realtors/tours/{id}/recording": PLAYBACK_AUDITED,
     "GET /api/v1/buyers/tours/{id}/recording": PLAYBACK_AUDITED,
     "GET /api/v1/realtors/calls/{id}/recording": PLAYBACK_AUDITED,

@@ -47,6 +47,8 @@ LOCAL_PARAMETERS: dict[str, str] = {
     "AllowedOrigin": "http://localhost:5173",
     "RateLimitReadsPerMinute": "0",
     "RateLimitWritesPerMinute": "0",
+    # Browse pages are read fresh: tests and load runs check a listing shows up at once.
+    "BrowseCacheSeconds": "0",
 }
 
 
@@ -137,6 +139,10 @@ class LocalStack:
         from local import moto_fixes
 
         moto_fixes.install()
+        if os.environ.get("REALTY_PARTITION_LOG"):  # `make load PROFILE=peak`: the hottest partitions
+            from local import partitions
+
+            partitions.install(Path(os.environ["REALTY_PARTITION_LOG"]))
         self._moto = ThreadedMotoServer(ip_address=self.settings.host, port=self.settings.moto_port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
@@ -161,7 +167,7 @@ class LocalStack:
         self.resolver = Resolver(
             self.template,
             stack_name=self.settings.stack_name,
-            parameter_overrides={**LOCAL_PARAMETERS, **self.settings.parameter_overrides},
+            parameter_overrides={**LOCAL_PARAMETERS, **_environment_parameters(), **self.settings.parameter_overrides},
         )
         self.resources = provision(self.resolver, endpoint_url=self.moto_url)
         created = sum(1 for item in self.resources.values() if item.created)
@@ -340,6 +346,12 @@ class LocalStack:
 
 
 @cache
+def _environment_parameters() -> dict[str, str]:
+    """`REALTY_BROWSE_CACHE_SECONDS`: the browse cache as deployed (`make load PROFILE=peak` sets it)."""
+    seconds = os.environ.get("REALTY_BROWSE_CACHE_SECONDS")
+    return {"BrowseCacheSeconds": seconds} if seconds else {}
+
+
 def _client(service: str, endpoint_url: str) -> Any:
     import boto3
 

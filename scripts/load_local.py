@@ -447,6 +447,11 @@ def print_report(summary: dict[str, Any], outcome: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:2] == ["--profile", "peak"]:  # `make load PROFILE=peak`: scripts/load_peak.py
+        from scripts import load_peak
+
+        return load_peak.main(arguments[2:])
     parser = argparse.ArgumentParser(description="Concurrent bookings and confirmations on the local stack.")
     parser.add_argument("--url", help="an already running local stack, e.g. http://127.0.0.1:3000")
     parser.add_argument("--seconds", type=float, default=20.0, help="time budget of the load phases")

@@ -163,8 +163,7 @@ def tour_collection(tour_id: str) -> list[dict[str, Any]]:
 def audit_actions(tour_id: str) -> list[str]:
     response = _table().query(
         TableName=os.environ["AUDIT_TABLE"],
-        IndexName="GSI2",
-        KeyConditionExpression="GSI2PK = :pk",
+        KeyConditionExpression="PK = :pk",  # a resource's audit history is the table's own partition
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#tour#{tour_id}"}},
     )
     return [from_item(item)["action"] for item in response["Items"]]

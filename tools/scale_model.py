@@ -54,6 +54,9 @@ WORKLOAD: dict[str, float] = {
     "api_rps_per_live_tour": 0.2,
     # Browse without a city reads the single ACTIVE partition; with a city, ACTIVE#CITY#<city>.
     "browse_share_without_city": 0.5,
+    # Distinct browse pages without a city one instance serves within a cache TTL (the first pages of
+    # the common filter sets; the home page's unfiltered first page is most of them).
+    "browse_cache_shapes": 10,
     # Largest city's share of the browse requests that name a city.
     "largest_city_share": 0.1,
     # A browse page: 20 items of ~1.5 KB (projection ALL), eventually consistent: 30 KB / 4 KB / 2.
@@ -95,6 +98,9 @@ TEMPLATE: dict[str, float] = {
     "api_stage_rate_limit": 50,  # ApiThrottleRateLimit
     "openai_reserved_concurrency": 10,  # OpenAIReservedConcurrency (per OpenAI-calling function)
     "map_max_concurrency": 8,  # MapMaxConcurrency in the state machine
+    "browse_cache_seconds": 10,  # BrowseCacheSeconds
+    # realty.core.shards.SHARDS: partitions of each population key (PROPERTIES, BOOKINGS, TOURS, USERS, AUDIT).
+    "population_shards": 2,
 }
 
 # ---------------------------------------------------------------- quotas and prices
@@ -343,6 +349,17 @@ def _browse_active_rcu() -> float:
     return rps * _w("rcu_per_browse_page")
 
 
+def _browse_active_cached_rcu() -> float:
+    """Each properties instance reads a page shape at most once per TTL: instances x shapes / TTL
+    pages a second (fewer when an instance sees fewer requests than shapes in a TTL). Instances grow
+    with the browse rate (concurrency = rate x duration), so the cache divides the load by a constant
+    (requests an instance serves per TTL / shapes), it does not cap it."""
+    instances = _b("browse_requests_per_second_at_peak") * _w("api_seconds_per_request")
+    ttl = TEMPLATE["browse_cache_seconds"]
+    per_instance = _b("browse_requests_per_second_at_peak") * _w("browse_share_without_city") / instances * ttl
+    return instances * min(_w("browse_cache_shapes"), per_instance) / ttl * _w("rcu_per_browse_page")
+
+
 LIMITS: tuple[Limit, ...] = (
     Limit(
         "API stage throttle",
@@ -377,12 +394,20 @@ LIMITS: tuple[Limit, ...] = (
         "evening peaks ramp over minutes: only a flash crowd meets it",
     ),
     Limit(
-        "DynamoDB partition reads: GSI3 `ACTIVE`",
+        "DynamoDB partition reads: GSI3 `ACTIVE`, uncached (BrowseCacheSeconds=0)",
         "dynamodb_partition_rcu",
         _browse_active_rcu,
         True,
         "browse without a city x 4 RCU a page",
-        "shard the key (part 4 of issue 19) or cache the first pages",
+        "hot by reads, which sharding cannot spread (every page reads every shard): the row below",
+    ),
+    Limit(
+        "DynamoDB partition reads: GSI3 `ACTIVE`, BrowseCacheSeconds=10",
+        "dynamodb_partition_rcu",
+        _browse_active_cached_rcu,
+        True,
+        "properties instances (browse rps x 120 ms) x 10 page shapes / 10 s TTL x 4 RCU",
+        "each instance keeps a buyers' browse page 10 s; past this, the first page at the edge (CloudFront)",
     ),
     Limit(
         "DynamoDB partition reads: GSI2 `ACTIVE#CITY#<largest city>`",
@@ -398,20 +423,28 @@ LIMITS: tuple[Limit, ...] = (
         "spread by design (one partition per city); shard a city that outgrows it",
     ),
     Limit(
-        "DynamoDB partition writes: audit `AUDIT`",
+        "DynamoDB partition writes: audit feed GSI2 `AUDIT#<shard>`",
         "dynamodb_partition_wcu",
-        lambda: mutations_per_second_at_peak() * 2,
+        lambda: mutations_per_second_at_peak() * 1 / TEMPLATE["population_shards"],
         True,
-        "audited changes/s in the minute tours start x 2 WCU (transactional)",
-        "every change writes it: shard the key (part 4); adaptive splitting cannot help a rising sort key",
+        "audited changes/s in the minute tours start x 1 WCU (a GSI write is not transactional) / 2 shards",
+        "was one base-table `AUDIT` partition at 2 WCU a change (353x); more shards cost a Query each per page",
     ),
     Limit(
-        "DynamoDB partition writes: GSI4 `TOURS` / `BOOKINGS`",
+        "DynamoDB partition writes: audit `RESOURCE#<type>#<id>` (one tour)",
         "dynamodb_partition_wcu",
-        lambda: tour_starts_per_second_at_peak() * 2,
+        lambda: _w("mutations_per_tour_start") * 2 / _w("start_window_seconds"),
+        False,
+        "one tour's audited changes as it starts, within a minute, x 2 WCU",
+        "never: the audit table is keyed by the changed resource, so its writes spread with the resources",
+    ),
+    Limit(
+        "DynamoDB partition writes: GSI4 `TOURS#<shard>` / `BOOKINGS#<shard>`",
+        "dynamodb_partition_wcu",
+        lambda: tour_starts_per_second_at_peak() * 2 / TEMPLATE["population_shards"],
         True,
-        "tour (and booking) item changes/s as tours start and end",
-        "shard the key (part 4); a throttled GSI throttles the table's writes",
+        "tour (and booking) item changes/s as tours start and end / 2 shards",
+        "sharded by id (realty.core.shards); a throttled GSI throttles the table's writes",
     ),
     Limit(
         "DynamoDB table throughput (on-demand)",
@@ -677,10 +710,12 @@ def render() -> str:
         "- The API stage throttle is this template's own setting (ApiThrottleRateLimit), to be raised with the "
         "account quota; Chime meetings and media pipelines, Lambda concurrency and OpenAI are quotas to raise "
         "and watch: template parameters with CloudWatch alarms at 80%.",
-        "- The single-partition keys (GSI3 `ACTIVE` for browsing, the audit table's `AUDIT`, GSI4 `TOURS`, "
-        "`BOOKINGS`, `PROPERTIES`, GSI2 `USERS`) each cap a whole population at one partition: `ACTIVE` is "
-        "the first met, by reads; `AUDIT` takes every audited change and a rising sort key, which adaptive "
-        "splitting cannot spread.",
+        "- No key carries a whole population: GSI4 `PROPERTIES`, `BOOKINGS`, `TOURS`, GSI2 `USERS` and the "
+        "audit feed (GSI2 `AUDIT`) are written in two shards each and listed by one merged read (two Queries a "
+        "page); the audit table itself is keyed by the changed resource. GSI3 `ACTIVE` is hot by reads, "
+        "which sharding cannot spread: each properties instance keeps a buyers' browse page for "
+        "BrowseCacheSeconds, which divides its reads by a constant; past that, cache the first page at "
+        "the edge.",
         "- Nothing has a per-item bound that grows with the population: attendees per meeting and S3 "
         "prefixes are per tour or per listing.",
         "- A quota that is hit answers a clear, retryable error rather than losing work: a tour start Chime "

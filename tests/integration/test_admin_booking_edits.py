@@ -33,8 +33,7 @@ def _audited(booking_id: str, action: str) -> dict[str, Any]:
 def _audit(booking_id: str) -> list[dict[str, Any]]:
     items = boto3.client("dynamodb", region_name="us-east-1").query(
         TableName=os.environ["AUDIT_TABLE"],
-        IndexName="GSI2",
-        KeyConditionExpression="GSI2PK = :pk",
+        KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#booking#{booking_id}"}},
     )["Items"]
     return list(items)

@@ -16,8 +16,7 @@ PASSWORD = "Correct-Horse-2026!"
 def _audit(user_id: str) -> list[dict[str, Any]]:
     items = boto3.client("dynamodb", region_name="us-east-1").query(
         TableName="realty-test-audit",
-        IndexName="GSI2",
-        KeyConditionExpression="GSI2PK = :pk",
+        KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#user#{user_id}"}},
     )["Items"]
     return [i for i in items if i["action"]["S"] != "user.created"]

@@ -225,8 +225,7 @@ def _sign_in_audit(email: str) -> list[dict]:
 
     response = client("dynamodb").query(
         TableName=get_settings().audit_table,
-        IndexName="GSI2",
-        KeyConditionExpression="GSI2PK = :pk",
+        KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#account#{email}"}},
         ScanIndexForward=True,
     )

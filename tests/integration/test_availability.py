@@ -4,12 +4,10 @@ SLOT_UNAVAILABLE with the reason and the next free slots)."""
 
 from __future__ import annotations
 
-import os
-
-import boto3
 import pytest
 
 from testkit.api import call
+from testkit.population import audit_feed
 from tests.support.bookings import at, book, booked, confirmed, new_property
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -40,12 +38,7 @@ def _slots(buyer, property_id: str, **query) -> list[dict]:
 
 
 def _audit_actions() -> list[str]:
-    response = boto3.client("dynamodb", region_name="us-east-1").query(
-        TableName=os.environ["AUDIT_TABLE"],
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": "AUDIT"}},
-    )
-    return [i["action"]["S"] for i in response["Items"]]
+    return [i["action"]["S"] for i in audit_feed()]
 
 
 # ---------------------------------------------------------------- rules

@@ -27,8 +27,7 @@ def _audit(user_id: str) -> list[dict]:
 
     response = client("dynamodb").query(
         TableName=get_settings().audit_table,
-        IndexName="GSI2",
-        KeyConditionExpression="GSI2PK = :pk",
+        KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#billing_account#{user_id}"}},
     )
     return [from_item(item) for item in response["Items"]]

@@ -10,6 +10,7 @@ import icalendar
 import pytest
 
 from testkit.api import call
+from testkit.population import audit_feed, population_items
 from tests.support.bookings import (
     at,
     book,
@@ -29,22 +30,11 @@ def world(make_user, fake_clock, outbox):
 
 
 def _bookings_in_table() -> list[dict]:
-    response = boto3.client("dynamodb", region_name="us-east-1").query(
-        TableName=os.environ["MAIN_TABLE"],
-        IndexName="GSI4",
-        KeyConditionExpression="GSI4PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": "BOOKINGS"}},
-    )
-    return response["Items"]
+    return population_items("BOOKINGS")
 
 
 def _audit_actions() -> list[str]:
-    response = boto3.client("dynamodb", region_name="us-east-1").query(
-        TableName=os.environ["AUDIT_TABLE"],
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": "AUDIT"}},
-    )
-    return [i["action"]["S"] for i in response["Items"] if i["resource_type"]["S"] in {"booking", "tour"}]
+    return [i["action"]["S"] for i in audit_feed() if i["resource_type"]["S"] in {"booking", "tour"}]
 
 
 def _invite_of(message) -> icalendar.Event:

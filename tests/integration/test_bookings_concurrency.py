@@ -24,6 +24,7 @@ import pytest
 
 from realty.core.auth import Caller, Role
 from realty.core.errors import Conflict
+from testkit.population import population_items
 from tests.support.bookings import at, booked, items_under, new_property
 
 THREADS = 10
@@ -78,13 +79,7 @@ def _race(caller: Caller, booking_ids: list[str]) -> dict[str, Any]:
 def _all_tours() -> list[dict[str, Any]]:
     from realty.core.dynamo import from_item
 
-    response = boto3.client("dynamodb", region_name="us-east-1").query(
-        TableName=os.environ["MAIN_TABLE"],
-        IndexName="GSI4",
-        KeyConditionExpression="GSI4PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": "TOURS"}},
-    )
-    return [from_item(i) for i in response["Items"]]
+    return [from_item(i) for i in population_items("TOURS")]
 
 
 def _booking(booking_id: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import pytest
 from realty.core import clock
 from realty.core.auth import Role
 from testkit.api import ROOT, FakeLambdaContext, call, load_function
+from testkit.population import population_items
 
 LISTING = {"address": "1 Main St", "city": "Austin", "price": 450000, "bedrooms": 3, "bathrooms": 2, "sqft": 1500}
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -39,14 +40,7 @@ def create(caller, **fields) -> dict[str, Any]:
 
 
 def property_items() -> list[dict[str, Any]]:
-    return list(
-        _dynamodb().query(
-            TableName="realty-test-main",
-            IndexName="GSI4",
-            KeyConditionExpression="GSI4PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": "PROPERTIES"}},
-        )["Items"]
-    )
+    return population_items("PROPERTIES")
 
 
 def mls_claims() -> list[str]:
@@ -62,8 +56,7 @@ def mls_claims() -> list[str]:
 def audit_for(resource_id: str, resource_type: str = "property") -> list[dict[str, Any]]:
     items = _dynamodb().query(
         TableName="realty-test-audit",
-        IndexName="GSI2",
-        KeyConditionExpression="GSI2PK = :pk",
+        KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#{resource_type}#{resource_id}"}},
     )["Items"]
     return [{k: v.get("S", v) for k, v in i.items()} for i in items]

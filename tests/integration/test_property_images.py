@@ -112,8 +112,7 @@ def image_record(caller, property_id: str, image_id: str) -> dict[str, Any]:
 def audit_actions(property_id: str) -> list[str]:
     items = boto3.client("dynamodb", region_name="us-east-1").query(
         TableName="realty-test-audit",
-        IndexName="GSI2",
-        KeyConditionExpression="GSI2PK = :pk",
+        KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#property#{property_id}"}},
     )["Items"]
     return [i["action"]["S"] for i in items]

@@ -108,8 +108,7 @@ def audit_actions(user_id: str) -> list[str]:
 
     response = client("dynamodb").query(
         TableName=get_settings().audit_table,
-        IndexName="GSI2",
-        KeyConditionExpression="GSI2PK = :pk",
+        KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#billing_account#{user_id}"}},
     )
     return [item["action"]["S"] for item in response["Items"]]

@@ -20,6 +20,7 @@ from realty.adapters import chime
 from realty.core.auth import Caller
 from realty.core.aws import client
 from realty.core.config import reset_settings
+from testkit.population import audit_feed
 from tests.support.bookings import START, Clock, booked, confirmed, items_under, new_property
 
 ACCOUNT = "123456789012"
@@ -301,24 +302,14 @@ def stored(tour_id: str, sk: str) -> dict[str, Any] | None:
 def audit_actions(resource_type: str | None = None) -> list[str]:
     from realty.core.dynamo import from_item
 
-    response = boto3.client("dynamodb", region_name="us-east-1").query(
-        TableName=os.environ["AUDIT_TABLE"],
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": "AUDIT"}},
-    )
-    items = [from_item(i) for i in response["Items"]]
+    items = [from_item(i) for i in audit_feed()]
     return [i["action"] for i in items if resource_type is None or i["resource_type"] == resource_type]
 
 
 def audit_items(action: str) -> list[dict[str, Any]]:
     from realty.core.dynamo import from_item
 
-    response = boto3.client("dynamodb", region_name="us-east-1").query(
-        TableName=os.environ["AUDIT_TABLE"],
-        KeyConditionExpression="PK = :pk",
-        ExpressionAttributeValues={":pk": {"S": "AUDIT"}},
-    )
-    return [i for i in (from_item(x) for x in response["Items"]) if i["action"] == action]
+    return [i for i in (from_item(x) for x in audit_feed()) if i["action"] == action]
 
 
 def s3_event(bucket: str, key: str, size: int) -> dict[str, Any]:

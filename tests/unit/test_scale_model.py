@@ -21,7 +21,27 @@ def _limit(name: str) -> scale_model.Limit:
 
 def test_one_partition_of_browse_reads_is_met_at_75x() -> None:
     # 20 browse req/s, half without a city, 4 RCU a page: 40 RCU/s against 3,000 per partition.
-    assert scale_model.breaks_at(_limit("DynamoDB partition reads: GSI3 `ACTIVE`")) == pytest.approx(75)
+    name = "DynamoDB partition reads: GSI3 `ACTIVE`, uncached (BrowseCacheSeconds=0)"
+    assert scale_model.breaks_at(_limit(name)) == pytest.approx(75)
+
+
+def test_the_browse_cache_moves_active_reads_to_312x() -> None:
+    # 2.4 properties instances at 1x, each reading 10 page shapes once per 10 s, 4 RCU a page: 9.6 RCU/s.
+    cached = _limit("DynamoDB partition reads: GSI3 `ACTIVE`, BrowseCacheSeconds=10")
+    assert cached.demand() == pytest.approx(9.6)
+    assert scale_model.breaks_at(cached) == pytest.approx(3000 / 9.6)
+
+
+def test_sharded_population_writes_follow_the_shard_count() -> None:
+    from realty.core import shards
+
+    assert scale_model.TEMPLATE["population_shards"] == shards.SHARDS
+    feed = _limit("DynamoDB partition writes: audit feed GSI2 `AUDIT#<shard>`")
+    # Was one base-table partition at 2 WCU a change (353x): 1 WCU on the GSI over 2 shards is 4x that.
+    assert scale_model.breaks_at(feed) == pytest.approx(4 * 1000 / (scale_model.mutations_per_second_at_peak() * 2))
+    assert math.isinf(
+        scale_model.breaks_at(_limit("DynamoDB partition writes: audit `RESOURCE#<type>#<id>` (one tour)"))
+    )
 
 
 def test_chime_meetings_are_met_at_12_5x_and_attendees_never() -> None:

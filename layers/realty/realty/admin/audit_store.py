@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from realty.admin.models import AuditEntry
+from realty.core import shards
 from realty.core.config import get_settings
-from realty.core.dynamo import from_item, index_key_names, query_page
+from realty.core.dynamo import from_item, index_key_names
 
 # Sorts after every `<created_at>#<ULID>` sort key of the same second: makes `to` inclusive.
 _END_OF_SECOND = "#~"
@@ -22,9 +23,11 @@ class AuditQuery:
 
     @property
     def index(self) -> str | None:
+        # A resource's history is the table's own partition; an actor's GSI1; everything, the
+        # sharded feed on GSI2 (`realty.core.audit.audit_keys`).
         if self.resource:
-            return "GSI2"
-        return "GSI1" if self.actor_id else None
+            return None
+        return "GSI1" if self.actor_id else "GSI2"
 
     @property
     def key_names(self) -> frozenset[str]:
@@ -38,7 +41,7 @@ def _request(query: AuditQuery) -> dict[str, Any]:
     elif query.actor_id:
         partition = f"ACTOR#{query.actor_id}"
     else:
-        partition = "AUDIT"
+        partition = "AUDIT"  # a sharded population: read across its shards (`shards.read_page`)
     pk, sk = (f"{index}PK", f"{index}SK") if index else ("PK", "SK")
     condition = f"{pk} = :pk"
     values: dict[str, Any] = {":pk": {"S": partition}}
@@ -70,8 +73,9 @@ def query_audit(
     query: AuditQuery, *, limit: int, start_key: dict[str, Any] | None
 ) -> tuple[list[AuditEntry], dict[str, Any] | None]:
     """Newest first, up to `limit` entries, and the key to resume exactly after the last one (with an
-    actor filter on the by-resource index, a page may take several Query calls: `query_page`)."""
-    items, last_key = query_page(_request(query), limit=limit, start_key=start_key, key_names=query.key_names)
+    actor filter on a resource's history, a page may take several Query calls: `query_page`; the
+    feed of everything is one Query per shard: `shards.read_page`)."""
+    items, last_key = shards.read_page(_request(query), limit=limit, start_key=start_key, key_names=query.key_names)
     return _entries(items), last_key
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from realty.bookings.models import Booking
+from realty.core import shards
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import (
@@ -19,7 +20,6 @@ from realty.core.dynamo import (
     from_item,
     index_key_names,
     key,
-    query_page,
     to_item,
     transact,
     update_action,
@@ -44,7 +44,7 @@ def booking_item(booking: Booking) -> dict[str, Any]:
         "GSI2SK": order,
         "GSI3PK": f"PROPERTY#{booking.property_id}#BOOKINGS",
         "GSI3SK": order,
-        "GSI4PK": "BOOKINGS",
+        "GSI4PK": shards.partition("BOOKINGS", booking.id),
         "GSI4SK": f"{booking.created_at}#{booking.id}",
         "entity": "booking",
         **booking.model_dump(mode="json"),
@@ -224,7 +224,7 @@ def list_bookings(query: BookingQuery) -> tuple[list[Booking], dict[str, Any] | 
     }
     if filters:
         request["FilterExpression"] = " AND ".join(filters)
-    items, last_key = query_page(
+    items, last_key = shards.read_page(
         request, limit=query.limit, start_key=query.start_key, key_names=index_key_names(query.index)
     )
     return [Booking.model_validate(from_item(i)) for i in items], last_key

@@ -76,6 +76,9 @@ class Settings:
     rate_limit_writes_per_minute: int = _env("RATE_LIMIT_WRITES_PER_MINUTE", default=0)
     # Questions a user may ask about tours (realty.questions) per UTC day; 0: not limited.
     ask_daily_limit: int = _env("ASK_DAILY_LIMIT", default=50)
+    # Seconds a browse page (the same for every buyer) is kept per instance (realty.core.instance_cache);
+    # 0: never kept. Template parameter BrowseCacheSeconds.
+    browse_cache_seconds: float = _env("BROWSE_CACHE_SECONDS", default=0.0)
     jwks_url_override: str = _env("COGNITO_JWKS_URL", default="")  # the local stack and tests: where JWKS is served
     jwks_timeout_seconds: float = 2.0
     max_body_bytes: int = 64 * 1024

@@ -7,6 +7,7 @@ listing that was withdrawn (`inactive`) is a 404 to them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -14,8 +15,10 @@ from dataclasses import dataclass
 from realty.core import clock, ids
 from realty.core.audit import audit_action
 from realty.core.auth import Caller
+from realty.core.config import get_settings
 from realty.core.envelope import Relationship, Resource
 from realty.core.errors import Conflict, NotFound, ValidationFailed
+from realty.core.instance_cache import InstanceCache
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.media import store as media
 from realty.media.models import ImageUploadRequest, UploadAttributes
@@ -229,7 +232,9 @@ def browse_properties(
     scope = f"properties|active|city={city_key}|min_price={min_price}|max_price={max_price}|bedrooms={bedrooms}"
     if not query_words and sort is SearchSort.NEWEST:
         query = store.active_query(city=city_key, min_price=min_price, max_price=max_price, min_bedrooms=bedrooms)
-        return _page(query, scope, limit=limit, cursor=cursor, all_images=caller.is_admin)
+        if caller.is_admin:  # admins see every image: not the answer buyers share
+            return _page(query, scope, limit=limit, cursor=cursor, all_images=True)
+        return _browse_page(query, scope, limit=limit, cursor=cursor)
     driver = search.driving_word(query_words)
     if driver is not None:
         partition, city_filter = f"SEARCH#W#{search.term(driver)}", city_key
@@ -250,6 +255,25 @@ def browse_properties(
     start = decode_cursor(cursor, scope)
     listings, last_key = store.search_properties(found, limit=limit, start_key=start)
     items = [to_resource(p, all_images=caller.is_admin) for p in listings]
+    return Page(items=items, next_cursor=encode_cursor(last_key, scope))
+
+
+# Browse pages as buyers see them, kept a few seconds per instance (BROWSE_CACHE_SECONDS): a browse
+# page is the same for every buyer, and the one partition every browse without a city reads (GSI3
+# `ACTIVE`) is hot by reads, which no sharding spreads. Pages of a city are kept alike.
+_BROWSE_PAGES = InstanceCache()
+
+
+def _browse_page(query: store.PropertyQuery, scope: str, *, limit: int, cursor: str | None) -> Page:
+    start = decode_cursor(cursor, scope)
+    # The stored page, not the response: each response's cursor is encrypted afresh.
+    shape = (query, limit, json.dumps(start, sort_keys=True))
+    found, last_key = _BROWSE_PAGES.get_or_load(
+        shape,
+        get_settings().browse_cache_seconds,
+        lambda: store.query_properties(query, limit=limit, start_key=start),
+    )
+    items = [to_resource(p, all_images=False) for p in found]
     return Page(items=items, next_cursor=encode_cursor(last_key, scope))
 
 

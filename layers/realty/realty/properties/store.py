@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from realty.core import dynamo
+from realty.core import dynamo, shards
 from realty.core.aws import client
 from realty.core.config import get_settings
 from realty.core.dynamo import (
@@ -58,7 +58,7 @@ def _index_keys(prop: Property) -> dict[str, str | None]:
         "GSI2SK": order if active else None,
         "GSI3PK": "ACTIVE" if active else None,
         "GSI3SK": order if active else None,
-        "GSI4PK": "PROPERTIES",
+        "GSI4PK": shards.partition("PROPERTIES", prop.id),
         "GSI4SK": order,
     }
 
@@ -354,7 +354,9 @@ def query_properties(
 ) -> tuple[list[Property], dict[str, Any] | None]:
     """Up to `limit` matching properties from `start_key` on, and the key to resume after the last one
     (read as every list is: `query_page`)."""
-    items, last_key = query_page(_query_request(query), limit=limit, start_key=start_key, key_names=query.key_names)
+    items, last_key = shards.read_page(
+        _query_request(query), limit=limit, start_key=start_key, key_names=query.key_names
+    )
     return [property_from_item(i) for i in items], last_key
 
 

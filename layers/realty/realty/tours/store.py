@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from realty.core import shards
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import Guarded, from_item, index_key_names, key, query_page, to_item, transact, update_action
+from realty.core.dynamo import Guarded, from_item, index_key_names, key, to_item, transact, update_action
 from realty.tours.models import Call, Highlight, Tour, TourCollection, TourNote
 from realty.tours.states import TourStatus
 
@@ -44,7 +45,7 @@ def tour_item(tour: Tour) -> dict[str, Any]:
         "GSI1SK": order,
         "GSI2PK": f"REALTOR#{tour.realtor_id}#TOURS",
         "GSI2SK": order,
-        "GSI4PK": "TOURS",
+        "GSI4PK": shards.partition("TOURS", tour.id),
         "GSI4SK": f"{tour.created_at}#{tour.id}",
         "entity": "tour",
         **tour.model_dump(mode="json"),
@@ -195,7 +196,7 @@ def list_tours(query: TourQuery) -> tuple[list[Tour], dict[str, Any] | None]:
     }
     if filters:
         request["FilterExpression"] = " AND ".join(filters)
-    items, last_key = query_page(
+    items, last_key = shards.read_page(
         request, limit=query.limit, start_key=query.start_key, key_names=index_key_names(query.index)
     )
     return [Tour.model_validate(from_item(i)) for i in items], last_key

@@ -6,11 +6,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from realty.core import shards
 from realty.core.audit import audit_action
 from realty.core.auth import Role
 from realty.core.aws import client
 from realty.core.config import get_settings
-from realty.core.dynamo import Guarded, batch_get, from_item, index_key_names, key, query_page, to_item, transact
+from realty.core.dynamo import Guarded, batch_get, from_item, index_key_names, key, to_item, transact
 from realty.core.errors import Conflict, RateLimited, UpstreamError, ValidationFailed
 from realty.users.identity import Identity
 from realty.users.identity import get_identity as get_identity  # the authorizer's one read, kept light there
@@ -28,7 +29,7 @@ def _user_item(user: User) -> dict[str, Any]:
         "SK": "PROFILE",
         "GSI1PK": f"ROLE#{user.role.value}",
         "GSI1SK": order,
-        "GSI2PK": "USERS",
+        "GSI2PK": shards.partition("USERS", user.id),
         "GSI2SK": order,
         # Admin search by email prefix without a Scan: one partition per first character, the email
         # as sort key (`begins_with`). Written with every save, so an email change moves the user.
@@ -172,7 +173,7 @@ def query_users(
             "ExpressionAttributeValues": {":pk": {"S": partition}},
             "ScanIndexForward": False,
         }
-    items, last_key = query_page(request, limit=limit, start_key=start_key, key_names=index_key_names(index))
+    items, last_key = shards.read_page(request, limit=limit, start_key=start_key, key_names=index_key_names(index))
     return [User.model_validate(from_item(item)) for item in items], last_key
 
 
@@ -207,7 +208,9 @@ def backfill_email_search_keys(*, page_size: int = 100) -> int:
     added = 0
     start_key: dict[str, Any] | None = None
     while True:
-        items, start_key = query_page(request, limit=page_size, start_key=start_key, key_names=index_key_names("GSI2"))
+        items, start_key = shards.read_page(
+            request, limit=page_size, start_key=start_key, key_names=index_key_names("GSI2")
+        )
         for item in items:
             if "GSI3PK" in item:
                 continue
