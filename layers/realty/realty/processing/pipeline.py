@@ -39,10 +39,17 @@ from realty.processing.errors import (
     StaleAttempt,
 )
 from realty.processing.models import (
+    ChunkTranscript,
+    StoredHighlight,
+    StoredSummary,
+    TourView,
+    Transcript,
+    TranscriptMetadata,
+)
+from realty.processing.steps import (
     AnalysisInput,
     AudioPlan,
     ChunkRef,
-    ChunkTranscript,
     ChunkTranscriptRef,
     DownloadInput,
     ExecutionStatusChange,
@@ -55,13 +62,8 @@ from realty.processing.models import (
     RecordingRef,
     StepError,
     StepInput,
-    StoredHighlight,
-    StoredSummary,
     SummaryResult,
-    TourView,
     TranscribeInput,
-    Transcript,
-    TranscriptMetadata,
     TranscriptRef,
 )
 from realty.processing.windows import DEADLINE_MARGIN_SECONDS, TimeLeft
