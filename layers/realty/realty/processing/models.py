@@ -14,14 +14,8 @@ from pydantic import ConfigDict, Field
 from realty.core.models import Model
 
 # The highlight's types and response shape belong to the tour (its details show them too).
-from realty.tours.models import (
-    Highlight,
-    HighlightAttributes,
-    HighlightSource,
-    HighlightType,
-    NoteVisibility,
-    SpeakerRole,
-)
+from realty.tours.models import Highlight, HighlightSource, HighlightType, NoteVisibility, SpeakerRole
+from realty.tours.schemas import HighlightAttributes
 from realty.tours.states import TourStatus
 
 RULES_MODEL = "rules-v1"
