@@ -150,26 +150,6 @@ class ProposeTimeRequest(_Request):
     message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=DECLINE_REASON_MAX_CHARS)] | None = None
 
 
-class ExpiryEvent(Model):
-    """What a request's expiry schedule sends to the reminders function."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    booking_id: Annotated[str, StringConstraints(pattern=ULID_PATTERN)]
-    action: Literal["expire"]
-    expires_at: Annotated[str, StringConstraints(max_length=40)]
-
-
-class ReminderEvent(Model):
-    """What a reminder schedule sends to the reminders function."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    booking_id: Annotated[str, StringConstraints(pattern=ULID_PATTERN)]
-    kind: ReminderKind
-    sequence: Annotated[int, Field(ge=0)]
-
-
 # ---------------------------------------------------------------- responses
 
 
