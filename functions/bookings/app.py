@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from realty.availability.hours import MAX_TOUR_MINUTES, MIN_TOUR_MINUTES
 from realty.availability.models import (
     MAX_BLOCKS,
-    MAX_TOUR_MINUTES,
-    MIN_TOUR_MINUTES,
     AvailabilityAttributes,
     BlockAttributes,
     CreateBlockRequest,

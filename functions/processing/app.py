@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from realty.core.observability import EVENTBRIDGE_ID, instrument_handler
 from realty.processing import pipeline
 from realty.processing.errors import retryable_aws_error
-from realty.processing.models import (
+from realty.processing.steps import (
     AnalysisInput,
     DownloadInput,
     FinalizeInput,

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from realty.bookings.models import ReminderEvent
+from realty.bookings.events import ReminderEvent
 from realty.bookings.reminders import send_reminder
 from realty.core.metrics import count
 from realty.core.observability import instrument_handler
@@ -43,8 +43,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, s
 
 
 def _expire(event: dict[str, Any]) -> dict[str, str]:
+    from realty.bookings.events import ExpiryEvent
     from realty.bookings.expiry import expire_request
-    from realty.bookings.models import ExpiryEvent
 
     try:
         expiry = ExpiryEvent.model_validate(event)

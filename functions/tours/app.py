@@ -20,8 +20,8 @@ from realty.processing.models import (
 )
 from realty.tours import service
 from realty.tours.access import Scope
-from realty.tours.models import (
-    MAX_NOTES_PER_TOUR,
+from realty.tours.models import MAX_NOTES_PER_TOUR
+from realty.tours.schemas import (
     CreateNoteRequest,
     NoteAttributes,
     TourAttributes,

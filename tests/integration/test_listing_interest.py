@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 from realty.processing import pipeline
-from realty.processing.models import FailureInput, StepError
+from realty.processing.steps import FailureInput, StepError
 from testkit.api import call
 from testkit.processing import seed_tour
 from tests.support.bookings import new_property

@@ -95,7 +95,7 @@ def test_a_malformed_expiry_event_is_rejected(world):
 @pytest.mark.usefixtures("atomic_transactions")
 def test_a_confirmation_and_an_expiry_at_the_same_instant_end_in_one_state(world):
     from realty.bookings import expiry, service
-    from realty.bookings.models import ExpiryEvent
+    from realty.bookings.events import ExpiryEvent
     from realty.core.errors import Conflict
     from tests.support.bookings import START
 

@@ -10,7 +10,8 @@ import boto3
 
 from realty.core import clock, ids
 from realty.processing import pipeline, store
-from realty.processing.models import FinalizeInput, StoredHighlight, StoredSummary
+from realty.processing.models import StoredHighlight, StoredSummary
+from realty.processing.steps import FinalizeInput
 from testkit.processing import seed_tour
 
 SUMMARY = {

@@ -10,7 +10,7 @@ import pytest
 from aws_lambda_powertools.utilities.parser import models
 from pydantic import BaseModel
 
-from realty.bookings.models import ReminderEvent
+from realty.bookings.events import ReminderEvent
 from tools.functions import ROOT
 from tools.template import api_routes, resources
 

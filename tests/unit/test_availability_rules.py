@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from realty.availability import rules as r
-from realty.availability.models import Availability, Block, BlockKind, ListingSchedule, TimeRange, WeeklyHours
+from realty.availability.hours import ListingSchedule, TimeRange, WeeklyHours
+from realty.availability.models import Availability, Block, BlockKind
 
 NOW = datetime(2027, 1, 1, 0, 0, tzinfo=UTC)
 HALF_HOUR = timedelta(minutes=30)

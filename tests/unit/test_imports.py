@@ -234,3 +234,43 @@ def test_functions_take_powertools_resolver_names_from_core_api():
     direct = re.compile(r"^\s*(from|import)\s+aws_lambda_powertools\.event_handler\b", re.MULTILINE)
     offenders = [d for d in _api_functions() if direct.search((ROOT / "functions" / d / "app.py").read_text())]
     assert not offenders
+
+
+# Model modules an API function must not import at init: each was split from a module the function
+# needs part of, because creating a pydantic class costs a fraction of a millisecond even with
+# `defer_build`, and these are dozens of classes the function never returns nor validates.
+KEPT_OUT = {
+    "tours": ("realty.processing.steps", "realty.bookings.models"),  # pipeline steps; bookings for a time type
+    "calls": ("realty.tours.schemas",),  # the tours API's requests and responses
+    "properties": ("realty.availability.models",),  # a realtor's rules, blocks, free slots
+    "admin": ("realty.bookings.models",),  # the admin's tour edit needs only a time type
+    "bookings": ("realty.bookings.events",),  # the reminders function's schedule events
+}
+
+_INIT_PROBE = """
+import importlib.util, json, sys
+directory = sys.argv[1]
+spec = importlib.util.spec_from_file_location(f"probe_{directory}_app", f"functions/{directory}/app.py")
+module = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = module
+spec.loader.exec_module(module)
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("realty."))))
+"""
+
+
+@pytest.mark.parametrize("directory", sorted(KEPT_OUT))
+def test_api_functions_do_not_import_model_modules_they_never_use(directory: str):
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": f"{ROOT / 'layers' / 'realty'}{os.pathsep}{ROOT}",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "MAIN_TABLE": "realty-test-main",
+    }
+    output = subprocess.run(
+        [sys.executable, "-c", _INIT_PROBE, directory], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    loaded = set(json.loads(output.strip().splitlines()[-1]))
+    assert "realty.core.api" in loaded  # the function was imported
+    assert not loaded & set(KEPT_OUT[directory])

@@ -6,8 +6,9 @@ import json
 from itertools import pairwise
 
 from realty.processing import highlights, offline
-from realty.processing.models import ChunkTranscript, HighlightDraft, NoteView, Segment, StepError
+from realty.processing.models import ChunkTranscript, HighlightDraft, NoteView, Segment
 from realty.processing.pipeline import failure_reason
+from realty.processing.steps import StepError
 from realty.processing.transcription import merge
 from realty.processing.windows import request_timeout, windows
 

@@ -5,7 +5,8 @@ import pytest
 from realty.core import pagination
 from realty.core.pagination import decode_cursor, encode_cursor
 from realty.tours.access import Scope
-from realty.tours.models import Call, CallAttributes, CallStatus, RecordingStatus
+from realty.tours.models import Call, CallStatus, RecordingStatus
+from realty.tours.schemas import CallAttributes
 
 STORED_CALL = {
     "id": "01JCALL0000000000000000000",

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from realty.bookings.models import DurationMinutes, ScheduledAt
+from realty.bookings.times import DurationMinutes, ScheduledAt
 from realty.core.models import Model
 from realty.core.types import Omittable
 

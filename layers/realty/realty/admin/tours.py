@@ -14,7 +14,7 @@ from realty.core.envelope import Resource
 from realty.core.errors import Conflict, NotFound, ValidationFailed
 from realty.tours import service as tours
 from realty.tours import store as tours_store
-from realty.tours.models import TourAttributes
+from realty.tours.schemas import TourAttributes
 from realty.tours.states import TourStatus, ensure_transition
 
 

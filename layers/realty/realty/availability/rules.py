@@ -19,16 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from realty.availability.models import (
-    QUARTER,
-    Availability,
-    Block,
-    BlockKind,
-    FreeSlot,
-    ListingSchedule,
-    WeeklyHours,
-    minutes_of,
-)
+from realty.availability.hours import QUARTER, ListingSchedule, WeeklyHours, minutes_of
+from realty.availability.models import Availability, Block, BlockKind, FreeSlot
 from realty.core import clock
 
 STEP = timedelta(minutes=QUARTER)

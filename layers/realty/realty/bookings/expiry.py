@@ -17,7 +17,8 @@ from aws_lambda_powertools import Logger
 
 from realty.adapters import scheduler
 from realty.bookings import store
-from realty.bookings.models import Booking, ExpiryEvent
+from realty.bookings.events import ExpiryEvent
+from realty.bookings.models import Booking
 from realty.bookings.states import BookingStatus
 from realty.core import clock
 from realty.core.audit import SYSTEM_ACTOR, audit_action

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from realty.availability import rules as calendar_rules
 from realty.availability import store as availability_store
-from realty.availability.models import MAX_TOUR_MINUTES, FreeSlotsAttributes
+from realty.availability.hours import MAX_TOUR_MINUTES
+from realty.availability.models import FreeSlotsAttributes
 from realty.availability.service import rules_of
 from realty.bookings import store
 from realty.bookings.states import BookingStatus

@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BeforeValidator,
     ConfigDict,
     Field,
-    StrictInt,
     StringConstraints,
 )
 
 from realty.bookings.states import BookingStatus
+from realty.bookings.times import DEFAULT_DURATION_MINUTES, DurationMinutes, ScheduledAt
 from realty.core.ids import ULID_PATTERN
 from realty.core.models import Model
-from realty.core.types import WHOLE_NUMBER, Omittable
+from realty.core.types import Omittable
 from realty.properties.summary import PropertySummary
 from realty.users.people import Person
 
-SLOT_MINUTES = 15
-MIN_DURATION_MINUTES = 15
-MAX_DURATION_MINUTES = 120
-DEFAULT_DURATION_MINUTES = 30
 NOTES_MAX_CHARS = 1000
 DECLINE_REASON_MAX_CHARS = 500
 
@@ -108,27 +101,6 @@ class Booking(Model):
 # ---------------------------------------------------------------- requests
 
 
-def _text_only(value: Any) -> Any:
-    # pydantic would otherwise read a number as a Unix timestamp.
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO-8601 date-time string, e.g. 2026-12-01T15:00:00Z")
-    return value
-
-
-def _on_slot_boundary(value: datetime) -> datetime:
-    value = value.astimezone(UTC)
-    if value.second or value.microsecond or value.minute % SLOT_MINUTES:
-        raise ValueError("must start on a 15-minute boundary (:00, :15, :30 or :45) with zero seconds")
-    return value
-
-
-ScheduledAt = Annotated[
-    AwareDatetime,
-    BeforeValidator(_text_only),
-    AfterValidator(_on_slot_boundary),
-    Field(description="tour start, ISO-8601 with a time zone (UTC `Z` preferred), on a 15-minute boundary"),
-]
-DurationMinutes = Annotated[StrictInt, Field(ge=MIN_DURATION_MINUTES, le=MAX_DURATION_MINUTES), WHOLE_NUMBER]
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTES_MAX_CHARS)]
 
 
@@ -176,26 +148,6 @@ class ProposeTimeRequest(_Request):
     scheduled_at: ScheduledAt
     duration_minutes: DurationMinutes | None = Field(default=None, description="default: the booking's length")
     message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=DECLINE_REASON_MAX_CHARS)] | None = None
-
-
-class ExpiryEvent(Model):
-    """What a request's expiry schedule sends to the reminders function."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    booking_id: Annotated[str, StringConstraints(pattern=ULID_PATTERN)]
-    action: Literal["expire"]
-    expires_at: Annotated[str, StringConstraints(max_length=40)]
-
-
-class ReminderEvent(Model):
-    """What a reminder schedule sends to the reminders function."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    booking_id: Annotated[str, StringConstraints(pattern=ULID_PATTERN)]
-    kind: ReminderKind
-    sequence: Annotated[int, Field(ge=0)]
 
 
 # ---------------------------------------------------------------- responses

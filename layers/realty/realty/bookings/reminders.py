@@ -17,7 +17,8 @@ from aws_lambda_powertools import Logger
 
 from realty.adapters import scheduler
 from realty.bookings import delivery_store, emails, store
-from realty.bookings.models import Booking, ReminderEvent, ReminderKind
+from realty.bookings.events import ReminderEvent
+from realty.bookings.models import Booking, ReminderKind
 from realty.bookings.states import BookingStatus
 from realty.core import clock
 from realty.core.metrics import count

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from realty.bookings import store
-from realty.bookings.models import SLOT_MINUTES, Booking
+from realty.bookings.models import Booking
 from realty.bookings.states import BookingStatus
 from realty.bookings.store import Slot
+from realty.bookings.times import SLOT_MINUTES
 from realty.core import clock
 from realty.core.config import get_settings
 from realty.core.errors import Conflict, ValidationFailed

@@ -42,10 +42,17 @@ from realty.processing.followup import drafts
 from realty.processing.followup import interest as followup_interest
 from realty.processing.models import (
     RULES_MODEL,
+    ChunkTranscript,
+    StoredHighlight,
+    StoredSummary,
+    TourView,
+    Transcript,
+    TranscriptMetadata,
+)
+from realty.processing.steps import (
     AnalysisInput,
     AudioPlan,
     ChunkRef,
-    ChunkTranscript,
     ChunkTranscriptRef,
     DownloadInput,
     ExecutionStatusChange,
@@ -58,13 +65,8 @@ from realty.processing.models import (
     RecordingRef,
     StepError,
     StepInput,
-    StoredHighlight,
-    StoredSummary,
     SummaryResult,
-    TourView,
     TranscribeInput,
-    Transcript,
-    TranscriptMetadata,
     TranscriptRef,
 )
 from realty.processing.windows import DEADLINE_MARGIN_SECONDS, TimeLeft

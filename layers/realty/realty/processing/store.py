@@ -30,14 +30,8 @@ from realty.core.dynamo import (
     update_action,
 )
 from realty.core.errors import RateLimited, UpstreamError
-from realty.processing.models import (
-    NoteView,
-    RecordingRef,
-    StoredHighlight,
-    StoredSummary,
-    TourView,
-    TranscriptMetadata,
-)
+from realty.processing.models import NoteView, StoredHighlight, StoredSummary, TourView, TranscriptMetadata
+from realty.processing.steps import RecordingRef
 from realty.tours.states import TourStatus
 from realty.tours.store import collection_item, tour_key, tour_pk
 

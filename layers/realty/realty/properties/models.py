@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints
 
-from realty.availability.models import ListingSchedule, TimeZone
+from realty.availability.hours import ListingSchedule, TimeZone
 from realty.core.models import Model
 from realty.core.types import SINGLE_LINE, WHOLE_NUMBER, Omittable
 from realty.users.people import Person

@@ -24,21 +24,23 @@ from realty.tours import access, store
 from realty.tours.access import Scope
 from realty.tours.models import (
     MAX_NOTES_PER_TOUR,
-    CallAttributes,
-    CreateNoteRequest,
     Highlight,
-    HighlightAttributes,
     HighlightSource,
-    NoteAttributes,
-    NoteItem,
     NoteVisibility,
     Tour,
-    TourAttributes,
     TourCollection,
-    TourDetailAttributes,
     TourNote,
-    UpdateNoteRequest,
     note_highlight_text,
+)
+from realty.tours.schemas import (
+    CallAttributes,
+    CreateNoteRequest,
+    HighlightAttributes,
+    NoteAttributes,
+    NoteItem,
+    TourAttributes,
+    TourDetailAttributes,
+    UpdateNoteRequest,
 )
 from realty.tours.states import TourStatus
 from realty.users import people

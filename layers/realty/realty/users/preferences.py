@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from realty.availability.models import ClockTime, TimeZone, minutes_of
+from realty.availability.hours import ClockTime, TimeZone, minutes_of
 from realty.core import clock
 from realty.core.audit import audit_action
 from realty.core.auth import Caller
