@@ -77,8 +77,7 @@ def test_the_realtor_marks_a_question_answered_and_a_reprocess_keeps_it(listing,
     assert (found["tours"], found["processed_tours"]) == (1, 1)  # replaced, not counted twice
     audit = boto3.client("dynamodb").query(
         TableName=__import__("os").environ["AUDIT_TABLE"],
-        IndexName="GSI2",
-        KeyConditionExpression="GSI2PK = :pk",
+        KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#property#{property_id}"}},
     )["Items"]
     assert "property.question_answered" in [item["action"]["S"] for item in audit]

@@ -125,8 +125,7 @@ def test_an_answer_cites_the_moments_it_comes_from_with_who_said_them(aws, peopl
     assert "tour.question_asked" in audit_actions(tour_id)
     audit = boto3.client("dynamodb").query(
         TableName=os.environ["AUDIT_TABLE"],
-        IndexName="GSI2",
-        KeyConditionExpression="GSI2PK = :pk",
+        KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#tour#{tour_id}"}},
     )["Items"]
     assert "roof" not in json.dumps(audit)

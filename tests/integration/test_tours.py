@@ -280,8 +280,7 @@ def test_an_admin_closes_a_tour_that_never_ended(world, fake_clock, chime_stub):
 def _tour_audit(tour_id: str) -> list[dict]:
     return boto3.client("dynamodb", region_name="us-east-1").query(
         TableName=os.environ["AUDIT_TABLE"],
-        IndexName="GSI2",
-        KeyConditionExpression="GSI2PK = :pk",
+        KeyConditionExpression="PK = :pk",
         ExpressionAttributeValues={":pk": {"S": f"RESOURCE#tour#{tour_id}"}},
     )["Items"]
 
