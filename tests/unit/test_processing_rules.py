@@ -78,6 +78,25 @@ def test_one_moment_gives_one_highlight_of_a_kind():
     assert len(found) == 1
 
 
+def test_a_second_defect_named_moments_later_is_a_highlight_of_its_own():
+    found = offline.rule_highlights(
+        _segments("There is a stain on the carpet.", "And I can see water damage on the ceiling.", every_ms=8_000)
+    )
+
+    assert [h.quote for h in found] == ["There is a stain on the carpet.", "And I can see water damage on the ceiling."]
+
+
+def test_overlapping_windows_quoting_one_line_give_one_highlight_and_two_lines_two():
+    def concern(at: int, quote: str) -> HighlightDraft:
+        return HighlightDraft(timestamp_ms=at, highlight_type="concern", note="n", quote=quote)
+
+    same_line = [concern(20_000, "I smell mold in the basement"), concern(21_000, "mold in the basement")]
+    two_lines = [concern(20_000, "I smell mold in the basement"), concern(27_000, "the window frame is rotten")]
+
+    assert len(highlights.deduplicate(same_line)) == 1
+    assert len(highlights.deduplicate(two_lines)) == 2
+
+
 def test_a_notes_tag_or_else_its_text_decides_its_type():
     def kind(content: str, tag: str | None = None) -> str:
         return offline.note_type(NoteView(id="n", content=content, tag=tag)).value

@@ -55,13 +55,24 @@ def within_recording(drafts: list[HighlightDraft], duration_ms: int) -> list[Hig
     return [d for d in drafts if 0 <= d.timestamp_ms <= duration_ms]
 
 
+def _same_words(a: str, b: str) -> bool:
+    """Whether two quotes are the same line (overlapping windows quote it twice, maybe clipped)."""
+    first, second = set(a.lower().split()), set(b.lower().split())
+    if not first or not second:
+        return True
+    return len(first & second) >= 0.5 * min(len(first), len(second))
+
+
 def deduplicate(drafts: list[HighlightDraft]) -> list[HighlightDraft]:
+    """One highlight per moment: the same type, speaker and words close together are one (the overlap of
+    two windows); a different line a few seconds later (a second defect) is a moment of its own."""
     kept: list[HighlightDraft] = []
     for draft in sorted(drafts, key=lambda d: d.timestamp_ms):
         if any(
             k.highlight_type is draft.highlight_type
             and k.speaker == draft.speaker
             and abs(k.timestamp_ms - draft.timestamp_ms) < DUPLICATE_WINDOW_MS
+            and _same_words(k.quote, draft.quote)
             for k in kept[-10:]
         ):
             continue

@@ -188,17 +188,21 @@ def rule_highlights(segments: Iterable[Segment]) -> list[HighlightDraft]:
     """Highlights from keyword rules, one per moment, type and speaker, each with who said it."""
     found: list[HighlightDraft] = []
     # Per type and speaker: the realtor praising the kitchen and the buyer loving it a moment later
-    # are two highlights (a pitch and a reaction), two lines of the same speaker about it are one.
-    last_at: dict[tuple[HighlightType, str | None], int] = {}
+    # are two highlights (a pitch and a reaction), two lines of the same speaker about it are one; a
+    # line naming something else (a stain, then a leak) is a moment of its own.
+    last_at: dict[tuple[HighlightType, str | None], tuple[int, set[str]]] = {}
     for segment in segments:
         match = classify(segment.text)
         if match is None:
             continue
         moment = (match.kind, segment.speaker.value if segment.speaker else None)
+        terms = set(match.terms)
         previous = last_at.get(moment)
-        if previous is not None and segment.start_ms - previous < _SAME_MOMENT_MS:
-            continue
-        last_at[moment] = segment.start_ms
+        if previous is not None and segment.start_ms - previous[0] < _SAME_MOMENT_MS:
+            previous_terms = previous[1]
+            if not terms or not previous_terms or terms & previous_terms:
+                continue
+        last_at[moment] = (segment.start_ms, terms)
         found.append(
             HighlightDraft(
                 timestamp_ms=segment.start_ms,
