@@ -234,9 +234,18 @@ class LocalStack:
 
     def _start_event_sources(self) -> None:
         assert self.functions is not None and self.resolver is not None
-        context = EventSourceContext(
-            functions=self.functions, resolver=self.resolver, client=lambda service: _client(service, self.moto_url)
-        )
+        # One client per service for every poller: building a client loads its service model from JSON,
+        # which a poller ticking a few times a second would otherwise pay on every tick.
+        clients: dict[str, Any] = {}
+        lock = threading.Lock()
+
+        def client(service: str) -> Any:
+            with lock:
+                if service not in clients:
+                    clients[service] = _client(service, self.moto_url)
+                return clients[service]
+
+        context = EventSourceContext(functions=self.functions, resolver=self.resolver, client=client)
         self._services = [
             *wire_event_sources(context),
             SchedulerPoller(context),
