@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -195,23 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default=None)
     parser.add_argument("--state", default=None, help="the progress file (default: .backfill-<stack>.json)")
     args = parser.parse_args(argv)
-    import boto3
+    from scripts.first_admin import FirstAdminError, use_stack  # the Makefile puts the root on PYTHONPATH
 
-    from scripts.first_admin import FirstAdminError, stack_outputs  # the Makefile puts the root on PYTHONPATH
-
-    session: Any = boto3.session.Session(region_name=args.region)
-    if session.region_name:
-        os.environ["AWS_REGION"] = session.region_name
     try:
-        outputs = stack_outputs(session.client("cloudformation"), args.stack_name)
+        use_stack(args.stack_name, args.region)
     except FirstAdminError as error:
         print(f"backfill: {error}", file=sys.stderr)
         return 1
-    os.environ["MAIN_TABLE"] = outputs["MainTableName"]
-    os.environ["AUDIT_TABLE"] = outputs["AuditTableName"]
-    from realty.core.config import reset_settings
-
-    reset_settings()
     state = Path(args.state or f".backfill-{args.stack_name}.json")
     report = backfill(state_path=state)
     print(

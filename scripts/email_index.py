@@ -11,11 +11,7 @@ outputs like `make first-admin` and adds the keys with `realty.users.store.backf
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from typing import Any
-
-from scripts.first_admin import FirstAdminError, stack_outputs  # the Makefile puts the repository root on PYTHONPATH
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,22 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack-name", required=True)
     parser.add_argument("--region", default=None)
     args = parser.parse_args(argv)
-    import boto3
+    from scripts.first_admin import FirstAdminError, use_stack  # the Makefile puts the root on PYTHONPATH
 
-    session: Any = boto3.session.Session(region_name=args.region)
-    if session.region_name:
-        os.environ["AWS_REGION"] = session.region_name
     try:
-        outputs = stack_outputs(session.client("cloudformation"), args.stack_name)
+        use_stack(args.stack_name, args.region)
     except FirstAdminError as error:
         print(f"email-index: {error}", file=sys.stderr)
         return 1
-    os.environ["MAIN_TABLE"] = outputs["MainTableName"]
-    os.environ["AUDIT_TABLE"] = outputs["AuditTableName"]
-    from realty.core.config import reset_settings
     from realty.users.store import backfill_email_search_keys
 
-    reset_settings()
     print(f"{backfill_email_search_keys()} users given their email search key")
     return 0
 

@@ -48,6 +48,23 @@ def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     return outputs
 
 
+def use_stack(stack_name: str, region: str | None) -> dict[str, str]:
+    """Point the layer at a deployed stack for a maintenance script: its Region, its tables (from the
+    stack's outputs) and fresh settings; the outputs. Raises FirstAdminError for a stack that isn't ours."""
+    import boto3
+
+    session: Any = boto3.session.Session(region_name=region)
+    if session.region_name:
+        os.environ["AWS_REGION"] = session.region_name
+    outputs = stack_outputs(session.client("cloudformation"), stack_name)
+    os.environ["MAIN_TABLE"] = outputs["MainTableName"]
+    os.environ["AUDIT_TABLE"] = outputs["AuditTableName"]
+    from realty.core.config import reset_settings
+
+    reset_settings()
+    return outputs
+
+
 def _unusable_password() -> str:
     # Meets any Cognito password policy and is never shown: the admin replaces it through "Forgot password".
     alphabet = string.ascii_letters + string.digits

@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from scripts.first_admin import FirstAdminError, stack_outputs  # the Makefile puts the repository root on PYTHONPATH
 
 # Old value -> (key attribute, population).
 _MAIN_KEYS = {
@@ -150,21 +147,13 @@ def main(argv: list[str] | None = None, *, say: Callable[[str], None] = print) -
     parser.add_argument("--region", default=None)
     parser.add_argument("--state-dir", default=".local", help="where an interrupted run keeps its place")
     args = parser.parse_args(argv)
-    import boto3
+    from scripts.first_admin import FirstAdminError, use_stack  # the Makefile puts the root on PYTHONPATH
 
-    session: Any = boto3.session.Session(region_name=args.region)
-    if session.region_name:
-        os.environ["AWS_REGION"] = session.region_name
     try:
-        outputs = stack_outputs(session.client("cloudformation"), args.stack_name)
+        outputs = use_stack(args.stack_name, args.region)
     except FirstAdminError as error:
         print(f"rekey: {error}", file=sys.stderr)
         return 1
-    os.environ["MAIN_TABLE"] = outputs["MainTableName"]
-    os.environ["AUDIT_TABLE"] = outputs["AuditTableName"]
-    from realty.core.config import reset_settings
-
-    reset_settings()
     state = Path(args.state_dir) / f"rekey-{args.stack_name}.json"
     say(f"{rekey_main(outputs['MainTableName'], state=state)} listings, bookings, tours and users re-keyed")
     say(f"{rekey_audit(outputs['AuditTableName'])} audit items moved to their resource's partition")
