@@ -37,7 +37,7 @@ def test_finishing_processing_drafts_a_follow_up_and_emails_the_summary_with_its
     assert attributes["subject"] == "Following up on your tour of 12 Maple Street"
     body = attributes["body"]
     assert body.startswith("Hi Bo,\n\nThank you for touring 12 Maple Street with me.")
-    assert "the big kitchen island and morning light in the living room" in body  # what they liked
+    assert "- The big kitchen island\n- Morning light in the living room" in body  # what they liked
     assert "- How old is the roof?" in body and "come back to you with the answers" in body  # answers to come
     assert "- Send the disclosure documents" in body and body.endswith("Rita Realtor")
 
@@ -134,7 +134,7 @@ def test_a_reprocess_regenerates_an_untouched_draft_but_never_an_edited_or_sent_
     for tour_id in (untouched, edited):
         assert finish(tour_id, attempt=2, summary=changed)["updated"] is True
 
-    assert "the quiet garden" in call("GET", _path(untouched), caller=realtor).data["attributes"]["body"]
+    assert "- The quiet garden" in call("GET", _path(untouched), caller=realtor).data["attributes"]["body"]
     assert call("GET", _path(edited), caller=realtor).data["attributes"]["body"] == "My own words"
 
 

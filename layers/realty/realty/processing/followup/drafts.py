@@ -9,6 +9,7 @@ replaced: a reprocess regenerates only an untouched draft.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from html import escape
 from typing import Any
@@ -49,12 +50,17 @@ def _place(tour: TourView) -> str:
     return tour.property_address or "the property"
 
 
-def _joined(items: list[str]) -> str:
-    cleaned = [item.rstrip(" .") for item in items]
-    cleaned = [
-        item[0].lower() + item[1:] if item[:1].isupper() and not item[1:2].isupper() else item for item in cleaned
-    ]
-    return cleaned[0] if len(cleaned) == 1 else ", ".join(cleaned[:-1]) + " and " + cleaned[-1]
+# The summary quotes who said each item ("Dana (buyer): ..."); a message to the buyer does not.
+_SPEAKER = re.compile(r"^(?:[^:\n]{1,80} \((?:buyer|realtor)\)|buyer|realtor|unknown speaker):\s*", re.IGNORECASE)
+
+
+def _said(item: str) -> str:
+    text = _SPEAKER.sub("", item.strip()).rstrip()
+    return text[:1].upper() + text[1:]
+
+
+def _listed(items: list[str]) -> str:
+    return "\n".join(f"- {_said(item)}" for item in items)
 
 
 def template_draft(tour: TourView, summary: SummaryContent | None) -> FollowUpContent:
@@ -63,18 +69,16 @@ def template_draft(tour: TourView, summary: SummaryContent | None) -> FollowUpCo
     parts = [f"Hi {_first_name(tour.buyer_name)},", f"Thank you for touring {place} with me."]
     if summary is not None:
         if summary.liked:
-            parts.append(f"I was glad to see how much you liked {_joined(summary.liked[:4])}.")
+            parts.append("I was glad to hear what you liked:\n" + _listed(summary.liked[:4]))
         if summary.concerns:
-            parts.append(
-                "You raised some points I am looking into:\n" + "\n".join(f"- {c}" for c in summary.concerns[:6])
-            )
+            parts.append("You raised some points I am looking into:\n" + _listed(summary.concerns[:6]))
         if summary.questions_for_seller:
             parts.append(
                 "I am putting your questions to the seller and will come back to you with the answers:\n"
-                + "\n".join(f"- {q}" for q in summary.questions_for_seller[:6])
+                + _listed(summary.questions_for_seller[:6])
             )
         if summary.next_steps:
-            parts.append("Next steps:\n" + "\n".join(f"- {s}" for s in summary.next_steps[:6]))
+            parts.append("Next steps:\n" + _listed(summary.next_steps[:6]))
     parts.append("Let me know if anything else comes to mind.")
     parts.append(f"Best regards,\n{tour.realtor_name or 'Your realtor'}")
     return FollowUpContent(subject=f"Following up on your tour of {place}"[:SUBJECT_MAX_CHARS], body="\n\n".join(parts))
