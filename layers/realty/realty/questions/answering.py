@@ -18,6 +18,7 @@ from realty.adapters import openai as openai_adapter
 from realty.adapters.errors import UpstreamRetryable
 from realty.core.config import get_settings
 from realty.processing.models import NoteView, Segment
+from realty.processing.speakers import speaker_prefix
 from realty.questions import retrieval
 from realty.questions.models import (
     ANSWER_MAX_CHARS,
@@ -45,12 +46,6 @@ def _fold(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", folded))
 
 
-def _speaker(segment: Segment) -> str:
-    if segment.speaker_name:
-        return f"{segment.speaker_name} ({segment.speaker.value})" if segment.speaker else segment.speaker_name
-    return segment.speaker.value if segment.speaker else "unknown"
-
-
 def select_segments(question: str, segments: Sequence[Segment], *, max_chars: int) -> list[Segment]:
     """The whole transcript if it fits in `max_chars`; else the segments best matching the question,
     each with the ones either side, until it is full (then in time order), so the model still sees the
@@ -68,7 +63,7 @@ def select_segments(question: str, segments: Sequence[Segment], *, max_chars: in
 
 
 def _prompt(question: str, segments: Sequence[Segment], notes: Sequence[NoteView]) -> str:
-    lines = "\n".join(f"[{s.start_ms}] {_speaker(s)}: {' '.join(s.text.split())}" for s in segments)
+    lines = "\n".join(f"[{s.start_ms}] {speaker_prefix(s)}: {' '.join(s.text.split())}" for s in segments)
     note_lines = "\n".join(
         f"({number}) {f'[{n.timestamp_ms}] ' if n.timestamp_ms is not None else ''}{' '.join(n.content.split())}"
         for number, n in enumerate(notes, start=1)
